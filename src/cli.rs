@@ -1,0 +1,116 @@
+//! The command line (clap derive). No logic here: `app` turns these into runs.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::target::TargetConfig;
+
+/// Interactive terminal load tester: ramping scenarios against HTTP(S) services,
+/// a live dashboard, and keyboard control of the ramp while the test runs.
+#[derive(Debug, Parser)]
+#[command(name = "loadpilot", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: CliCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CliCommand {
+    /// Run a load test from a profile (TOML) or against one URL.
+    ///
+    /// Examples:
+    ///   loadpilot run http://127.0.0.1:8080/ping --vus 50 --duration 30s
+    ///   loadpilot run profiles/health-baseline.toml --stages "30s:10,1m:50,30s:0" --headless
+    ///   loadpilot run profiles/mixed-traffic.toml --demo --threshold "p95 < 500ms"
+    Run(RunArgs),
+    /// Start the built-in demo target and run the demo profile against it.
+    ///
+    /// No setup needed: `loadpilot demo` (dashboard) or `loadpilot demo --headless`.
+    Demo(DemoArgs),
+    /// Serve the built-in demo target on its own (a backend with realistic latency,
+    /// errors and rate limits).
+    Target(TargetConfig),
+    /// Check profiles for errors without running them.
+    Validate {
+        /// Profile files to check.
+        #[arg(required = true)]
+        profiles: Vec<PathBuf>,
+    },
+}
+
+/// Options shared by `run` and `demo`.
+#[derive(Debug, Clone, Args, Default)]
+pub struct RunOptions {
+    /// Run without the dashboard: progress lines on stderr, a summary on stdout.
+    /// Implied when stdout is not a terminal.
+    #[arg(long)]
+    pub headless: bool,
+    /// Constant number of VUs (with --duration, replaces the profile's stages).
+    #[arg(long, value_name = "N")]
+    pub vus: Option<u32>,
+    /// Run length. With --vus: one flat stage; with stages: caps the run's length.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+    /// Stages in k6 syntax, replacing the profile's: "30s:10,1m:50,30s:0".
+    #[arg(long, value_name = "STAGES")]
+    pub stages: Option<String>,
+    /// A pass/fail threshold, e.g. "p95 < 500ms", "error_rate < 1%", "ping.p99 < 1s",
+    /// "429_rate < 5%", "rps > 100". Repeatable; added to the profile's.
+    #[arg(long = "threshold", value_name = "EXPR")]
+    pub thresholds: Vec<String>,
+    /// Per-request timeout (default 10s, or the profile's).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+    /// Speak HTTP/2 (prior knowledge on http://, ALPN on https://).
+    #[arg(long)]
+    pub http2: bool,
+    /// Accept any TLS certificate (self-signed targets).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Set a profile variable: `-e BASE_URL=http://host:8080`. Repeatable.
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub vars: Vec<(String, String)>,
+    /// Write the end-of-run summary as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub summary_json: Option<PathBuf>,
+    /// Seconds between headless progress lines.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "5s")]
+    pub progress_every: Duration,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// A profile file (.toml) or a URL (http://… / https://…).
+    pub target: String,
+    /// Start the built-in demo target and aim the profile at it.
+    #[arg(long)]
+    pub demo: bool,
+    #[command(flatten)]
+    pub opts: RunOptions,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// A profile to run instead of the built-in demo profile.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+    #[command(flatten)]
+    pub opts: RunOptions,
+}
+
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text)
+        .map_err(|e| format!("\"{text}\" is not a duration (e.g. 30s, 1m30s): {e}"))
+}
+
+fn parse_key_value(text: &str) -> Result<(String, String), String> {
+    let (k, v) = text
+        .split_once('=')
+        .ok_or_else(|| format!("\"{text}\" is not KEY=VALUE"))?;
+    if k.is_empty() {
+        return Err(format!("\"{text}\" has an empty KEY"));
+    }
+    Ok((k.to_string(), v.to_string()))
+}

@@ -1,0 +1,54 @@
+//! Operator commands: the UI (keys) and headless runs (signals) steer the engine
+//! through one ordered channel of these.
+//!
+//! Adding a command:
+//! 1. add the variant here, with a doc comment saying what the engine does;
+//! 2. apply it in `engine::Engine::apply` and emit an `EngineEvent::Applied`;
+//! 3. give it a key in `ui::keymap` (the help overlay is generated from that table);
+//! 4. add a case to the engine's command tests.
+
+use serde::{Deserialize, Serialize};
+
+/// A request from the operator to the engine. Sent on the bounded `mpsc` whose
+/// receiver the engine task owns; the channel ends when every sender is dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum Command {
+    /// Set the VU target to an absolute value; holds the stage clock (mode MANUAL).
+    SetVus { vus: u32 },
+    /// Add (or with a negative delta remove) VUs; holds the stage clock (mode MANUAL).
+    AddVus { delta: i64 },
+    /// Freeze the schedule at the current target.
+    Hold,
+    /// Let the stage clock run on; the current stage ramps from the current target
+    /// to its own target over its remaining time.
+    Resume,
+    /// Jump to the start of the next stage.
+    SkipStage,
+    /// Pause all VUs between requests (connections are kept).
+    Pause,
+    /// Undo `Pause`.
+    Unpause,
+    /// Record an operator annotation in the event log and on the charts.
+    Annotate { text: String },
+    /// End the run gracefully (in-flight requests finish within `graceful_stop`).
+    Stop,
+}
+
+impl Command {
+    /// Short human text for the event log.
+    pub fn describe(&self) -> String {
+        match self {
+            Command::SetVus { vus } => format!("set VUs to {vus}"),
+            Command::AddVus { delta } if *delta >= 0 => format!("+{delta} VUs"),
+            Command::AddVus { delta } => format!("{delta} VUs"),
+            Command::Hold => "hold".into(),
+            Command::Resume => "resume".into(),
+            Command::SkipStage => "skip stage".into(),
+            Command::Pause => "pause".into(),
+            Command::Unpause => "unpause".into(),
+            Command::Annotate { text } => format!("note: {text}"),
+            Command::Stop => "stop".into(),
+        }
+    }
+}

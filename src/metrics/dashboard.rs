@@ -1,0 +1,292 @@
+//! The immutable frame the aggregator publishes (every 250 ms) on a
+//! `watch<Arc<Dashboard>>`. The UI and the headless progress line read plain numbers
+//! from it and never compute statistics, so drawing costs the same at any request
+//! rate and run length.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::outcome::OutcomeClass;
+use crate::plan::PlanMode;
+
+/// Latency percentiles in microseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Percentiles {
+    pub p50_us: u64,
+    pub p90_us: u64,
+    pub p95_us: u64,
+    pub p99_us: u64,
+    pub max_us: u64,
+}
+
+/// One closed second of the run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct SecondRow {
+    /// Seconds since the run started (this row covers `[t_s, t_s + 1)`).
+    pub t_s: u32,
+    pub requests: u64,
+    /// Requests by [`OutcomeClass`] index (`errors[0]` counts successes).
+    pub classes: [u64; OutcomeClass::COUNT],
+    pub latency: Percentiles,
+    /// Active VUs at the end of the second.
+    pub vus: u32,
+    /// The schedule's target at the end of the second.
+    pub target_vus: u32,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    /// Host memory used, bytes (0 when not sampled).
+    pub host_mem_used: u64,
+    /// The watched target process's resident memory, bytes (0 when not watched).
+    pub target_rss: u64,
+}
+
+impl SecondRow {
+    pub fn errors(&self) -> u64 {
+        self.requests - self.classes[OutcomeClass::Ok.index()]
+    }
+}
+
+/// The per-second series, shared cheaply: closed chunks are `Arc`s that every
+/// frame reuses; only the newest, open chunk is copied.
+#[derive(Debug, Clone, Default)]
+pub struct Series {
+    pub chunks: Vec<Arc<[SecondRow]>>,
+}
+
+impl Series {
+    pub fn len(&self) -> usize {
+        self.chunks.iter().map(|c| c.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.chunks.iter().all(|c| c.is_empty())
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &SecondRow> + '_ {
+        self.chunks.iter().flat_map(|c| c.iter())
+    }
+
+    pub fn last(&self) -> Option<&SecondRow> {
+        self.chunks.iter().rev().find_map(|c| c.last())
+    }
+
+    /// Rows with `t_s >= from_s`.
+    pub fn since(&self, from_s: u32) -> impl Iterator<Item = &SecondRow> + '_ {
+        self.iter().filter(move |r| r.t_s >= from_s)
+    }
+}
+
+/// Overall state of the run as the engine reported it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunMode {
+    Ramping,
+    Hold,
+    Manual,
+    Paused,
+    Stopping,
+    Done,
+}
+
+impl RunMode {
+    pub fn from_plan(mode: PlanMode) -> RunMode {
+        match mode {
+            PlanMode::Ramping => RunMode::Ramping,
+            PlanMode::Hold => RunMode::Hold,
+            PlanMode::Manual => RunMode::Manual,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RunMode::Ramping => "RAMPING",
+            RunMode::Hold => "HOLD",
+            RunMode::Manual => "MANUAL",
+            RunMode::Paused => "PAUSED",
+            RunMode::Stopping => "STOPPING",
+            RunMode::Done => "DONE",
+        }
+    }
+}
+
+/// Where the schedule is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct StageStatus {
+    /// 0-based index of the current stage.
+    pub index: usize,
+    pub count: usize,
+    /// Fraction of the current stage run (0..=1).
+    pub progress: f64,
+    /// The current stage's own target.
+    pub stage_target: u32,
+}
+
+/// One error class's totals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassStat {
+    pub class: OutcomeClass,
+    pub count: u64,
+    /// Count in the last closed second.
+    pub per_sec: u64,
+    /// Share of all requests (0..=1).
+    pub share: f64,
+    /// Counts per second over the last 60 s, oldest first (for a sparkline).
+    pub trend: Vec<u64>,
+    /// Status codes seen for this class with their counts (4xx/5xx by code).
+    pub by_status: Vec<(u16, u64)>,
+    /// The last error message seen.
+    pub last_message: Option<String>,
+}
+
+/// One named request's totals over the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestStat {
+    pub name: String,
+    pub count: u64,
+    pub errors: u64,
+    /// Requests per second over the last closed second.
+    pub rps: f64,
+    pub latency: Percentiles,
+    /// Worst threshold state among the thresholds naming this request.
+    pub threshold: Option<Verdict>,
+}
+
+/// A threshold's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Pass,
+    /// Passing, within 10% of the limit.
+    Near,
+    Fail,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThresholdStatus {
+    pub expr: String,
+    /// Over the whole run so far.
+    pub run: Verdict,
+    pub run_value: f64,
+    /// Over the last 30 s.
+    pub recent: Verdict,
+    pub recent_value: f64,
+}
+
+/// Memory and CPU figures, sampled every second by `sysmon`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct MemoryStatus {
+    pub host_total: u64,
+    pub host_used: u64,
+    pub host_available: u64,
+    pub swap_total: u64,
+    pub swap_used: u64,
+    /// 1, 5 and 15 minute load averages.
+    pub load_avg: [f64; 3],
+    /// The watched target's resident memory, bytes, and CPU % (100 = one core).
+    pub target_rss: Option<u64>,
+    pub target_cpu_pct: Option<f64>,
+    /// loadpilot's own resident memory, bytes, and CPU %.
+    pub self_rss: u64,
+    pub self_cpu_pct: f64,
+    /// How late the runtime's 100 ms tick fired, a sign loadpilot itself is saturated.
+    pub scheduler_lag_ms: f64,
+}
+
+/// What kind of line an event-log entry is (for colour and chart markers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogKind {
+    Stage,
+    Operator,
+    Annotation,
+    ThresholdBreach,
+    ThresholdRecovered,
+    FirstError,
+    Alert,
+    Info,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogEntry {
+    /// Run time of the event.
+    pub at: Duration,
+    pub kind: LogKind,
+    pub text: String,
+}
+
+/// Everything one frame shows.
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    pub profile_name: String,
+    pub target: String,
+    pub elapsed: Duration,
+    /// Scheduled length (stages, or the `--duration` cap); `None` when open-ended.
+    pub planned: Option<Duration>,
+    pub stage: StageStatus,
+    pub mode: RunMode,
+    pub vus_active: u32,
+    pub vus_target: u32,
+    pub series: Series,
+    /// Totals over the whole run. `classes[0]` counts successes.
+    pub requests: u64,
+    pub classes: [u64; OutcomeClass::COUNT],
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    /// Whole-run latency percentiles.
+    pub latency: Percentiles,
+    /// Requests per second in the last closed second, and the peak so far.
+    pub rps_now: f64,
+    pub rps_peak: f64,
+    pub error_classes: Vec<ClassStat>,
+    pub request_stats: Vec<RequestStat>,
+    pub thresholds: Vec<ThresholdStatus>,
+    /// Limits of latency thresholds, for drawing threshold lines: (label, ms).
+    pub latency_limits_ms: Vec<(String, f64)>,
+    pub memory: MemoryStatus,
+    /// The newest event-log entries (up to 200), oldest first.
+    pub log: Vec<LogEntry>,
+}
+
+impl Dashboard {
+    /// An empty frame before any data arrived.
+    pub fn empty(profile_name: &str, target: &str) -> Dashboard {
+        Dashboard {
+            profile_name: profile_name.into(),
+            target: target.into(),
+            elapsed: Duration::ZERO,
+            planned: None,
+            stage: StageStatus::default(),
+            mode: RunMode::Ramping,
+            vus_active: 0,
+            vus_target: 0,
+            series: Series::default(),
+            requests: 0,
+            classes: [0; OutcomeClass::COUNT],
+            bytes_in: 0,
+            bytes_out: 0,
+            latency: Percentiles::default(),
+            rps_now: 0.0,
+            rps_peak: 0.0,
+            error_classes: Vec::new(),
+            request_stats: Vec::new(),
+            thresholds: Vec::new(),
+            latency_limits_ms: Vec::new(),
+            memory: MemoryStatus::default(),
+            log: Vec::new(),
+        }
+    }
+
+    pub fn errors(&self) -> u64 {
+        self.requests - self.classes[OutcomeClass::Ok.index()]
+    }
+
+    pub fn error_rate(&self) -> f64 {
+        if self.requests == 0 {
+            0.0
+        } else {
+            self.errors() as f64 / self.requests as f64
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! Recording and aggregation: VUs record locally ([`recorder`]) and hand batches to
+//! the one owner of histograms and series ([`aggregator`]), which publishes
+//! [`dashboard::Dashboard`] frames.
+
+pub mod dashboard;

@@ -1,0 +1,145 @@
+//! What one request came to: its latency and its [`OutcomeClass`].
+//!
+//! Classes are an enum (never strings) so the hot path counts them in a fixed
+//! array indexed by `class as usize`.
+//!
+//! Adding a class: add the variant at the end of [`OutcomeClass`] (before no
+//! other), bump [`OutcomeClass::COUNT`], add it to [`OutcomeClass::ALL`], give it a
+//! `label`, and teach `engine::client` (or the check code) when to produce it.
+//! Snapshots index class arrays by this order, so never reorder.
+
+use serde::{Deserialize, Serialize};
+
+/// The result class of one request. `Ok` is a 2xx/3xx that passed its checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[repr(u8)]
+pub enum OutcomeClass {
+    Ok = 0,
+    /// HTTP 429 Too Many Requests.
+    S429,
+    /// Any 4xx other than 429 (the code is kept beside the class).
+    Other4xx,
+    /// HTTP 500.
+    S500,
+    /// Any 5xx other than 500.
+    Other5xx,
+    /// The per-request timeout elapsed (connect + send + whole body).
+    Timeout,
+    /// Connection refused, reset or unreachable.
+    Connect,
+    /// TLS handshake or certificate failure.
+    Tls,
+    /// The host name did not resolve.
+    Dns,
+    /// The peer answered with something that is not valid HTTP, or the body read failed.
+    Protocol,
+    /// The response arrived but one of the request's checks failed.
+    Check,
+}
+
+impl OutcomeClass {
+    /// Number of classes, the length of every per-class counter array.
+    pub const COUNT: usize = 11;
+
+    /// Every class in index order.
+    pub const ALL: [OutcomeClass; Self::COUNT] = [
+        OutcomeClass::Ok,
+        OutcomeClass::S429,
+        OutcomeClass::Other4xx,
+        OutcomeClass::S500,
+        OutcomeClass::Other5xx,
+        OutcomeClass::Timeout,
+        OutcomeClass::Connect,
+        OutcomeClass::Tls,
+        OutcomeClass::Dns,
+        OutcomeClass::Protocol,
+        OutcomeClass::Check,
+    ];
+
+    /// Every error class (all but `Ok`) in index order.
+    pub fn errors() -> impl Iterator<Item = OutcomeClass> {
+        Self::ALL.into_iter().skip(1)
+    }
+
+    /// Index into per-class arrays.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn from_index(i: usize) -> Option<OutcomeClass> {
+        Self::ALL.get(i).copied()
+    }
+
+    pub const fn is_error(self) -> bool {
+        !matches!(self, OutcomeClass::Ok)
+    }
+
+    /// Short label used in tables, thresholds (`<label>_rate`) and the dashboard.
+    pub const fn label(self) -> &'static str {
+        match self {
+            OutcomeClass::Ok => "ok",
+            OutcomeClass::S429 => "429",
+            OutcomeClass::Other4xx => "4xx",
+            OutcomeClass::S500 => "500",
+            OutcomeClass::Other5xx => "5xx",
+            OutcomeClass::Timeout => "timeout",
+            OutcomeClass::Connect => "connect",
+            OutcomeClass::Tls => "tls",
+            OutcomeClass::Dns => "dns",
+            OutcomeClass::Protocol => "protocol",
+            OutcomeClass::Check => "check",
+        }
+    }
+
+    pub fn from_label(label: &str) -> Option<OutcomeClass> {
+        Self::ALL.into_iter().find(|c| c.label() == label)
+    }
+
+    /// Class of a response that arrived with `status` (before checks run).
+    pub const fn from_status(status: u16) -> OutcomeClass {
+        match status {
+            429 => OutcomeClass::S429,
+            400..=499 => OutcomeClass::Other4xx,
+            500 => OutcomeClass::S500,
+            501..=599 => OutcomeClass::Other5xx,
+            _ => OutcomeClass::Ok,
+        }
+    }
+}
+
+/// One request's result as the VU records it. `Copy`, no heap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// Wall time from send (or, for the open model, the intended send time) to the last body byte.
+    pub latency_us: u64,
+    pub class: OutcomeClass,
+    /// HTTP status, or 0 when no response arrived.
+    pub status: u16,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_classes() {
+        assert_eq!(OutcomeClass::from_status(200), OutcomeClass::Ok);
+        assert_eq!(OutcomeClass::from_status(304), OutcomeClass::Ok);
+        assert_eq!(OutcomeClass::from_status(429), OutcomeClass::S429);
+        assert_eq!(OutcomeClass::from_status(404), OutcomeClass::Other4xx);
+        assert_eq!(OutcomeClass::from_status(500), OutcomeClass::S500);
+        assert_eq!(OutcomeClass::from_status(503), OutcomeClass::Other5xx);
+    }
+
+    #[test]
+    fn index_order_matches_all() {
+        for (i, c) in OutcomeClass::ALL.iter().enumerate() {
+            assert_eq!(c.index(), i);
+            assert_eq!(OutcomeClass::from_label(c.label()), Some(*c));
+        }
+        assert_eq!(OutcomeClass::errors().count(), OutcomeClass::COUNT - 1);
+    }
+}

@@ -1,0 +1,348 @@
+//! The VU schedule, as pure data: stages, a stage clock the engine advances, and
+//! the operator's changes (hold, manual targets, resume, skip) applied to it.
+//!
+//! The target moves linearly from the previous stage's target (0 before the first)
+//! to each stage's target across the stage's duration, as in k6. An operator change
+//! re-targets the plan from the current state (as goose does): after `resume` or
+//! `skip_stage`, the current stage ramps from the current target to its own target
+//! over the time it has left.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// One ramp segment: reach `target` VUs by the end of `duration`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stage {
+    #[serde(with = "humantime_serde_compat")]
+    pub duration: Duration,
+    pub target: u32,
+}
+
+/// Parses k6's stage syntax: `"30s:10,1m:50,30s:0"`.
+pub fn parse_stages(text: &str) -> Result<Vec<Stage>, String> {
+    let mut stages = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (duration, target) = part
+            .split_once(':')
+            .ok_or_else(|| format!("stage \"{part}\" is not DURATION:TARGET (e.g. \"30s:10\")"))?;
+        let duration = humantime::parse_duration(duration.trim()).map_err(|e| {
+            format!(
+                "stage \"{part}\": bad duration \"{}\": {e}",
+                duration.trim()
+            )
+        })?;
+        let target = target.trim().parse::<u32>().map_err(|_| {
+            format!(
+                "stage \"{part}\": target \"{}\" is not a whole number of VUs",
+                target.trim()
+            )
+        })?;
+        stages.push(Stage { duration, target });
+    }
+    if stages.is_empty() {
+        return Err("no stages given (expected e.g. \"30s:10,1m:50,30s:0\")".into());
+    }
+    Ok(stages)
+}
+
+/// Formats stages back into k6 syntax (`30s:10,1m:50`).
+pub fn format_stages(stages: &[Stage]) -> String {
+    stages
+        .iter()
+        .map(|s| format!("{}:{}", humantime::format_duration(s.duration), s.target))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// How the plan is currently producing its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanMode {
+    /// Following the stages.
+    Ramping,
+    /// Stage clock frozen by `hold`.
+    Hold,
+    /// Stage clock frozen by a manual VU change.
+    Manual,
+}
+
+/// A ramp that starts from an operator-chosen value instead of the previous stage's target.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Override {
+    stage: usize,
+    from: f64,
+    from_clock: Duration,
+}
+
+/// The schedule plus the operator's changes. Owned by the engine task.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    stages: Vec<Stage>,
+    /// Time on the stage clock (stops while held).
+    clock: Duration,
+    mode: PlanMode,
+    /// The target while held or manual.
+    fixed: u32,
+    over: Option<Override>,
+}
+
+impl Plan {
+    pub fn new(stages: Vec<Stage>) -> Plan {
+        Plan {
+            stages,
+            clock: Duration::ZERO,
+            mode: PlanMode::Ramping,
+            fixed: 0,
+            over: None,
+        }
+    }
+
+    pub fn stages(&self) -> &[Stage] {
+        &self.stages
+    }
+
+    /// Total scheduled time.
+    pub fn total(&self) -> Duration {
+        self.stages.iter().map(|s| s.duration).sum()
+    }
+
+    pub fn clock(&self) -> Duration {
+        self.clock
+    }
+
+    pub fn mode(&self) -> PlanMode {
+        self.mode
+    }
+
+    /// Moves the stage clock on by `dt`, unless held.
+    pub fn advance(&mut self, dt: Duration) {
+        if self.mode == PlanMode::Ramping {
+            self.clock = (self.clock + dt).min(self.total());
+        }
+    }
+
+    /// True once the stage clock has run through every stage (never while held).
+    pub fn is_finished(&self) -> bool {
+        self.mode == PlanMode::Ramping && self.clock >= self.total()
+    }
+
+    /// Index of the stage the clock is in (the last one once finished).
+    pub fn stage_index(&self) -> usize {
+        let mut start = Duration::ZERO;
+        for (i, s) in self.stages.iter().enumerate() {
+            if self.clock < start + s.duration {
+                return i;
+            }
+            start += s.duration;
+        }
+        self.stages.len().saturating_sub(1)
+    }
+
+    fn stage_start(&self, index: usize) -> Duration {
+        self.stages[..index].iter().map(|s| s.duration).sum()
+    }
+
+    /// Fraction (0..=1) of the current stage already run.
+    pub fn stage_progress(&self) -> f64 {
+        let i = self.stage_index();
+        let Some(stage) = self.stages.get(i) else {
+            return 1.0;
+        };
+        if stage.duration.is_zero() {
+            return 1.0;
+        }
+        let into = self.clock.saturating_sub(self.stage_start(i));
+        (into.as_secs_f64() / stage.duration.as_secs_f64()).clamp(0.0, 1.0)
+    }
+
+    /// The VU target now.
+    pub fn target(&self) -> u32 {
+        match self.mode {
+            PlanMode::Hold | PlanMode::Manual => self.fixed,
+            PlanMode::Ramping => self.scheduled_target(),
+        }
+    }
+
+    fn scheduled_target(&self) -> u32 {
+        if self.stages.is_empty() {
+            return 0;
+        }
+        let i = self.stage_index();
+        let stage = self.stages[i];
+        let stage_start = self.stage_start(i);
+        let stage_end = stage_start + stage.duration;
+        let (from, from_clock) = match self.over {
+            Some(o) if o.stage == i => (o.from, o.from_clock),
+            _ => (
+                if i == 0 {
+                    0.0
+                } else {
+                    f64::from(self.stages[i - 1].target)
+                },
+                stage_start,
+            ),
+        };
+        let span = stage_end.saturating_sub(from_clock).as_secs_f64();
+        let frac = if span <= 0.0 {
+            1.0
+        } else {
+            (self.clock.saturating_sub(from_clock).as_secs_f64() / span).clamp(0.0, 1.0)
+        };
+        let to = f64::from(stage.target);
+        (from + (to - from) * frac).round() as u32
+    }
+
+    /// Freezes the stage clock at the current target.
+    pub fn hold(&mut self) {
+        if self.mode == PlanMode::Ramping {
+            self.fixed = self.scheduled_target();
+            self.mode = PlanMode::Hold;
+        }
+    }
+
+    /// Sets an absolute target and holds the stage clock.
+    pub fn set_manual(&mut self, vus: u32) {
+        self.fixed = vus;
+        self.mode = PlanMode::Manual;
+    }
+
+    /// Adds `delta` VUs (negative removes) to the current target and holds the clock.
+    pub fn add_manual(&mut self, delta: i64) -> u32 {
+        let now = i64::from(self.target());
+        let vus = (now + delta).clamp(0, i64::from(u32::MAX)) as u32;
+        self.set_manual(vus);
+        vus
+    }
+
+    /// Lets the clock run again: the current stage ramps from the current target to
+    /// its own target over its remaining time.
+    pub fn resume(&mut self) {
+        if self.mode != PlanMode::Ramping {
+            let from = f64::from(self.fixed);
+            self.mode = PlanMode::Ramping;
+            self.over = Some(Override {
+                stage: self.stage_index(),
+                from,
+                from_clock: self.clock,
+            });
+        }
+    }
+
+    /// Jumps to the start of the next stage, which ramps from the current target.
+    /// Releases a hold. On the last stage it ends the schedule.
+    pub fn skip_stage(&mut self) {
+        let from = f64::from(self.target());
+        let next = self.stage_index() + 1;
+        self.mode = PlanMode::Ramping;
+        if next >= self.stages.len() {
+            self.clock = self.total();
+            self.over = None;
+        } else {
+            self.clock = self.stage_start(next);
+            self.over = Some(Override {
+                stage: next,
+                from,
+                from_clock: self.clock,
+            });
+        }
+    }
+}
+
+/// Serde helpers that write durations as humantime strings ("1m 30s").
+pub mod humantime_serde_compat {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&humantime::format_duration(*d).to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let text = String::deserialize(d)?;
+        humantime::parse_duration(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(secs: u64, target: u32) -> Stage {
+        Stage {
+            duration: Duration::from_secs(secs),
+            target,
+        }
+    }
+
+    fn at(plan: &mut Plan, secs: f64) -> u32 {
+        let now = plan.clock();
+        plan.advance(Duration::from_secs_f64(secs) - now);
+        plan.target()
+    }
+
+    #[test]
+    fn parses_k6_stages() {
+        let st = parse_stages("30s:10, 1m:50,30s:0").unwrap();
+        assert_eq!(st, vec![s(30, 10), s(60, 50), s(30, 0)]);
+        assert!(parse_stages("30s").unwrap_err().contains("DURATION:TARGET"));
+        assert!(parse_stages("3x:1").unwrap_err().contains("bad duration"));
+        assert!(parse_stages("3s:-1").unwrap_err().contains("whole number"));
+        assert_eq!(format_stages(&st), "30s:10,1m:50,30s:0");
+    }
+
+    #[test]
+    fn ramps_linearly_between_stage_targets() {
+        let mut p = Plan::new(vec![s(10, 10), s(10, 50), s(10, 0)]);
+        assert_eq!(p.target(), 0);
+        assert_eq!(at(&mut p, 5.0), 5);
+        assert_eq!(at(&mut p, 10.0), 10);
+        assert_eq!(at(&mut p, 15.0), 30);
+        assert_eq!(p.stage_index(), 1);
+        assert!((p.stage_progress() - 0.5).abs() < 1e-9);
+        assert_eq!(at(&mut p, 25.0), 25);
+        assert!(!p.is_finished());
+        assert_eq!(at(&mut p, 30.0), 0);
+        assert!(p.is_finished());
+    }
+
+    #[test]
+    fn hold_freezes_and_resume_ramps_from_current() {
+        let mut p = Plan::new(vec![s(10, 100)]);
+        assert_eq!(at(&mut p, 2.0), 20);
+        p.hold();
+        p.advance(Duration::from_secs(5));
+        assert_eq!(p.target(), 20);
+        assert_eq!(p.mode(), PlanMode::Hold);
+        assert_eq!(p.add_manual(30), 50);
+        assert_eq!(p.mode(), PlanMode::Manual);
+        p.resume();
+        assert_eq!(p.target(), 50, "resume starts from the manual target");
+        // 8 s remain; halfway through them the target is halfway from 50 to 100.
+        p.advance(Duration::from_secs(4));
+        assert_eq!(p.target(), 75);
+        p.advance(Duration::from_secs(4));
+        assert_eq!(p.target(), 100);
+    }
+
+    #[test]
+    fn skip_stage_ramps_next_stage_from_current() {
+        let mut p = Plan::new(vec![s(10, 100), s(10, 0)]);
+        assert_eq!(at(&mut p, 5.0), 50);
+        p.skip_stage();
+        assert_eq!(p.stage_index(), 1);
+        assert_eq!(p.target(), 50);
+        p.advance(Duration::from_secs(5));
+        assert_eq!(p.target(), 25);
+        p.skip_stage();
+        assert!(p.is_finished());
+    }
+
+    #[test]
+    fn manual_never_goes_negative() {
+        let mut p = Plan::new(vec![s(10, 5)]);
+        assert_eq!(p.add_manual(-10), 0);
+        assert_eq!(p.add_manual(3), 3);
+    }
+}

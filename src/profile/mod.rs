@@ -1,0 +1,210 @@
+//! Scenario profiles: TOML in `profiles/` → a resolved [`Profile`].
+//!
+//! `parse` turns TOML text into these types, checking every field and naming the
+//! file, line, column and field of anything wrong ([`ProfileError`]). The types here
+//! are the resolved form the engine runs: durations parsed, `${VAR}` substituted,
+//! bodies loaded, thresholds parsed.
+
+mod parse;
+mod subst;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::Serialize;
+
+pub use parse::{ProfileError, load_profile, parse_profile};
+pub use subst::substitute_vars;
+
+use crate::plan::Stage;
+use crate::threshold::Threshold;
+
+/// Default per-request timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time in-flight requests get to finish at the end of a run.
+pub const DEFAULT_GRACEFUL_STOP: Duration = Duration::from_secs(30);
+
+/// A resolved scenario.
+#[derive(Debug, Clone, Serialize)]
+pub struct Profile {
+    pub name: String,
+    pub description: Option<String>,
+    /// Scheme, host and optional port (and optional path prefix), e.g. `http://127.0.0.1:8080`.
+    pub base_url: String,
+    pub load: Load,
+    pub defaults: Defaults,
+    pub requests: Vec<RequestSpec>,
+    pub thresholds: Vec<Threshold>,
+    /// End the run as soon as a threshold fails.
+    pub abort_on_fail: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Load {
+    pub stages: Vec<Stage>,
+    #[serde(with = "crate::plan::humantime_serde_compat")]
+    pub graceful_stop: Duration,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Defaults {
+    #[serde(with = "crate::plan::humantime_serde_compat")]
+    pub timeout: Duration,
+    /// Headers sent with every request (a request's own headers override by name).
+    pub headers: Vec<(String, String)>,
+    pub think_time: ThinkTime,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Defaults {
+            timeout: DEFAULT_TIMEOUT,
+            headers: Vec::new(),
+            think_time: ThinkTime::NONE,
+        }
+    }
+}
+
+/// Pause between a VU's requests, uniform in `min..=max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ThinkTime {
+    pub min: Duration,
+    pub max: Duration,
+}
+
+impl ThinkTime {
+    pub const NONE: ThinkTime = ThinkTime {
+        min: Duration::ZERO,
+        max: Duration::ZERO,
+    };
+
+    /// Parses `"1s"` or `"1s..3s"`.
+    pub fn parse(text: &str) -> Result<ThinkTime, String> {
+        let parse = |t: &str| {
+            humantime::parse_duration(t.trim())
+                .map_err(|e| format!("bad duration \"{}\": {e}", t.trim()))
+        };
+        match text.split_once("..") {
+            Some((a, b)) => {
+                let (min, max) = (parse(a)?, parse(b)?);
+                if min > max {
+                    return Err(format!(
+                        "think time \"{text}\": the minimum is above the maximum"
+                    ));
+                }
+                Ok(ThinkTime { min, max })
+            }
+            None => {
+                let d = parse(text)?;
+                Ok(ThinkTime { min: d, max: d })
+            }
+        }
+    }
+}
+
+/// One weighted request a VU may pick.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestSpec {
+    pub name: String,
+    /// Relative weight (> 0).
+    pub weight: u32,
+    pub method: String,
+    /// Path and query, appended to `base_url`; starts with `/`.
+    pub path: String,
+    /// Request headers (after the profile defaults).
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Body>,
+    pub check: Check,
+}
+
+/// A request body, loaded once at start.
+#[derive(Debug, Clone, Serialize)]
+pub struct Body {
+    #[serde(skip)]
+    pub bytes: Bytes,
+    /// Content type to send unless a header sets one (`application/json` for `json = …`).
+    pub content_type: Option<String>,
+    /// Where it came from, for reports: "inline", "json" or the body file's path.
+    pub source: String,
+}
+
+/// What a response must satisfy to count as a success.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Check {
+    /// Accepted statuses; `None` means any 2xx/3xx.
+    pub status: Option<Vec<u16>>,
+    pub body_contains: Option<String>,
+    #[serde(with = "opt_duration")]
+    pub max_duration: Option<Duration>,
+}
+
+impl Check {
+    pub fn is_empty(&self) -> bool {
+        self.status.is_none() && self.body_contains.is_none() && self.max_duration.is_none()
+    }
+}
+
+mod opt_duration {
+    use std::time::Duration;
+
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_str(&humantime::format_duration(*d).to_string()),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+impl Profile {
+    /// A profile for `loadpilot run URL`: one GET of the URL's path.
+    pub fn for_url(url: &str, stages: Vec<Stage>) -> Result<Profile, String> {
+        let uri: http::Uri = url
+            .parse()
+            .map_err(|e| format!("\"{url}\" is not a URL: {e}"))?;
+        let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
+            return Err(format!(
+                "\"{url}\" needs a scheme and host, e.g. http://127.0.0.1:8080/ping"
+            ));
+        };
+        if scheme != "http" && scheme != "https" {
+            return Err(format!("\"{url}\": only http and https are supported"));
+        }
+        let path = uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/")
+            .to_string();
+        let name = uri.path().trim_matches('/').to_string();
+        Ok(Profile {
+            name: if name.is_empty() {
+                "root".into()
+            } else {
+                name.replace('/', "_")
+            },
+            description: None,
+            base_url: format!("{scheme}://{authority}"),
+            load: Load {
+                stages,
+                graceful_stop: DEFAULT_GRACEFUL_STOP,
+            },
+            defaults: Defaults::default(),
+            requests: vec![RequestSpec {
+                name: if path == "/" {
+                    "GET /".into()
+                } else {
+                    path.clone()
+                },
+                weight: 1,
+                method: "GET".into(),
+                path,
+                headers: Vec::new(),
+                body: None,
+                check: Check::default(),
+            }],
+            thresholds: Vec::new(),
+            abort_on_fail: false,
+        })
+    }
+}

@@ -1,0 +1,90 @@
+//! Threshold expressions (`p95 < 500ms`, `error_rate < 1%`, `ping.p95 < 200ms`,
+//! `429_rate < 1%`, `rps > 100`) and their evaluation.
+//!
+//! Values are kept in canonical units: latency in milliseconds, rates as fractions
+//! (0.01 for `1%`), throughput in requests per second.
+
+use serde::{Deserialize, Serialize};
+
+use crate::outcome::OutcomeClass;
+
+/// Which statistic a threshold reads.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Stat {
+    /// A latency percentile in milliseconds (`p50`, `p90`, `p95`, `p99`, `p99.9`, …; `max` is 100, `min` 0).
+    Percentile { pct: f64 },
+    /// Mean latency in milliseconds (`avg`).
+    Mean,
+    /// Failed requests / all requests.
+    ErrorRate,
+    /// Requests / class share (`429_rate`, `timeout_rate`, …).
+    ClassRate { class: OutcomeClass },
+    /// Requests per second over the run.
+    Rps,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Op {
+    #[serde(rename = "<")]
+    Lt,
+    #[serde(rename = "<=")]
+    Le,
+    #[serde(rename = ">")]
+    Gt,
+    #[serde(rename = ">=")]
+    Ge,
+}
+
+impl Op {
+    pub fn holds(self, value: f64, limit: f64) -> bool {
+        match self {
+            Op::Lt => value < limit,
+            Op::Le => value <= limit,
+            Op::Gt => value > limit,
+            Op::Ge => value >= limit,
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+        }
+    }
+}
+
+/// A parsed threshold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Threshold {
+    /// The expression as the user wrote it, normalised to `metric op value`.
+    pub expr: String,
+    /// Restricts the statistic to one request name (`ping.p95`).
+    pub request: Option<String>,
+    pub stat: Stat,
+    pub op: Op,
+    /// Limit in canonical units (ms, fraction, per second).
+    pub limit: f64,
+}
+
+impl Threshold {
+    pub fn holds(&self, value: f64) -> bool {
+        self.op.holds(value, self.limit)
+    }
+
+    /// Whether `value` is within 10% of the limit on the passing side.
+    pub fn is_near(&self, value: f64) -> bool {
+        if !self.holds(value) {
+            return false;
+        }
+        match self.op {
+            Op::Lt | Op::Le => value >= self.limit * 0.9,
+            Op::Gt | Op::Ge => value <= self.limit * 1.1,
+        }
+    }
+}
+
+mod parse;
+pub use parse::parse_threshold;
