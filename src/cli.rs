@@ -75,6 +75,19 @@ pub struct RunOptions {
     /// Write the end-of-run summary as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     pub summary_json: Option<PathBuf>,
+    /// Watch a local process's memory and CPU on the dashboard (the demo target is watched automatically).
+    #[arg(long, value_name = "PID")]
+    pub watch_pid: Option<u32>,
+    /// Watch a service's memory/CPU from a Prometheus text endpoint
+    /// (`process_resident_memory_bytes`, `process_cpu_seconds_total`) or a JSON endpoint (with --watch-json-path).
+    #[arg(long, value_name = "URL")]
+    pub watch_url: Option<String>,
+    /// JSON path of the resident-memory figure in a JSON --watch-url (e.g. "$.memory.rss_bytes").
+    #[arg(long, value_name = "PATH", requires = "watch_url")]
+    pub watch_json_path: Option<String>,
+    /// How often --watch-url is read.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "5s")]
+    pub watch_every: Duration,
     /// Seconds between headless progress lines.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "5s")]
     pub progress_every: Duration,

@@ -109,8 +109,12 @@ pub struct RequestSpec {
     /// Relative weight (> 0).
     pub weight: u32,
     pub method: String,
-    /// Path and query, appended to `base_url`; starts with `/`.
+    /// Path and query appended to `base_url` (starts with `/`), or an absolute
+    /// `http://` / `https://` URL that replaces the base for this request.
     pub path: String,
+    /// Overrides `defaults.timeout` for this request.
+    #[serde(with = "opt_duration")]
+    pub timeout: Option<Duration>,
     /// Request headers (after the profile defaults).
     pub headers: Vec<(String, String)>,
     pub body: Option<Body>,
@@ -199,6 +203,7 @@ impl Profile {
                 weight: 1,
                 method: "GET".into(),
                 path,
+                timeout: None,
                 headers: Vec::new(),
                 body: None,
                 check: Check::default(),
