@@ -10,13 +10,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::{CliCommand, RunOptions};
 use crate::demo::DemoTarget;
 use crate::engine::client::ClientConfig;
 use crate::engine::request::Prepared;
-use crate::engine::{EngineChannels, EngineConfig};
+use crate::command::Command;
+use crate::engine::{EngineChannels, EngineConfig, EngineEnd};
 use crate::metrics::aggregator::{AggregatorChannels, AggregatorConfig, RunRecord};
 use crate::metrics::dashboard::{Dashboard, MemoryStatus};
 use crate::plan::{Stage, parse_stages};
@@ -141,6 +143,10 @@ fn validate(paths: &[PathBuf]) -> ExitCode {
     }
 }
 
+fn flat(vus: u32, duration: Duration) -> Vec<Stage> {
+    vec![Stage { duration: Duration::ZERO, target: vus }, Stage { duration, target: vus }]
+}
+
 /// Applies command-line overrides to a profile.
 pub fn apply_options(
     profile: &mut Profile,
@@ -209,100 +215,121 @@ pub fn apply_options(
     Ok(max_duration)
 }
 
+/// A run in progress: the handles a front end (dashboard, headless loop, test)
+/// steers and watches it through.
+pub struct Session {
+    /// Operator commands into the engine (bounded, ordered).
+    pub commands: mpsc::Sender<Command>,
+    /// The newest published frame; closes when the aggregator has finished.
+    pub frames: watch::Receiver<Arc<Dashboard>>,
+    /// Graceful stop (what Ctrl-C / SIGTERM trigger).
+    pub stop: CancellationToken,
+    /// Hard stop: in-flight requests are dropped.
+    pub abort: CancellationToken,
+    /// Cancelled when the session has ended; stops the samplers.
+    done: CancellationToken,
+    engine: JoinHandle<EngineEnd>,
+    aggregator: JoinHandle<RunRecord>,
+}
+
+/// What a finished run produced.
+pub struct RunOutput {
+    pub end: EngineEnd,
+    pub record: RunRecord,
+    pub summary: Summary,
+}
+
+impl Session {
+    /// Applies `opts` to `profile` and starts the engine, the aggregator and the samplers.
+    pub fn start(mut profile: Profile, opts: &RunOptions, demo_pid: Option<u32>) -> Result<Session, AppError> {
+        let max_duration = apply_options(&mut profile, opts)?;
+        let prepared = Prepared::new(&profile).map_err(AppError::Usage)?;
+        let client = ClientConfig::new(opts.http2, opts.insecure).map_err(|e| AppError::Runtime(anyhow::anyhow!(e)))?;
+        let start = Instant::now();
+        let stop = CancellationToken::new();
+        let abort = CancellationToken::new();
+        let done = CancellationToken::new();
+        // VU recorders → aggregator. Bounded: a full channel makes VUs keep merging locally.
+        let (batch_tx, batch_rx) = mpsc::channel(1024);
+        // Engine → aggregator: state and log events.
+        let (event_tx, event_rx) = mpsc::channel(256);
+        // Operator → engine.
+        let (command_tx, command_rx) = mpsc::channel(64);
+        let (frame_tx, frame_rx) = watch::channel(Arc::new(Dashboard::empty(&profile.name, &profile.base_url)));
+        let memory = start_sysmon(opts, demo_pid, done.clone());
+        let aggregator = crate::metrics::aggregator::spawn(
+            AggregatorConfig {
+                profile_name: profile.name.clone(),
+                target: profile.base_url.clone(),
+                request_names: profile.requests.iter().map(|r| r.name.clone()).collect(),
+                thresholds: profile.thresholds.clone(),
+                abort_on_fail: profile.abort_on_fail,
+                start,
+            },
+            AggregatorChannels { batches: batch_rx, events: event_rx, memory, publish: frame_tx, stop: stop.clone() },
+        );
+        let engine = crate::engine::spawn(
+            EngineConfig {
+                prepared,
+                client,
+                think: profile.defaults.think_time,
+                stages: profile.load.stages.clone(),
+                max_duration,
+                graceful_stop: profile.load.graceful_stop,
+                start,
+                seed: rand::random(),
+            },
+            EngineChannels {
+                commands: command_rx,
+                events: event_tx,
+                batches: batch_tx,
+                stop: stop.clone(),
+                abort: abort.clone(),
+            },
+        );
+        Ok(Session { commands: command_tx, frames: frame_rx, stop, abort, done, engine, aggregator })
+    }
+
+    /// Waits for the engine and the aggregator to finish.
+    pub async fn wait(self) -> Result<RunOutput, AppError> {
+        drop(self.commands);
+        let end = self.engine.await.context("the engine task failed")?;
+        let record = self.aggregator.await.context("the aggregator task failed")?;
+        self.done.cancel();
+        let summary = Summary::from_record(&record);
+        Ok(RunOutput { end, record, summary })
+    }
+}
+
 /// Runs a resolved profile with the given options: engine + aggregator + front end.
-pub async fn execute(
-    mut profile: Profile,
-    opts: &RunOptions,
-    demo_pid: Option<u32>,
-) -> Result<ExitCode, AppError> {
-    let max_duration = apply_options(&mut profile, opts)?;
-    let prepared = Prepared::new(&profile).map_err(AppError::Usage)?;
-    let client = ClientConfig::new(opts.http2, opts.insecure)
-        .map_err(|e| AppError::Runtime(anyhow::anyhow!(e)))?;
-    let interactive =
-        !opts.headless && std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
-
-    let start = Instant::now();
-    let stop = CancellationToken::new();
-    let abort = CancellationToken::new();
-    let done = CancellationToken::new();
-    // VU recorders → aggregator. Bounded: a full channel makes VUs keep merging locally.
-    let (batch_tx, batch_rx) = mpsc::channel(1024);
-    // Engine → aggregator: state and log events.
-    let (event_tx, event_rx) = mpsc::channel(256);
-    // Operator → engine.
-    let (command_tx, command_rx) = mpsc::channel(64);
-    let (frame_tx, frame_rx) =
-        watch::channel(Arc::new(Dashboard::empty(&profile.name, &profile.base_url)));
-    let memory = start_sysmon(opts, demo_pid, done.clone());
-
-    let aggregator = crate::metrics::aggregator::spawn(
-        AggregatorConfig {
-            profile_name: profile.name.clone(),
-            target: profile.base_url.clone(),
-            request_names: profile.requests.iter().map(|r| r.name.clone()).collect(),
-            thresholds: profile.thresholds.clone(),
-            abort_on_fail: profile.abort_on_fail,
-            start,
-        },
-        AggregatorChannels {
-            batches: batch_rx,
-            events: event_rx,
-            memory,
-            publish: frame_tx,
-            stop: stop.clone(),
-        },
-    );
-    let engine = crate::engine::spawn(
-        EngineConfig {
-            prepared,
-            client,
-            think: profile.defaults.think_time,
-            stages: profile.load.stages.clone(),
-            max_duration,
-            graceful_stop: profile.load.graceful_stop,
-            start,
-            seed: rand::random(),
-        },
-        EngineChannels {
-            commands: command_rx,
-            events: event_tx,
-            batches: batch_tx,
-            stop: stop.clone(),
-            abort: abort.clone(),
-        },
-    );
-    let signals = tokio::spawn(shutdown::watch_signals(
-        stop.clone(),
-        abort.clone(),
-        done.clone(),
-    ));
-
+pub async fn execute(profile: Profile, opts: &RunOptions, demo_pid: Option<u32>) -> Result<ExitCode, AppError> {
+    let interactive = !opts.headless && std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+    let session = Session::start(profile, opts, demo_pid)?;
+    let signals_done = CancellationToken::new();
+    let signals = tokio::spawn(shutdown::watch_signals(session.stop.clone(), session.abort.clone(), signals_done.clone()));
     let front_end = if interactive {
         let ui = crate::ui::UiContext {
-            dashboard: frame_rx,
-            commands: command_tx,
-            shutdown: abort.clone(),
+            dashboard: session.frames.clone(),
+            commands: session.commands.clone(),
+            shutdown: session.abort.clone(),
         };
         tokio::spawn(async move { crate::ui::run_dashboard(ui).await })
     } else {
-        drop(command_tx);
-        let every = opts.progress_every;
+        let (frames, every) = (session.frames.clone(), opts.progress_every);
         tokio::spawn(async move {
-            headless::progress(frame_rx, every).await;
+            headless::progress(frames, every).await;
             Ok(())
         })
     };
-
-    let end = engine.await.context("the engine task failed")?;
-    let record = aggregator.await.context("the aggregator task failed")?;
+    let output = session.wait().await;
     // The dashboard stays up on the final frame until the operator quits.
     let ui_result = front_end.await.context("the front end failed")?;
-    done.cancel();
+    signals_done.cancel();
     let _ = signals.await;
     ui_result?;
-    tracing::debug!(?end, "run ended");
-    finish(&record, opts)
+    let output = output?;
+    tracing::debug!(end = ?output.end, "run ended");
+    finish(&output.summary, opts)
 }
 
 fn start_sysmon(
@@ -322,11 +349,10 @@ fn start_sysmon(
 }
 
 /// Prints the summary, writes `--summary-json`, and picks the exit code.
-fn finish(record: &RunRecord, opts: &RunOptions) -> Result<ExitCode, AppError> {
-    let summary = Summary::from_record(record);
+fn finish(summary: &Summary, opts: &RunOptions) -> Result<ExitCode, AppError> {
     print!("{}", summary.render_text());
     if let Some(path) = &opts.summary_json {
-        let json = serde_json::to_vec_pretty(&summary).context("serialising the summary")?;
+        let json = serde_json::to_vec_pretty(summary).context("serialising the summary")?;
         crate::fsutil::write_atomic(path, &json)
             .with_context(|| format!("writing {}", path.display()))?;
     }
