@@ -158,12 +158,8 @@ pub fn apply_options(
     }
     let mut max_duration = None;
     match (opts.vus, opts.duration) {
-        (Some(vus), Some(duration)) => {
-            profile.load.stages = vec![Stage {
-                duration,
-                target: vus,
-            }]
-        }
+        // A flat load: all VUs at once (a zero-length first stage), then hold them.
+        (Some(vus), Some(duration)) => profile.load.stages = flat(vus, duration),
         (Some(vus), None) if opts.stages.is_none() => {
             // Keep the profile's timing but flatten it at `vus`.
             let total = profile
