@@ -164,6 +164,8 @@ impl<'de> Deserialize<'de> for RawHeaders {
                 while let Some(name) = map.next_key()? {
                     headers.push((name, map.next_value()?));
                 }
+                // toml hands keys over sorted; keep the file's order instead.
+                headers.sort_by_key(|(name, _): &(Spanned<String>, _)| name.span().start);
                 Ok(RawHeaders(headers))
             }
         }
@@ -188,6 +190,8 @@ impl<'de> Deserialize<'de> for RawThresholds {
                         out.entries.push((key, map.next_value()?));
                     }
                 }
+                // toml hands keys over sorted; keep the file's order for reports.
+                out.entries.sort_by_key(|(key, _)| key.span().start);
                 Ok(out)
             }
         }
