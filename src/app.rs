@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -24,6 +24,7 @@ use crate::metrics::dashboard::{Dashboard, MemoryStatus};
 use crate::plan::{Stage, parse_stages};
 use crate::profile::{Profile, ProfileError, load_profile, parse_profile};
 use crate::report::Summary;
+use crate::snapshot::{Snapshot, SnapshotMeta};
 use crate::threshold::parse_threshold;
 use crate::{Cli, headless, shutdown};
 
@@ -220,6 +221,47 @@ pub fn apply_options(
     Ok(max_duration)
 }
 
+/// Saves mid-run snapshots: asks the aggregator for a copy of its state and
+/// writes it beside the final snapshot. Cheap to clone; one per front end.
+#[derive(Clone)]
+pub struct SnapshotSaver {
+    /// To the aggregator; each request carries the reply channel.
+    requests: mpsc::Sender<oneshot::Sender<RunRecord>>,
+    meta: Arc<SnapshotMeta>,
+    /// The final snapshot's path; mid-run copies go beside it.
+    final_path: PathBuf,
+}
+
+impl SnapshotSaver {
+    /// Writes a snapshot of the run so far and returns its path.
+    pub async fn save(&self) -> anyhow::Result<PathBuf> {
+        let (reply, record) = oneshot::channel();
+        self.requests
+            .send(reply)
+            .await
+            .map_err(|_| anyhow::anyhow!("the run has ended"))?;
+        let record = record.await.context("the aggregator did not answer")?;
+        let stem = self
+            .final_path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("snapshot");
+        let stem = stem.trim_end_matches(".json");
+        let path = self
+            .final_path
+            .with_file_name(format!("{stem}-at-{}s.json", record.duration.as_secs()));
+        let meta = self.meta.clone();
+        let target = path.clone();
+        tokio::task::spawn_blocking(move || {
+            let snapshot = Snapshot::from_record(&record, &meta);
+            crate::snapshot::write(&target, &snapshot, &meta.secrets)
+        })
+        .await
+        .context("the snapshot writer failed")??;
+        Ok(path)
+    }
+}
+
 /// A run in progress: the handles a front end (dashboard, headless loop, test)
 /// steers and watches it through.
 pub struct Session {
@@ -231,6 +273,10 @@ pub struct Session {
     pub stop: CancellationToken,
     /// Hard stop: in-flight requests are dropped.
     pub abort: CancellationToken,
+    /// Saves mid-run snapshots (`s` in the dashboard).
+    pub snapshots: SnapshotSaver,
+    /// Where the final snapshot goes; `None` with `--no-snapshot`.
+    snapshot_path: Option<PathBuf>,
     /// Cancelled when the session has ended; stops the samplers.
     done: CancellationToken,
     engine: JoinHandle<EngineEnd>,
@@ -242,6 +288,8 @@ pub struct RunOutput {
     pub end: EngineEnd,
     pub record: RunRecord,
     pub summary: Summary,
+    /// Where the final snapshot was written.
+    pub snapshot: Option<PathBuf>,
 }
 
 impl Session {
@@ -255,7 +303,13 @@ impl Session {
         let prepared = Prepared::new(&profile).map_err(AppError::Usage)?;
         let client = ClientConfig::new(opts.http2, opts.insecure)
             .map_err(|e| AppError::Runtime(anyhow::anyhow!(e)))?;
+        let meta = Arc::new(SnapshotMeta::new(&profile, opts));
         let start = Instant::now();
+        let started_at = chrono::Utc::now();
+        let final_path = opts
+            .out
+            .clone()
+            .unwrap_or_else(|| crate::snapshot::default_path(&profile.name, started_at));
         let stop = CancellationToken::new();
         let abort = CancellationToken::new();
         let done = CancellationToken::new();
@@ -265,6 +319,8 @@ impl Session {
         let (event_tx, event_rx) = mpsc::channel(256);
         // Operator → engine.
         let (command_tx, command_rx) = mpsc::channel(64);
+        // Snapshot saver → aggregator: requests for a copy of the state.
+        let (snapshot_tx, snapshot_rx) = mpsc::channel(4);
         let (frame_tx, frame_rx) =
             watch::channel(Arc::new(Dashboard::empty(&profile.name, &profile.base_url)));
         let memory = start_sysmon(opts, demo_pid, done.clone());
@@ -276,6 +332,7 @@ impl Session {
                 thresholds: profile.thresholds.clone(),
                 abort_on_fail: profile.abort_on_fail,
                 start,
+                started_at,
             },
             AggregatorChannels {
                 batches: batch_rx,
@@ -283,6 +340,7 @@ impl Session {
                 memory,
                 publish: frame_tx,
                 stop: stop.clone(),
+                snapshots: snapshot_rx,
             },
         );
         let engine = crate::engine::spawn(
@@ -304,31 +362,56 @@ impl Session {
                 abort: abort.clone(),
             },
         );
+        let snapshot_path = (!opts.no_snapshot).then(|| final_path.clone());
         Ok(Session {
             commands: command_tx,
             frames: frame_rx,
             stop,
             abort,
+            snapshots: SnapshotSaver {
+                requests: snapshot_tx,
+                meta,
+                final_path,
+            },
+            snapshot_path,
             done,
             engine,
             aggregator,
         })
     }
 
-    /// Waits for the engine and the aggregator to finish.
+    /// Waits for the engine and the aggregator to finish, then writes the final
+    /// snapshot. A failed engine still ends in a snapshot of what was measured.
     pub async fn wait(self) -> Result<RunOutput, AppError> {
         drop(self.commands);
-        let end = self.engine.await.context("the engine task failed")?;
+        let engine = self.engine.await;
         let record = self
             .aggregator
             .await
             .context("the aggregator task failed")?;
         self.done.cancel();
+        let snapshot = match self.snapshot_path {
+            Some(path) => {
+                let meta = self.snapshots.meta.clone();
+                let (copy, target) = (record.clone(), path.clone());
+                tokio::task::spawn_blocking(move || {
+                    let snapshot = Snapshot::from_record(&copy, &meta);
+                    crate::snapshot::write(&target, &snapshot, &meta.secrets)
+                })
+                .await
+                .context("the snapshot writer failed")?
+                .with_context(|| format!("writing the snapshot {}", path.display()))?;
+                Some(path)
+            }
+            None => None,
+        };
+        let end = engine.context("the engine task failed")?;
         let summary = Summary::from_record(&record);
         Ok(RunOutput {
             end,
             record,
             summary,
+            snapshot,
         })
     }
 }

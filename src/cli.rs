@@ -88,6 +88,13 @@ pub struct RunOptions {
     /// How often --watch-url is read.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "5s")]
     pub watch_every: Duration,
+    /// Where to write the run's snapshot (default `snapshots/<profile>-<time>.json`;
+    /// a `.zst` name is zstd-compressed).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Do not write a snapshot at the end of the run.
+    #[arg(long, conflicts_with = "out")]
+    pub no_snapshot: bool,
     /// Seconds between headless progress lines.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "5s")]
     pub progress_every: Duration,

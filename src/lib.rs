@@ -34,6 +34,7 @@ pub mod plan;
 pub mod profile;
 pub mod report;
 pub mod shutdown;
+pub mod snapshot;
 pub mod sysmon;
 pub mod target;
 pub mod threshold;
