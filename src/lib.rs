@@ -17,5 +17,6 @@ pub mod plan;
 pub mod profile;
 pub mod target;
 pub mod threshold;
+pub mod ui;
 
 pub use cli::Cli;
