@@ -228,13 +228,13 @@ pub const FOOTER: &[(&[KeyAction], &str)] = &[
     (&[KeyAction::Help], "help"),
     (&[KeyAction::VusUp, KeyAction::VusDown], "±1"),
     (&[KeyAction::VusUp10, KeyAction::VusDown10], "±10"),
-    (&[KeyAction::DoubleVus, KeyAction::HalveVus], "×2 ÷2"),
     (&[KeyAction::Hold], "hold"),
     (&[KeyAction::Resume], "resume"),
     (&[KeyAction::TogglePause], "pause"),
     (&[KeyAction::SkipStage], "skip"),
     (&[KeyAction::Annotate], "note"),
     (&[KeyAction::ZoomNext], "zoom"),
+    (&[KeyAction::DoubleVus, KeyAction::HalveVus], "×2 ÷2"),
     (
         &[
             KeyAction::Window(TimeWindow::M1),

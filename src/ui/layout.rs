@@ -107,7 +107,7 @@ fn compact(body: Rect) -> Vec<(Pane, Rect)> {
         Layout::vertical([Constraint::Percentage(45), Constraint::Fill(1)]).areas(body);
     let [latency, throughput] = halves(charts);
     let [left, right] =
-        Layout::horizontal([Constraint::Percentage(55), Constraint::Fill(1)]).areas(bottom);
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Fill(1)]).areas(bottom);
     let [errors, log] =
         Layout::vertical([Constraint::Percentage(50), Constraint::Fill(1)]).areas(left);
     let [memory, thresholds] =

@@ -132,10 +132,10 @@ where
                 let mut handled = 0;
                 while let Some(ev) = event.take() {
                     dirty = true;
-                    if let Some(action) = on_event(app, ev) {
-                        if perform(action, app, &ctx).is_break() {
-                            return Ok(());
-                        }
+                    if let Some(action) = on_event(app, ev)
+                        && perform(action, app, &ctx).is_break()
+                    {
+                        return Ok(());
                     }
                     handled += 1;
                     if handled < EVENT_BUDGET {

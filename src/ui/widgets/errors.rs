@@ -47,7 +47,22 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
         return;
     }
 
-    let trend_width = usize::from(area.width / 4).clamp(6, 30);
+    // Narrow panes drop the last message; the trend takes what is left.
+    let inner = usize::from(area.width.saturating_sub(2));
+    let with_message = inner >= 70;
+    let with_share = inner >= 50;
+    // class, count, rate (+ share), with one space between columns.
+    let fixed = if with_share {
+        11 + 7 + 7 + 6 + 4
+    } else {
+        11 + 7 + 7 + 3
+    };
+    let trend_width = if with_message {
+        (inner / 4).clamp(8, 30)
+    } else {
+        inner.saturating_sub(fixed + 1).clamp(4, 60)
+    };
+    let right = |text: String| Cell::from(Line::from(text).right_aligned());
     let rows = classes.iter().map(|c| {
         let quiet = c.per_sec == 0;
         let new = is_new(c);
@@ -62,44 +77,48 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
         if new {
             label.push(Span::styled(" new", theme.highlight()));
         }
-        let row = Row::new(vec![
+        let mut cells = vec![
             Cell::from(Line::from(label)),
-            Cell::from(Line::from(format::count(c.count as f64)).right_aligned()),
-            Cell::from(
-                Line::from(format!("{}/s", format::count(c.per_sec as f64))).right_aligned(),
-            ),
-            Cell::from(Line::from(format::pct(c.share)).right_aligned()),
-            Cell::from(format::sparkline(&c.trend, trend_width)),
-            Cell::from(c.last_message.clone().unwrap_or_default()),
-        ]);
+            right(format::count(c.count as f64)),
+            right(format!("{}/s", format::count(c.per_sec as f64))),
+        ];
+        if with_share {
+            cells.push(right(format::pct(c.share)));
+        }
+        cells.push(Cell::from(format::sparkline(&c.trend, trend_width)));
+        if with_message {
+            cells.push(Cell::from(c.last_message.clone().unwrap_or_default()));
+        }
+        let row = Row::new(cells);
         if quiet && !new {
             row.style(theme.dim())
         } else {
             row
         }
     });
-    let header = Row::new([
-        "class",
-        "count",
-        "rate",
-        "share",
-        "trend 60s",
-        "last message",
-    ])
-    .style(theme.dim());
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(11),
-            Constraint::Length(7),
-            Constraint::Length(7),
-            Constraint::Length(6),
-            Constraint::Length(trend_width as u16),
-            Constraint::Fill(1),
-        ],
-    )
-    .header(header)
-    .block(block);
+    let mut header = vec![
+        Cell::from("class"),
+        right("count".into()),
+        right("rate".into()),
+    ];
+    let mut widths = vec![
+        Constraint::Length(11),
+        Constraint::Length(7),
+        Constraint::Length(7),
+    ];
+    if with_share {
+        header.push(right("share".into()));
+        widths.push(Constraint::Length(6));
+    }
+    header.push(Cell::from("trend"));
+    widths.push(Constraint::Length(trend_width as u16));
+    if with_message {
+        header.push(Cell::from("last message"));
+        widths.push(Constraint::Fill(1));
+    }
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(theme.dim()))
+        .block(block);
     frame.render_widget(table, area);
 }
 

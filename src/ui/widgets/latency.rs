@@ -83,7 +83,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
         ),
     ];
     let now = d.series.last().map(|r| r.latency).unwrap_or_default();
-    for (i, name) in NAMES.iter().enumerate() {
+    // Narrow panes show p50, p95, p99 only.
+    let shown: &[usize] = if area.width >= 70 {
+        &[0, 1, 2, 3, 4]
+    } else {
+        &[0, 2, 3]
+    };
+    for &i in shown {
+        let name = NAMES[i];
         heading.push(Span::styled(format!("{name} "), theme.percentile(i)));
         heading.push(Span::raw(format!("{} ", format::us(pick(&now, i)))));
     }

@@ -25,12 +25,12 @@ pub fn bottleneck(mem: &MemoryStatus, cores: usize) -> Option<String> {
     let all_cores_pct = 100.0 * cores.max(1) as f64;
     if mem.self_cpu_pct >= SELF_CPU_SATURATED * all_cores_pct {
         Some(format!(
-            "loadpilot is the bottleneck: cpu {:.0}% of {:.0}%",
+            "loadpilot saturated: cpu {:.0}%/{:.0}%",
             mem.self_cpu_pct, all_cores_pct
         ))
     } else if mem.scheduler_lag_ms >= SCHEDULER_LAG_HIGH_MS {
         Some(format!(
-            "loadpilot is the bottleneck: scheduler {:.0}ms late",
+            "loadpilot saturated: tick {:.0}ms late",
             mem.scheduler_lag_ms
         ))
     } else {
@@ -78,9 +78,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
                 format::bytes(mem.swap_used),
                 format::bytes(mem.swap_total)
             )),
-            Span::styled("  load ", theme.dim()),
+            Span::styled(" load ", theme.dim()),
             Span::raw(format!(
-                "{:.2} {:.2} {:.2}",
+                "{:.1} {:.1} {:.1}",
                 mem.load_avg[0], mem.load_avg[1], mem.load_avg[2]
             )),
         ]),
@@ -93,29 +93,28 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
         (rss, cpu) => {
             let mut spans = vec![label("target")];
             if let Some(rss) = rss {
-                spans.push(Span::raw(format!("rss {}", format::bytes(rss))));
+                spans.push(Span::raw(format::bytes(rss)));
             }
             if let Some(cpu) = cpu {
-                spans.push(Span::styled("  cpu ", theme.dim()));
+                spans.push(Span::styled(" cpu ", theme.dim()));
                 spans.push(Span::raw(format!("{cpu:.0}%")));
             }
             Line::from(spans)
         }
     });
-    let mut own = vec![
-        label("self"),
-        Span::raw(format!("rss {}", format::bytes(mem.self_rss))),
-    ];
+    let mut own = vec![label("self"), Span::raw(format::bytes(mem.self_rss))];
     if d.vus_active > 0 {
-        own.push(Span::styled("  per VU ", theme.dim()));
-        own.push(Span::raw(format::bytes(
-            mem.self_rss / u64::from(d.vus_active),
+        own.push(Span::raw(format!(
+            " ({}/VU)",
+            format::bytes(mem.self_rss / u64::from(d.vus_active))
         )));
     }
-    own.push(Span::styled("  cpu ", theme.dim()));
+    own.push(Span::styled(" cpu ", theme.dim()));
     own.push(Span::raw(format!("{:.0}%", mem.self_cpu_pct)));
-    own.push(Span::styled("  lag ", theme.dim()));
-    own.push(Span::raw(format::ms(mem.scheduler_lag_ms)));
+    if inner_width >= 48 {
+        own.push(Span::styled(" lag ", theme.dim()));
+        own.push(Span::raw(format::ms(mem.scheduler_lag_ms)));
+    }
     lines.push(Line::from(own));
     if let Some(warning) = bottleneck(mem, app.cores) {
         lines.push(Line::from(Span::styled(
@@ -138,7 +137,7 @@ mod tests {
         };
         assert_eq!(bottleneck(&mem, 2), None);
         mem.self_cpu_pct = 190.0;
-        assert!(bottleneck(&mem, 2).unwrap().contains("cpu 190% of 200%"));
+        assert!(bottleneck(&mem, 2).unwrap().contains("cpu 190%/200%"));
         mem.self_cpu_pct = 10.0;
         mem.scheduler_lag_ms = 120.0;
         assert!(bottleneck(&mem, 2).unwrap().contains("120ms late"));

@@ -16,9 +16,9 @@ use super::{pane_block, placeholder, title};
 
 fn badge(verdict: Verdict, theme: &Theme) -> Span<'static> {
     let text = match verdict {
-        Verdict::Pass => " pass ",
-        Verdict::Near => " near ",
-        Verdict::Fail => " FAIL ",
+        Verdict::Pass => "pass",
+        Verdict::Near => "near",
+        Verdict::Fail => "FAIL",
     };
     let style = theme.verdict(verdict);
     let style = if theme.color {
@@ -29,13 +29,46 @@ fn badge(verdict: Verdict, theme: &Theme) -> Span<'static> {
     Span::styled(text, style)
 }
 
+/// How a threshold's value is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    Ms,
+    Fraction,
+    PerSec,
+}
+
+/// The unit of a threshold expression's statistic (values are canonical: ms,
+/// fractions, per second). Falls back to reading the metric name when the
+/// expression does not parse.
+fn unit(expr: &str) -> Unit {
+    match parse_threshold(expr).map(|t| t.stat) {
+        Ok(Stat::Percentile { .. } | Stat::Mean) => Unit::Ms,
+        Ok(Stat::ErrorRate | Stat::ClassRate { .. }) => Unit::Fraction,
+        Ok(Stat::Rps) => Unit::PerSec,
+        Err(_) => {
+            let metric = expr
+                .split(['<', '>', '='])
+                .next()
+                .unwrap_or_default()
+                .trim();
+            let stat = metric.rsplit('.').next().unwrap_or(metric);
+            if stat.ends_with("rate") {
+                Unit::Fraction
+            } else if stat == "rps" {
+                Unit::PerSec
+            } else {
+                Unit::Ms
+            }
+        }
+    }
+}
+
 /// A threshold value in the unit its expression uses (ms, %, /s).
 fn value(expr: &str, v: f64) -> String {
-    match parse_threshold(expr).map(|t| t.stat) {
-        Ok(Stat::Percentile { .. } | Stat::Mean) => format::ms(v),
-        Ok(Stat::ErrorRate | Stat::ClassRate { .. }) => format::pct(v),
-        Ok(Stat::Rps) => format!("{}/s", format::count(v)),
-        Err(_) => format!("{v:.3}"),
+    match unit(expr) {
+        Unit::Ms => format::ms(v),
+        Unit::Fraction => format::pct(v),
+        Unit::PerSec => format!("{}/s", format::count(v)),
     }
 }
 
@@ -63,7 +96,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
         return;
     }
     let mut lines = vec![Line::from(Span::styled(
-        " run   30s   threshold",
+        "run  30s  threshold · values run/30s",
         theme.dim(),
     ))];
     for t in &d.thresholds {
@@ -83,4 +116,19 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
         ]));
     }
     frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_from_expressions() {
+        assert_eq!(unit("p95 < 500ms"), Unit::Ms);
+        assert_eq!(unit("ping.p99 < 1s"), Unit::Ms);
+        assert_eq!(unit("error_rate < 1%"), Unit::Fraction);
+        assert_eq!(unit("429_rate < 5%"), Unit::Fraction);
+        assert_eq!(unit("rps > 100"), Unit::PerSec);
+        assert_eq!(value("error_rate < 1%", 0.012), "1.2%");
+    }
 }

@@ -20,10 +20,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
     let last = d.series.last().copied().unwrap_or_default();
     let heading = Line::from(vec![
         title("Throughput", theme),
-        Span::styled("now ", theme.dim()),
         Span::raw(format!("{}/s ", format::count(d.rps_now))),
         Span::styled("peak ", theme.dim()),
-        Span::raw(format!("{}/s ", format::count(d.rps_peak))),
+        Span::raw(format!("{} ", format::count(d.rps_peak))),
         Span::styled("ok ", theme.good()),
         Span::styled("err ", theme.bad()),
     ]);
