@@ -1,20 +1,40 @@
 //! loadpilot: an interactive terminal load tester.
 //!
-//! Module map (see `../shared/STYLE.md` for the reasoning):
+//! ```text
+//!             Command (mpsc 64)                   RunState (watch) + retire token per VU
+//!  UI / signals ─────────────────▶ engine task ────────────────────────────────▶ VU tasks (N)
+//!    ▲                               │ EngineEvent (mpsc 256): status, stages,      │
+//!    │ watch<Arc<Dashboard>>         ▼ applied commands                              │ Batch (mpsc 1024, try_send)
+//!    └──────────────────────── aggregator task ◀────────────────────────────────────┘
+//!                                    ▲ watch<MemoryStatus> (sysmon)
+//! ```
 //!
-//! - [`cli`]: the command line; [`app`] turns it into runs.
+//! - [`cli`]: the command line; [`app`] turns it into runs and exit codes.
 //! - [`profile`]: TOML profiles → resolved [`profile::Profile`]; [`threshold`]: pass/fail expressions.
 //! - [`plan`]: the pure VU schedule (stages, hold, manual, skip).
+//! - [`engine`]: the controller task, the VU pool, the per-VU HTTP client.
 //! - [`outcome`]: request outcome classes.
 //! - [`command`]: operator commands into the engine.
-//! - [`metrics`]: per-VU recorders, the aggregator, the published [`metrics::dashboard::Dashboard`].
-//! - [`target`]: the built-in demo target server.
+//! - [`metrics`]: per-VU recorders, the aggregator (sole owner of histograms and
+//!   series), the published [`metrics::dashboard::Dashboard`].
+//! - [`report`]: the end-of-run summary; [`headless`]: progress lines.
+//! - [`ui`]: the live dashboard; [`sysmon`]: memory/CPU sampling.
+//! - [`target`]: the built-in demo target server; [`demo`]: running it as a child process.
+//! - [`shutdown`]: signals; [`fsutil`]: atomic writes.
+pub mod app;
 pub mod cli;
 pub mod command;
+pub mod demo;
+pub mod engine;
+pub mod fsutil;
+pub mod headless;
 pub mod metrics;
 pub mod outcome;
 pub mod plan;
 pub mod profile;
+pub mod report;
+pub mod shutdown;
+pub mod sysmon;
 pub mod target;
 pub mod threshold;
 pub mod ui;

@@ -1,5 +1,32 @@
+use std::process::ExitCode;
+use std::time::Duration;
+
 use clap::Parser;
 
-fn main() {
-    let _cli = loadpilot::Cli::parse();
+fn main() -> ExitCode {
+    let cli = loadpilot::Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("LOADPILOT_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("loadpilot: cannot start the async runtime: {e}");
+            return ExitCode::from(loadpilot::app::EXIT_RUNTIME);
+        }
+    };
+    let result = runtime.block_on(loadpilot::app::run(cli));
+    // Blocking samplers may be mid-sleep; do not wait for them.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("loadpilot: error: {e:#}");
+            e.exit_code()
+        }
+    }
 }

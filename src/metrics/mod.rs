@@ -2,4 +2,8 @@
 //! the one owner of histograms and series ([`aggregator`]), which publishes
 //! [`dashboard::Dashboard`] frames.
 
+pub mod aggregator;
 pub mod dashboard;
+pub mod recorder;
+pub mod scope;
+pub mod series;

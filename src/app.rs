@@ -1,0 +1,360 @@
+//! Turns a parsed command line into work: resolves the profile, starts the demo
+//! target when asked, wires engine, aggregator and the front end (dashboard or
+//! headless) together, and maps the result to an exit code.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::{CliCommand, RunOptions};
+use crate::demo::DemoTarget;
+use crate::engine::client::ClientConfig;
+use crate::engine::request::Prepared;
+use crate::command::Command;
+use crate::engine::{EngineChannels, EngineConfig, EngineEnd};
+use crate::metrics::aggregator::{AggregatorChannels, AggregatorConfig, RunRecord};
+use crate::metrics::dashboard::{Dashboard, MemoryStatus};
+use crate::plan::{Stage, parse_stages};
+use crate::profile::{Profile, ProfileError, load_profile, parse_profile};
+use crate::report::Summary;
+use crate::threshold::parse_threshold;
+use crate::{Cli, headless, shutdown};
+
+/// Exit code when thresholds failed (as k6).
+pub const EXIT_THRESHOLDS_FAILED: u8 = 99;
+/// Exit code for usage and profile errors.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code for a runtime failure.
+pub const EXIT_RUNTIME: u8 = 1;
+
+/// The built-in demo profile, so `loadpilot demo` needs no files.
+pub const DEMO_PROFILE: &str = include_str!("../profiles/demo.toml");
+
+/// An error with the exit code it maps to.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Bad input: a profile, a flag value. Exit code 2.
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+    /// Anything that went wrong while running. Exit code 1.
+    #[error(transparent)]
+    Runtime(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            AppError::Usage(_) | AppError::Profile(_) => ExitCode::from(EXIT_USAGE),
+            AppError::Runtime(_) => ExitCode::from(EXIT_RUNTIME),
+        }
+    }
+}
+
+/// Runs one command line to its end.
+pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
+    match cli.command {
+        CliCommand::Run(args) => {
+            let demo = if args.demo {
+                Some(DemoTarget::start().await?)
+            } else {
+                None
+            };
+            let vars = vars_with_demo(&args.opts, demo.as_ref());
+            let profile = if looks_like_url(&args.target) {
+                let mut p = Profile::for_url(&args.target, Vec::new()).map_err(AppError::Usage)?;
+                if let Some(demo) = &demo {
+                    p.base_url = demo.base_url.clone();
+                }
+                p
+            } else {
+                load_profile(Path::new(&args.target), &vars)?
+            };
+            let outcome = execute(profile, &args.opts, demo.as_ref().map(|d| d.pid)).await;
+            drop(demo);
+            outcome
+        }
+        CliCommand::Demo(args) => {
+            let demo = DemoTarget::start().await?;
+            let vars = vars_with_demo(&args.opts, Some(&demo));
+            let profile = match &args.profile {
+                Some(path) => load_profile(path, &vars)?,
+                None => parse_profile(DEMO_PROFILE, Path::new("profiles/demo.toml"), &vars)?,
+            };
+            let outcome = execute(profile, &args.opts, Some(demo.pid)).await;
+            drop(demo);
+            outcome
+        }
+        CliCommand::Target(config) => {
+            crate::target::run_target(config).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        CliCommand::Validate { profiles } => Ok(validate(&profiles)),
+    }
+}
+
+fn looks_like_url(target: &str) -> bool {
+    target.starts_with("http://") || target.starts_with("https://")
+}
+
+/// `-e` variables, with the demo target's addresses first so they win.
+fn vars_with_demo(opts: &RunOptions, demo: Option<&DemoTarget>) -> Vec<(String, String)> {
+    let mut vars = Vec::new();
+    if let Some(demo) = demo {
+        vars.push(("BASE_URL".to_string(), demo.base_url.clone()));
+        vars.push((
+            "TLS_PROBE_URL".to_string(),
+            format!("https://{}/ping", demo.host_port),
+        ));
+    }
+    vars.extend(opts.vars.iter().cloned());
+    vars
+}
+
+fn validate(paths: &[PathBuf]) -> ExitCode {
+    let mut failed = 0;
+    for path in paths {
+        match load_profile(path, &[]) {
+            Ok(p) => println!(
+                "{}: ok ({} requests, {} stages, {} thresholds)",
+                path.display(),
+                p.requests.len(),
+                p.load.stages.len(),
+                p.thresholds.len()
+            ),
+            Err(e) => {
+                failed += 1;
+                eprintln!("{e}");
+            }
+        }
+    }
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_USAGE)
+    }
+}
+
+fn flat(vus: u32, duration: Duration) -> Vec<Stage> {
+    vec![Stage { duration: Duration::ZERO, target: vus }, Stage { duration, target: vus }]
+}
+
+/// Applies command-line overrides to a profile.
+pub fn apply_options(
+    profile: &mut Profile,
+    opts: &RunOptions,
+) -> Result<Option<Duration>, AppError> {
+    if let Some(stages) = &opts.stages {
+        profile.load.stages =
+            parse_stages(stages).map_err(|e| AppError::Usage(format!("--stages: {e}")))?;
+    }
+    let mut max_duration = None;
+    match (opts.vus, opts.duration) {
+        // A flat load: all VUs at once (a zero-length first stage), then hold them.
+        (Some(vus), Some(duration)) => profile.load.stages = flat(vus, duration),
+        (Some(vus), None) if opts.stages.is_none() => {
+            // Keep the profile's timing but flatten it at `vus`.
+            let total = profile
+                .load
+                .stages
+                .iter()
+                .map(|s| s.duration)
+                .sum::<Duration>();
+            let duration = if total.is_zero() {
+                Duration::from_secs(30)
+            } else {
+                total
+            };
+            profile.load.stages = vec![Stage {
+                duration,
+                target: vus,
+            }];
+        }
+        (Some(_), None) => {
+            return Err(AppError::Usage(
+                "--vus cannot be combined with --stages".into(),
+            ));
+        }
+        (None, Some(duration)) => max_duration = Some(duration),
+        (None, None) => {}
+    }
+    if profile.load.stages.is_empty() {
+        return Err(AppError::Usage(
+            "no load given: use --vus N --duration D, --stages \"30s:10,1m:50\", or a profile with [load] stages".into(),
+        ));
+    }
+    if let Some(timeout) = opts.timeout {
+        profile.defaults.timeout = timeout;
+        for r in &mut profile.requests {
+            r.timeout = None;
+        }
+    }
+    for expr in &opts.thresholds {
+        let t = parse_threshold(expr).map_err(|e| AppError::Usage(format!("--threshold: {e}")))?;
+        if let Some(name) = &t.request
+            && !profile.requests.iter().any(|r| &r.name == name)
+        {
+            return Err(AppError::Usage(format!(
+                "--threshold \"{expr}\": no request is named \"{name}\""
+            )));
+        }
+        profile.thresholds.push(t);
+    }
+    Ok(max_duration)
+}
+
+/// A run in progress: the handles a front end (dashboard, headless loop, test)
+/// steers and watches it through.
+pub struct Session {
+    /// Operator commands into the engine (bounded, ordered).
+    pub commands: mpsc::Sender<Command>,
+    /// The newest published frame; closes when the aggregator has finished.
+    pub frames: watch::Receiver<Arc<Dashboard>>,
+    /// Graceful stop (what Ctrl-C / SIGTERM trigger).
+    pub stop: CancellationToken,
+    /// Hard stop: in-flight requests are dropped.
+    pub abort: CancellationToken,
+    /// Cancelled when the session has ended; stops the samplers.
+    done: CancellationToken,
+    engine: JoinHandle<EngineEnd>,
+    aggregator: JoinHandle<RunRecord>,
+}
+
+/// What a finished run produced.
+pub struct RunOutput {
+    pub end: EngineEnd,
+    pub record: RunRecord,
+    pub summary: Summary,
+}
+
+impl Session {
+    /// Applies `opts` to `profile` and starts the engine, the aggregator and the samplers.
+    pub fn start(mut profile: Profile, opts: &RunOptions, demo_pid: Option<u32>) -> Result<Session, AppError> {
+        let max_duration = apply_options(&mut profile, opts)?;
+        let prepared = Prepared::new(&profile).map_err(AppError::Usage)?;
+        let client = ClientConfig::new(opts.http2, opts.insecure).map_err(|e| AppError::Runtime(anyhow::anyhow!(e)))?;
+        let start = Instant::now();
+        let stop = CancellationToken::new();
+        let abort = CancellationToken::new();
+        let done = CancellationToken::new();
+        // VU recorders → aggregator. Bounded: a full channel makes VUs keep merging locally.
+        let (batch_tx, batch_rx) = mpsc::channel(1024);
+        // Engine → aggregator: state and log events.
+        let (event_tx, event_rx) = mpsc::channel(256);
+        // Operator → engine.
+        let (command_tx, command_rx) = mpsc::channel(64);
+        let (frame_tx, frame_rx) = watch::channel(Arc::new(Dashboard::empty(&profile.name, &profile.base_url)));
+        let memory = start_sysmon(opts, demo_pid, done.clone());
+        let aggregator = crate::metrics::aggregator::spawn(
+            AggregatorConfig {
+                profile_name: profile.name.clone(),
+                target: profile.base_url.clone(),
+                request_names: profile.requests.iter().map(|r| r.name.clone()).collect(),
+                thresholds: profile.thresholds.clone(),
+                abort_on_fail: profile.abort_on_fail,
+                start,
+            },
+            AggregatorChannels { batches: batch_rx, events: event_rx, memory, publish: frame_tx, stop: stop.clone() },
+        );
+        let engine = crate::engine::spawn(
+            EngineConfig {
+                prepared,
+                client,
+                think: profile.defaults.think_time,
+                stages: profile.load.stages.clone(),
+                max_duration,
+                graceful_stop: profile.load.graceful_stop,
+                start,
+                seed: rand::random(),
+            },
+            EngineChannels {
+                commands: command_rx,
+                events: event_tx,
+                batches: batch_tx,
+                stop: stop.clone(),
+                abort: abort.clone(),
+            },
+        );
+        Ok(Session { commands: command_tx, frames: frame_rx, stop, abort, done, engine, aggregator })
+    }
+
+    /// Waits for the engine and the aggregator to finish.
+    pub async fn wait(self) -> Result<RunOutput, AppError> {
+        drop(self.commands);
+        let end = self.engine.await.context("the engine task failed")?;
+        let record = self.aggregator.await.context("the aggregator task failed")?;
+        self.done.cancel();
+        let summary = Summary::from_record(&record);
+        Ok(RunOutput { end, record, summary })
+    }
+}
+
+/// Runs a resolved profile with the given options: engine + aggregator + front end.
+pub async fn execute(profile: Profile, opts: &RunOptions, demo_pid: Option<u32>) -> Result<ExitCode, AppError> {
+    let interactive = !opts.headless && std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+    let session = Session::start(profile, opts, demo_pid)?;
+    let signals_done = CancellationToken::new();
+    let signals = tokio::spawn(shutdown::watch_signals(session.stop.clone(), session.abort.clone(), signals_done.clone()));
+    let front_end = if interactive {
+        let ui = crate::ui::UiContext {
+            dashboard: session.frames.clone(),
+            commands: session.commands.clone(),
+            shutdown: session.abort.clone(),
+        };
+        tokio::spawn(async move { crate::ui::run_dashboard(ui).await })
+    } else {
+        let (frames, every) = (session.frames.clone(), opts.progress_every);
+        tokio::spawn(async move {
+            headless::progress(frames, every).await;
+            Ok(())
+        })
+    };
+    let output = session.wait().await;
+    // The dashboard stays up on the final frame until the operator quits.
+    let ui_result = front_end.await.context("the front end failed")?;
+    signals_done.cancel();
+    let _ = signals.await;
+    ui_result?;
+    let output = output?;
+    tracing::debug!(end = ?output.end, "run ended");
+    finish(&output.summary, opts)
+}
+
+fn start_sysmon(
+    opts: &RunOptions,
+    demo_pid: Option<u32>,
+    done: CancellationToken,
+) -> watch::Receiver<MemoryStatus> {
+    crate::sysmon::spawn(
+        crate::sysmon::SysmonConfig {
+            target_pid: opts.watch_pid.or(demo_pid),
+            watch_url: opts.watch_url.clone(),
+            watch_json_path: opts.watch_json_path.clone(),
+            watch_every: opts.watch_every,
+        },
+        done,
+    )
+}
+
+/// Prints the summary, writes `--summary-json`, and picks the exit code.
+fn finish(summary: &Summary, opts: &RunOptions) -> Result<ExitCode, AppError> {
+    print!("{}", summary.render_text());
+    if let Some(path) = &opts.summary_json {
+        let json = serde_json::to_vec_pretty(summary).context("serialising the summary")?;
+        crate::fsutil::write_atomic(path, &json)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(if summary.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_THRESHOLDS_FAILED)
+    })
+}

@@ -1,0 +1,504 @@
+//! One VU's HTTP client: it owns its keep-alive connection to each origin, like a
+//! real user agent, reconnects after a close or error, and turns every request
+//! into an [`Outcome`] with its [`OutcomeClass`]. No metrics code lives here.
+
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::Request;
+use http::header::HOST;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::client::conn::{http1, http2};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use rustls::pki_types::ServerName;
+use tokio::net::TcpStream;
+
+use crate::engine::request::{Origin, Prepared, PreparedRequest};
+use crate::outcome::{Outcome, OutcomeClass};
+
+/// Bytes of body kept for a `body_contains` check; the rest is counted, not kept.
+const CHECK_BODY_LIMIT: usize = 1 << 20;
+
+/// Client options shared by every VU.
+#[derive(Clone)]
+pub struct ClientConfig {
+    /// Speak HTTP/2 (prior knowledge on http://, ALPN on https://).
+    pub http2: bool,
+    pub tls: Arc<rustls::ClientConfig>,
+}
+
+impl ClientConfig {
+    pub fn new(http2: bool, insecure: bool) -> Result<ClientConfig, String> {
+        Ok(ClientConfig {
+            http2,
+            tls: Arc::new(tls_config(http2, insecure)?),
+        })
+    }
+}
+
+fn tls_config(http2: bool, insecure: bool) -> Result<rustls::ClientConfig, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS setup failed: {e}"))?;
+    let mut config = if insecure {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(insecure::AcceptAnyCert(provider)))
+            .with_no_client_auth()
+    } else {
+        let roots = rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        builder.with_root_certificates(roots).with_no_client_auth()
+    };
+    config.alpn_protocols = if http2 {
+        vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+    } else {
+        vec![b"http/1.1".to_vec()]
+    };
+    Ok(config)
+}
+
+/// A live connection to one origin.
+enum Conn {
+    H1(http1::SendRequest<Full<Bytes>>),
+    H2(http2::SendRequest<Full<Bytes>>),
+}
+
+impl Conn {
+    fn is_closed(&self) -> bool {
+        match self {
+            Conn::H1(s) => s.is_closed(),
+            Conn::H2(s) => s.is_closed(),
+        }
+    }
+}
+
+/// Why a request produced no response.
+#[derive(Debug)]
+pub struct Failure {
+    pub class: OutcomeClass,
+    pub message: String,
+}
+
+impl Failure {
+    fn new(class: OutcomeClass, message: impl Into<String>) -> Failure {
+        Failure {
+            class,
+            message: message.into(),
+        }
+    }
+}
+
+/// The result of one request: the outcome to record and, for errors, a message.
+pub struct Executed {
+    pub outcome: Outcome,
+    pub message: Option<String>,
+}
+
+/// One VU's connections, one slot per origin.
+pub struct VuClient {
+    config: ClientConfig,
+    prepared: Arc<Prepared>,
+    conns: Vec<Option<Conn>>,
+}
+
+impl VuClient {
+    pub fn new(config: ClientConfig, prepared: Arc<Prepared>) -> VuClient {
+        let conns = prepared.origins.iter().map(|_| None).collect();
+        VuClient {
+            config,
+            prepared,
+            conns,
+        }
+    }
+
+    /// Sends request `index`, measuring latency from now.
+    pub async fn execute(&mut self, index: usize) -> Executed {
+        self.execute_from(index, Instant::now()).await
+    }
+
+    /// Sends request `index`, measuring latency from `start` (the open model passes
+    /// the intended send time, so queueing in the loader counts as latency).
+    pub async fn execute_from(&mut self, index: usize, start: Instant) -> Executed {
+        let prepared = self.prepared.clone();
+        let req = &prepared.requests[index];
+        let result = tokio::time::timeout(req.timeout, self.attempt(req)).await;
+        let latency = start.elapsed();
+        let bytes_out = req.head_bytes + req.body.len() as u64;
+        let (class, status, bytes_in, message) = match result {
+            Err(_) => {
+                // The connection is mid-request; it cannot be reused.
+                self.conns[req.origin] = None;
+                let message = format!(
+                    "{}: no complete response within {}",
+                    req.name,
+                    fmt_duration(req.timeout)
+                );
+                (OutcomeClass::Timeout, 0, 0, Some(message))
+            }
+            Ok(Err(failure)) => {
+                self.conns[req.origin] = None;
+                (
+                    failure.class,
+                    0,
+                    0,
+                    Some(format!("{}: {}", req.name, failure.message)),
+                )
+            }
+            Ok(Ok(response)) => {
+                let (class, message) = judge(req, &response, latency);
+                (class, response.status, response.bytes_in, message)
+            }
+        };
+        Executed {
+            outcome: Outcome {
+                latency_us: latency.as_micros() as u64,
+                class,
+                status,
+                bytes_in,
+                bytes_out,
+            },
+            message,
+        }
+    }
+
+    async fn attempt(&mut self, req: &PreparedRequest) -> Result<Response, Failure> {
+        let reused = self.conns[req.origin]
+            .as_ref()
+            .is_some_and(|c| !c.is_closed());
+        match self.send_once(req).await {
+            // A keep-alive connection the server closed while idle fails before the
+            // request was processed; like browsers, retry once on a fresh connection.
+            Err(SendError::Stale(_)) if reused => {
+                self.conns[req.origin] = None;
+                self.send_once(req).await.map_err(SendError::into_failure)
+            }
+            other => other.map_err(SendError::into_failure),
+        }
+    }
+
+    async fn send_once(&mut self, req: &PreparedRequest) -> Result<Response, SendError> {
+        let slot = &mut self.conns[req.origin];
+        if slot.as_ref().is_none_or(Conn::is_closed) {
+            let origin = &self.prepared.origins[req.origin];
+            *slot = Some(
+                connect(origin, &self.config)
+                    .await
+                    .map_err(SendError::Fatal)?,
+            );
+        }
+        let conn = slot.as_mut().expect("connected above");
+        let mut request = Request::new(Full::new(req.body.clone()));
+        *request.method_mut() = req.method.clone();
+        *request.headers_mut() = req.headers.clone();
+        let sent = match conn {
+            Conn::H1(sender) => {
+                *request.uri_mut() = req.path_uri.clone();
+                request.headers_mut().insert(HOST, req.host.clone());
+                sender.ready().await.map_err(SendError::from_hyper)?;
+                sender.send_request(request).await
+            }
+            Conn::H2(sender) => {
+                *request.uri_mut() = req.absolute_uri.clone();
+                sender.ready().await.map_err(SendError::from_hyper)?;
+                sender.send_request(request).await
+            }
+        };
+        let response = sent.map_err(SendError::from_hyper)?;
+        read_response(response, req.check.body_contains.is_some())
+            .await
+            .map_err(SendError::Fatal)
+    }
+}
+
+/// A response read to its end.
+struct Response {
+    status: u16,
+    bytes_in: u64,
+    /// The body's first bytes, only when a check needs them.
+    body: Option<Vec<u8>>,
+}
+
+async fn read_response(
+    response: http::Response<Incoming>,
+    keep_body: bool,
+) -> Result<Response, Failure> {
+    let status = response.status().as_u16();
+    let head_bytes: u64 = 17
+        + response
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str().len() + v.len() + 4) as u64)
+            .sum::<u64>();
+    let mut body = response.into_body();
+    let mut bytes_in = head_bytes;
+    let mut kept = keep_body.then(Vec::new);
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            Failure::new(classify_hyper(&e), format!("reading the body failed: {e}"))
+        })?;
+        if let Some(data) = frame.data_ref() {
+            bytes_in += data.len() as u64;
+            if let Some(kept) = kept.as_mut() {
+                let room = CHECK_BODY_LIMIT.saturating_sub(kept.len());
+                kept.extend_from_slice(&data[..data.len().min(room)]);
+            }
+        }
+    }
+    Ok(Response {
+        status,
+        bytes_in,
+        body: kept,
+    })
+}
+
+/// Status class first; a 2xx/3xx (or an expected status) then has to pass the checks.
+fn judge(
+    req: &PreparedRequest,
+    response: &Response,
+    latency: Duration,
+) -> (OutcomeClass, Option<String>) {
+    let check = &req.check;
+    let status = response.status;
+    if let Some(allowed) = &check.status {
+        if !allowed.contains(&status) {
+            let class = OutcomeClass::from_status(status);
+            let class = if class.is_error() {
+                class
+            } else {
+                OutcomeClass::Check
+            };
+            return (
+                class,
+                Some(format!(
+                    "{}: status {status} is not one of {allowed:?}",
+                    req.name
+                )),
+            );
+        }
+    } else {
+        let class = OutcomeClass::from_status(status);
+        if class.is_error() {
+            return (class, Some(format!("{}: HTTP {status}", req.name)));
+        }
+    }
+    if let (Some(needle), Some(body)) = (&check.body_contains, &response.body)
+        && memchr::memmem::find(body, needle.as_bytes()).is_none()
+    {
+        return (
+            OutcomeClass::Check,
+            Some(format!(
+                "{}: check body_contains \"{needle}\" failed",
+                req.name
+            )),
+        );
+    }
+    if let Some(max) = check.max_duration
+        && latency > max
+    {
+        let message = format!(
+            "{}: check max_duration {} failed (took {})",
+            req.name,
+            fmt_duration(max),
+            fmt_duration(latency)
+        );
+        return (OutcomeClass::Check, Some(message));
+    }
+    (OutcomeClass::Ok, None)
+}
+
+enum SendError {
+    /// The connection was closed before the request was processed (safe to retry once).
+    Stale(Failure),
+    Fatal(Failure),
+}
+
+impl SendError {
+    fn from_hyper(e: hyper::Error) -> SendError {
+        let failure = Failure::new(classify_hyper(&e), e.to_string());
+        if e.is_canceled() || e.is_closed() {
+            SendError::Stale(failure)
+        } else {
+            SendError::Fatal(failure)
+        }
+    }
+
+    fn into_failure(self) -> Failure {
+        match self {
+            SendError::Stale(f) | SendError::Fatal(f) => f,
+        }
+    }
+}
+
+/// Resolves, connects, does TLS and the HTTP handshake, classifying each failure.
+async fn connect(origin: &Origin, config: &ClientConfig) -> Result<Conn, Failure> {
+    let target = origin.host_port();
+    let addr = tokio::net::lookup_host((origin.host.as_str(), origin.port))
+        .await
+        .map_err(|e| {
+            Failure::new(
+                OutcomeClass::Dns,
+                format!("cannot resolve {}: {e}", origin.host),
+            )
+        })?
+        .next()
+        .ok_or_else(|| {
+            Failure::new(
+                OutcomeClass::Dns,
+                format!("{} resolved to no address", origin.host),
+            )
+        })?;
+    let tcp = TcpStream::connect(addr).await.map_err(|e| {
+        Failure::new(
+            classify_io(&e),
+            format!("connecting to {target} failed: {e}"),
+        )
+    })?;
+    // Requests are small and latency matters more than packet count.
+    let _ = tcp.set_nodelay(true);
+    if origin.https {
+        let name = ServerName::try_from(origin.host.clone()).map_err(|e| {
+            Failure::new(
+                OutcomeClass::Tls,
+                format!("bad TLS server name {}: {e}", origin.host),
+            )
+        })?;
+        let tls = tokio_rustls::TlsConnector::from(config.tls.clone())
+            .connect(name, tcp)
+            .await
+            .map_err(|e| {
+                Failure::new(
+                    OutcomeClass::Tls,
+                    format!("TLS handshake with {target} failed: {e}"),
+                )
+            })?;
+        let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+        handshake(TokioIo::new(tls), h2).await
+    } else {
+        handshake(TokioIo::new(tcp), config.http2).await
+    }
+}
+
+async fn handshake<T>(io: TokioIo<T>, h2: bool) -> Result<Conn, Failure>
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let fail = |e: hyper::Error| {
+        Failure::new(
+            OutcomeClass::Protocol,
+            format!("HTTP handshake failed: {e}"),
+        )
+    };
+    if h2 {
+        let (sender, conn) = http2::handshake(TokioExecutor::new(), io)
+            .await
+            .map_err(fail)?;
+        // The connection task ends when the sender is dropped or the peer closes.
+        tokio::spawn(conn);
+        Ok(Conn::H2(sender))
+    } else {
+        let (sender, conn) = http1::handshake(io).await.map_err(fail)?;
+        tokio::spawn(conn);
+        Ok(Conn::H1(sender))
+    }
+}
+
+/// Class of a failed send or body read, from the innermost I/O error if any.
+fn classify_hyper(e: &hyper::Error) -> OutcomeClass {
+    if e.is_timeout() {
+        return OutcomeClass::Timeout;
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if let Some(io) = err.downcast_ref::<io::Error>() {
+            return classify_io(io);
+        }
+        source = err.source();
+    }
+    OutcomeClass::Protocol
+}
+
+fn classify_io(e: &io::Error) -> OutcomeClass {
+    use io::ErrorKind::*;
+    match e.kind() {
+        ConnectionRefused | ConnectionReset | ConnectionAborted | NotConnected | BrokenPipe
+        | AddrNotAvailable | HostUnreachable | NetworkUnreachable | NetworkDown => {
+            OutcomeClass::Connect
+        }
+        TimedOut => OutcomeClass::Timeout,
+        _ => OutcomeClass::Protocol,
+    }
+}
+
+fn fmt_duration(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{}ms", d.as_millis())
+    } else {
+        format!("{:.2}s", d.as_secs_f64())
+    }
+}
+
+mod insecure {
+    //! `--insecure`: accept any server certificate (self-signed test targets). The
+    //! handshake signatures are still verified, so the peer must hold the key.
+
+    use std::sync::Arc;
+
+    use rustls::DigitallySignedStruct;
+    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+    use rustls::crypto::CryptoProvider;
+    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+
+    #[derive(Debug)]
+    pub struct AcceptAnyCert(pub Arc<CryptoProvider>);
+
+    impl ServerCertVerifier for AcceptAnyCert {
+        fn verify_server_cert(
+            &self,
+            _end_entity: &CertificateDer<'_>,
+            _intermediates: &[CertificateDer<'_>],
+            _server_name: &ServerName<'_>,
+            _ocsp_response: &[u8],
+            _now: UnixTime,
+        ) -> Result<ServerCertVerified, rustls::Error> {
+            Ok(ServerCertVerified::assertion())
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls12_signature(
+                message,
+                cert,
+                dss,
+                &self.0.signature_verification_algorithms,
+            )
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls13_signature(
+                message,
+                cert,
+                dss,
+                &self.0.signature_verification_algorithms,
+            )
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+            self.0.signature_verification_algorithms.supported_schemes()
+        }
+    }
+}

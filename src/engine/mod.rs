@@ -1,0 +1,292 @@
+//! The engine task: owns the [`Plan`] and the VU pool, applies operator
+//! [`Command`]s, and every [`RECONCILE_INTERVAL`] moves the stage clock and scales
+//! the pool to the plan's target. It reports its state to the aggregator as
+//! [`EngineEvent`]s. The closed (VU) model lives in [`pool`]; an arrival-rate
+//! executor would sit beside it, fed by the same plan and recording through the
+//! same recorder.
+
+pub mod client;
+pub mod event;
+mod pool;
+pub mod request;
+pub mod vu;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+
+use crate::command::Command;
+use crate::metrics::dashboard::{LogKind, RunMode, StageStatus};
+use crate::metrics::recorder::Batch;
+use crate::plan::{Plan, Stage, format_stages};
+use crate::profile::ThinkTime;
+use client::ClientConfig;
+use event::{EngineEvent, EngineStatus};
+use pool::VuPool;
+use request::Prepared;
+use vu::{RunState, VuShared};
+
+/// How often the plan is re-evaluated and the pool scaled.
+pub const RECONCILE_INTERVAL: Duration = Duration::from_millis(100);
+/// Upper bound on VUs an operator can ask for (a typo must not fork-bomb the loader).
+pub const MAX_VUS: u32 = 100_000;
+
+/// What the engine runs.
+pub struct EngineConfig {
+    pub prepared: Arc<Prepared>,
+    pub client: ClientConfig,
+    pub think: ThinkTime,
+    pub stages: Vec<Stage>,
+    /// Ends the run after this long even if stages remain (`--duration` with stages).
+    pub max_duration: Option<Duration>,
+    /// How long in-flight requests get to finish once the run ends.
+    pub graceful_stop: Duration,
+    /// Shared with the aggregator so times agree.
+    pub start: Instant,
+    pub seed: u64,
+}
+
+/// The engine's inputs and outputs.
+pub struct EngineChannels {
+    /// Operator commands (UI keys, headless signals). Ordered; the engine keeps
+    /// running when every sender is gone.
+    pub commands: mpsc::Receiver<Command>,
+    /// To the aggregator; dropped (closing the channel) when the engine returns.
+    pub events: mpsc::Sender<EngineEvent>,
+    /// Cloned into every VU's recorder; the engine's copy is dropped when it returns.
+    pub batches: mpsc::Sender<Batch>,
+    /// Graceful stop request (SIGTERM, Ctrl-C, abort_on_fail): VUs finish in-flight work.
+    pub stop: CancellationToken,
+    /// Hard stop (forced quit): VUs drop in-flight requests at once.
+    pub abort: CancellationToken,
+}
+
+/// How the run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineEnd {
+    /// The schedule (or `--duration`) ran out.
+    Completed,
+    /// A stop command or signal.
+    Stopped,
+    /// The hard-stop token.
+    Aborted,
+}
+
+pub struct Engine {
+    config: EngineConfig,
+    ch: EngineChannels,
+    plan: Plan,
+    pool: VuPool,
+    run_state: watch::Sender<RunState>,
+    /// Cancelled after `graceful_stop` runs out, or with `ch.abort`.
+    vu_abort: CancellationToken,
+    last_status: Option<EngineStatus>,
+    last_stage: Option<usize>,
+}
+
+impl Engine {
+    pub fn new(config: EngineConfig, ch: EngineChannels) -> Engine {
+        let (run_state, run_state_rx) = watch::channel(RunState::Running);
+        let vu_abort = ch.abort.child_token();
+        let shared = Arc::new(VuShared {
+            prepared: config.prepared.clone(),
+            client: config.client.clone(),
+            think: config.think,
+            run_state: run_state_rx,
+            abort: vu_abort.clone(),
+            batches: ch.batches.clone(),
+            seed: config.seed,
+        });
+        Engine {
+            plan: Plan::new(config.stages.clone()),
+            pool: VuPool::new(shared),
+            config,
+            ch,
+            run_state,
+            vu_abort,
+            last_status: None,
+            last_stage: None,
+        }
+    }
+
+    /// Runs the schedule to its end, then stops the VUs gracefully.
+    pub async fn run(mut self) -> EngineEnd {
+        let stages = format_stages(self.plan.stages());
+        self.log(LogKind::Stage, format!("run started: stages {stages}"))
+            .await;
+        let mut tick = tokio::time::interval(RECONCILE_INTERVAL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last = Instant::now();
+        let mut commands_open = true;
+        let end = loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                command = self.ch.commands.recv(), if commands_open => match command {
+                    Some(Command::Stop) => {
+                        self.applied(Command::Stop, self.plan.target()).await;
+                        break EngineEnd::Stopped;
+                    }
+                    Some(command) => self.apply(command).await,
+                    None => commands_open = false,
+                },
+                _ = self.ch.stop.cancelled() => break EngineEnd::Stopped,
+                _ = self.ch.abort.cancelled() => break EngineEnd::Aborted,
+            }
+            let now = Instant::now();
+            if *self.run_state.borrow() == RunState::Running {
+                self.plan.advance(now - last);
+            }
+            last = now;
+            let over_time = self
+                .config
+                .max_duration
+                .is_some_and(|cap| self.config.start.elapsed() >= cap);
+            if self.plan.is_finished() || over_time {
+                break EngineEnd::Completed;
+            }
+            self.reconcile().await;
+        };
+        self.shut_down(end).await
+    }
+
+    /// Applies one operator command and reports it.
+    async fn apply(&mut self, command: Command) {
+        let before = self.plan.target();
+        match &command {
+            Command::SetVus { vus } => self.plan.set_manual((*vus).min(MAX_VUS)),
+            Command::AddVus { delta } => {
+                let vus = self.plan.add_manual(*delta);
+                if vus > MAX_VUS {
+                    self.plan.set_manual(MAX_VUS);
+                }
+            }
+            Command::Hold => self.plan.hold(),
+            Command::Resume => self.plan.resume(),
+            Command::SkipStage => self.plan.skip_stage(),
+            Command::Pause => {
+                self.run_state.send_replace(RunState::Paused);
+            }
+            Command::Unpause => {
+                self.run_state.send_replace(RunState::Running);
+            }
+            Command::Annotate { .. } | Command::Stop => {}
+        }
+        self.applied(command, before).await;
+        // Apply the new target now, so added VUs start within this frame.
+        self.reconcile().await;
+    }
+
+    async fn applied(&mut self, command: Command, vus_before: u32) {
+        let vus_after = self.plan.target();
+        let _ = self
+            .ch
+            .events
+            .send(EngineEvent::Applied {
+                command,
+                vus_before,
+                vus_after,
+            })
+            .await;
+    }
+
+    async fn reconcile(&mut self) {
+        for panic in self.pool.reap() {
+            self.log(LogKind::Alert, format!("a VU panicked: {panic}"))
+                .await;
+        }
+        self.pool.scale_to(self.plan.target());
+        let stage = self.plan.stage_index();
+        if self.last_stage != Some(stage) && !self.plan.stages().is_empty() {
+            self.last_stage = Some(stage);
+            let s = self.plan.stages()[stage];
+            let text = format!(
+                "stage {}/{}: to {} VUs over {}",
+                stage + 1,
+                self.plan.stages().len(),
+                s.target,
+                humantime::format_duration(s.duration)
+            );
+            self.log(LogKind::Stage, text).await;
+        }
+        let mode = if *self.run_state.borrow() == RunState::Paused {
+            RunMode::Paused
+        } else {
+            RunMode::from_plan(self.plan.mode())
+        };
+        self.report(mode).await;
+    }
+
+    async fn report(&mut self, mode: RunMode) {
+        let stages = self.plan.stages();
+        let planned_stages = self.plan.total();
+        let status = EngineStatus {
+            vus_active: self.pool.active(),
+            vus_target: self.plan.target(),
+            mode,
+            stage: StageStatus {
+                index: self.plan.stage_index(),
+                count: stages.len(),
+                progress: self.plan.stage_progress(),
+                stage_target: stages.get(self.plan.stage_index()).map_or(0, |s| s.target),
+            },
+            planned: Some(
+                self.config
+                    .max_duration
+                    .map_or(planned_stages, |cap| cap.min(planned_stages)),
+            ),
+        };
+        if self.last_status != Some(status) {
+            self.last_status = Some(status);
+            let _ = self.ch.events.send(EngineEvent::Status(status)).await;
+        }
+    }
+
+    async fn log(&mut self, kind: LogKind, text: String) {
+        let _ = self.ch.events.send(EngineEvent::Log { kind, text }).await;
+    }
+
+    /// Retires every VU, waits up to `graceful_stop` for in-flight requests, then
+    /// aborts what is left.
+    async fn shut_down(mut self, end: EngineEnd) -> EngineEnd {
+        let reason = match end {
+            EngineEnd::Completed => "schedule complete",
+            EngineEnd::Stopped => "stop requested",
+            EngineEnd::Aborted => "forced stop",
+        };
+        self.log(LogKind::Stage, format!("stopping: {reason}"))
+            .await;
+        if end == EngineEnd::Aborted {
+            self.vu_abort.cancel();
+        }
+        // Paused VUs must wake to see that they are retired.
+        self.run_state.send_replace(RunState::Running);
+        self.pool.retire_all();
+        let deadline = tokio::time::Instant::now() + self.config.graceful_stop;
+        let mut tick = tokio::time::interval(RECONCILE_INTERVAL);
+        while self.pool.running() > 0 {
+            tokio::select! {
+                _ = self.pool.join_next() => {}
+                _ = tick.tick() => {}
+                _ = tokio::time::sleep_until(deadline), if !self.vu_abort.is_cancelled() => {
+                    self.log(LogKind::Alert, format!(
+                        "graceful stop of {} ran out: dropping {} in-flight requests",
+                        humantime::format_duration(self.config.graceful_stop),
+                        self.pool.running()
+                    )).await;
+                    self.vu_abort.cancel();
+                }
+                _ = self.ch.abort.cancelled(), if !self.vu_abort.is_cancelled() => self.vu_abort.cancel(),
+            }
+            self.report(RunMode::Stopping).await;
+        }
+        self.report(RunMode::Done).await;
+        end
+    }
+}
+
+/// Starts the engine task.
+pub fn spawn(config: EngineConfig, channels: EngineChannels) -> tokio::task::JoinHandle<EngineEnd> {
+    tokio::spawn(Engine::new(config, channels).run())
+}

@@ -1,0 +1,310 @@
+//! The end-of-run summary: per request and overall counts, rates and latency
+//! percentiles, errors by class, and threshold verdicts — as a text table for
+//! people and as JSON (`--summary-json`) for machines.
+
+use std::collections::BTreeMap;
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Cell, CellAlignment, Table};
+use serde::Serialize;
+
+use crate::metrics::aggregator::{RunRecord, format_stat};
+use crate::metrics::scope::ScopeStats;
+use crate::outcome::OutcomeClass;
+
+/// Latency and counts of one scope, in milliseconds.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ScopeSummary {
+    pub count: u64,
+    pub errors: u64,
+    pub error_rate: f64,
+    pub rps: f64,
+    pub min_ms: f64,
+    pub mean_ms: f64,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    /// Requests by class label (`ok`, `429`, `timeout`, …), classes with none left out.
+    pub classes: BTreeMap<String, u64>,
+}
+
+impl ScopeSummary {
+    fn new(stats: &ScopeStats, secs: f64) -> ScopeSummary {
+        let ms = |us: u64| us as f64 / 1000.0;
+        let h = &stats.hist;
+        let q = |quantile: f64| {
+            if h.is_empty() {
+                0.0
+            } else {
+                ms(h.value_at_quantile(quantile))
+            }
+        };
+        ScopeSummary {
+            count: stats.requests(),
+            errors: stats.errors(),
+            error_rate: stats.error_rate(),
+            rps: if secs > 0.0 {
+                stats.requests() as f64 / secs
+            } else {
+                0.0
+            },
+            min_ms: if h.is_empty() { 0.0 } else { ms(h.min()) },
+            mean_ms: if h.is_empty() { 0.0 } else { h.mean() / 1000.0 },
+            p50_ms: q(0.50),
+            p90_ms: q(0.90),
+            p95_ms: q(0.95),
+            p99_ms: q(0.99),
+            max_ms: if h.is_empty() { 0.0 } else { ms(h.max()) },
+            classes: OutcomeClass::ALL
+                .iter()
+                .filter(|c| stats.classes[c.index()] > 0)
+                .map(|c| (c.label().to_string(), stats.classes[c.index()]))
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RequestSummary {
+    pub name: String,
+    #[serde(flatten)]
+    pub stats: ScopeSummary,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ClassSummary {
+    pub class: OutcomeClass,
+    pub label: &'static str,
+    pub count: u64,
+    pub share: f64,
+    /// HTTP status codes within the class, with counts.
+    pub statuses: Vec<(u16, u64)>,
+    pub last_message: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ThresholdResult {
+    pub expr: String,
+    /// The measured value in canonical units (ms, fraction, per second).
+    pub value: f64,
+    /// The value as people read it (`512.3ms`, `1.20%`).
+    pub shown: String,
+    pub passed: bool,
+}
+
+/// The end-of-run summary.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Summary {
+    pub profile: String,
+    pub target: String,
+    pub duration_s: f64,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub overall: ScopeSummary,
+    pub requests: Vec<RequestSummary>,
+    pub error_classes: Vec<ClassSummary>,
+    pub thresholds: Vec<ThresholdResult>,
+    /// All thresholds passed.
+    pub passed: bool,
+    pub aborted_by_threshold: bool,
+}
+
+impl Summary {
+    pub fn from_record(record: &RunRecord) -> Summary {
+        let secs = record.duration.as_secs_f64();
+        let total = record.overall.requests();
+        let thresholds: Vec<ThresholdResult> = record
+            .thresholds
+            .iter()
+            .map(|t| {
+                let scope = match &t.request {
+                    Some(name) => record
+                        .request_names
+                        .iter()
+                        .position(|n| n == name)
+                        .map(|i| &record.per_request[i]),
+                    None => Some(&record.overall),
+                };
+                let value = scope.map_or(0.0, |s| s.stat(t.stat, secs));
+                ThresholdResult {
+                    expr: t.expr.clone(),
+                    value,
+                    shown: format_stat(t.stat, value),
+                    passed: t.holds(value),
+                }
+            })
+            .collect();
+        Summary {
+            profile: record.profile_name.clone(),
+            target: record.target.clone(),
+            duration_s: secs,
+            bytes_in: record.bytes_in,
+            bytes_out: record.bytes_out,
+            overall: ScopeSummary::new(&record.overall, secs),
+            requests: record
+                .request_names
+                .iter()
+                .zip(&record.per_request)
+                .map(|(name, stats)| RequestSummary {
+                    name: name.clone(),
+                    stats: ScopeSummary::new(stats, secs),
+                })
+                .collect(),
+            error_classes: OutcomeClass::errors()
+                .filter(|c| record.overall.classes[c.index()] > 0)
+                .map(|c| {
+                    let count = record.overall.classes[c.index()];
+                    ClassSummary {
+                        class: c,
+                        label: c.label(),
+                        count,
+                        share: count as f64 / total.max(1) as f64,
+                        statuses: record.by_status[c.index()].clone(),
+                        last_message: record.last_message[c.index()].clone(),
+                    }
+                })
+                .collect(),
+            passed: thresholds.iter().all(|t| t.passed),
+            thresholds,
+            aborted_by_threshold: record.aborted_by_threshold,
+        }
+    }
+
+    /// The summary as text tables for a terminal or a CI log.
+    pub fn render_text(&self) -> String {
+        let mut out = format!(
+            "loadpilot summary: {} → {}\nduration {:.1}s · {} requests · {:.1} req/s · {} errors ({:.2}%) · in {} · out {}\n\n",
+            self.profile,
+            self.target,
+            self.duration_s,
+            self.overall.count,
+            self.overall.rps,
+            self.overall.errors,
+            self.overall.error_rate * 100.0,
+            human_bytes(self.bytes_in),
+            human_bytes(self.bytes_out),
+        );
+        let mut table = Table::new();
+        table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+            "request", "count", "rps", "p50", "p90", "p95", "p99", "max", "errors", "by class",
+        ]);
+        let rows = self
+            .requests
+            .iter()
+            .map(|r| (r.name.as_str(), &r.stats))
+            .chain([("overall", &self.overall)]);
+        for (name, s) in rows {
+            let classes = s
+                .classes
+                .iter()
+                .filter(|(label, _)| *label != "ok")
+                .map(|(label, n)| format!("{label}:{n}"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            table.add_row(vec![
+                Cell::new(name),
+                Cell::new(s.count).set_alignment(CellAlignment::Right),
+                Cell::new(format!("{:.1}", s.rps)).set_alignment(CellAlignment::Right),
+                Cell::new(ms(s.p50_ms)).set_alignment(CellAlignment::Right),
+                Cell::new(ms(s.p90_ms)).set_alignment(CellAlignment::Right),
+                Cell::new(ms(s.p95_ms)).set_alignment(CellAlignment::Right),
+                Cell::new(ms(s.p99_ms)).set_alignment(CellAlignment::Right),
+                Cell::new(ms(s.max_ms)).set_alignment(CellAlignment::Right),
+                Cell::new(format!("{:.2}%", s.error_rate * 100.0))
+                    .set_alignment(CellAlignment::Right),
+                Cell::new(classes),
+            ]);
+        }
+        out.push_str(&table.to_string());
+        out.push('\n');
+        if !self.error_classes.is_empty() {
+            let mut table = Table::new();
+            table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+                "error class",
+                "count",
+                "share",
+                "statuses",
+                "last message",
+            ]);
+            for c in &self.error_classes {
+                let statuses = c
+                    .statuses
+                    .iter()
+                    .map(|(code, n)| format!("{code}×{n}"))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                table.add_row(vec![
+                    Cell::new(c.label),
+                    Cell::new(c.count).set_alignment(CellAlignment::Right),
+                    Cell::new(format!("{:.2}%", c.share * 100.0))
+                        .set_alignment(CellAlignment::Right),
+                    Cell::new(statuses),
+                    Cell::new(c.last_message.as_deref().unwrap_or("")),
+                ]);
+            }
+            out.push('\n');
+            out.push_str(&table.to_string());
+            out.push('\n');
+        }
+        if !self.thresholds.is_empty() {
+            let mut table = Table::new();
+            table
+                .load_preset(UTF8_FULL_CONDENSED)
+                .set_header(vec!["threshold", "value", "result"]);
+            for t in &self.thresholds {
+                table.add_row(vec![
+                    Cell::new(&t.expr),
+                    Cell::new(&t.shown).set_alignment(CellAlignment::Right),
+                    Cell::new(if t.passed { "✓ pass" } else { "✗ FAIL" }),
+                ]);
+            }
+            out.push('\n');
+            out.push_str(&table.to_string());
+            out.push('\n');
+            let failed = self.thresholds.iter().filter(|t| !t.passed).count();
+            if failed > 0 {
+                out.push_str(&format!(
+                    "\n{failed} of {} thresholds FAILED\n",
+                    self.thresholds.len()
+                ));
+            } else {
+                out.push_str(&format!(
+                    "\nall {} thresholds passed\n",
+                    self.thresholds.len()
+                ));
+            }
+        }
+        if self.aborted_by_threshold {
+            out.push_str(
+                "the run was stopped early: a threshold failed and abort_on_fail is set\n",
+            );
+        }
+        out
+    }
+}
+
+fn ms(v: f64) -> String {
+    if v >= 1000.0 {
+        format!("{:.2}s", v / 1000.0)
+    } else {
+        format!("{v:.1}ms")
+    }
+}
+
+/// Bytes in the largest fitting binary unit.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
