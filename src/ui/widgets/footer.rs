@@ -25,8 +25,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     if app.run_done() || app.feed_closed {
         spans.push(Span::styled("run finished — q to quit", theme.good()));
         spans.push(Span::raw("  "));
-    }
-    if let Some((hint, _)) = &app.hint {
+    } else if let Some((hint, _)) = &app.hint {
         spans.push(Span::styled(hint.clone(), theme.warn()));
         spans.push(Span::raw("  "));
     }
