@@ -14,10 +14,10 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::{CliCommand, RunOptions};
+use crate::command::Command;
 use crate::demo::DemoTarget;
 use crate::engine::client::ClientConfig;
 use crate::engine::request::Prepared;
-use crate::command::Command;
 use crate::engine::{EngineChannels, EngineConfig, EngineEnd};
 use crate::metrics::aggregator::{AggregatorChannels, AggregatorConfig, RunRecord};
 use crate::metrics::dashboard::{Dashboard, MemoryStatus};
@@ -144,7 +144,16 @@ fn validate(paths: &[PathBuf]) -> ExitCode {
 }
 
 fn flat(vus: u32, duration: Duration) -> Vec<Stage> {
-    vec![Stage { duration: Duration::ZERO, target: vus }, Stage { duration, target: vus }]
+    vec![
+        Stage {
+            duration: Duration::ZERO,
+            target: vus,
+        },
+        Stage {
+            duration,
+            target: vus,
+        },
+    ]
 }
 
 /// Applies command-line overrides to a profile.
@@ -237,10 +246,15 @@ pub struct RunOutput {
 
 impl Session {
     /// Applies `opts` to `profile` and starts the engine, the aggregator and the samplers.
-    pub fn start(mut profile: Profile, opts: &RunOptions, demo_pid: Option<u32>) -> Result<Session, AppError> {
+    pub fn start(
+        mut profile: Profile,
+        opts: &RunOptions,
+        demo_pid: Option<u32>,
+    ) -> Result<Session, AppError> {
         let max_duration = apply_options(&mut profile, opts)?;
         let prepared = Prepared::new(&profile).map_err(AppError::Usage)?;
-        let client = ClientConfig::new(opts.http2, opts.insecure).map_err(|e| AppError::Runtime(anyhow::anyhow!(e)))?;
+        let client = ClientConfig::new(opts.http2, opts.insecure)
+            .map_err(|e| AppError::Runtime(anyhow::anyhow!(e)))?;
         let start = Instant::now();
         let stop = CancellationToken::new();
         let abort = CancellationToken::new();
@@ -251,7 +265,8 @@ impl Session {
         let (event_tx, event_rx) = mpsc::channel(256);
         // Operator → engine.
         let (command_tx, command_rx) = mpsc::channel(64);
-        let (frame_tx, frame_rx) = watch::channel(Arc::new(Dashboard::empty(&profile.name, &profile.base_url)));
+        let (frame_tx, frame_rx) =
+            watch::channel(Arc::new(Dashboard::empty(&profile.name, &profile.base_url)));
         let memory = start_sysmon(opts, demo_pid, done.clone());
         let aggregator = crate::metrics::aggregator::spawn(
             AggregatorConfig {
@@ -262,7 +277,13 @@ impl Session {
                 abort_on_fail: profile.abort_on_fail,
                 start,
             },
-            AggregatorChannels { batches: batch_rx, events: event_rx, memory, publish: frame_tx, stop: stop.clone() },
+            AggregatorChannels {
+                batches: batch_rx,
+                events: event_rx,
+                memory,
+                publish: frame_tx,
+                stop: stop.clone(),
+            },
         );
         let engine = crate::engine::spawn(
             EngineConfig {
@@ -283,26 +304,50 @@ impl Session {
                 abort: abort.clone(),
             },
         );
-        Ok(Session { commands: command_tx, frames: frame_rx, stop, abort, done, engine, aggregator })
+        Ok(Session {
+            commands: command_tx,
+            frames: frame_rx,
+            stop,
+            abort,
+            done,
+            engine,
+            aggregator,
+        })
     }
 
     /// Waits for the engine and the aggregator to finish.
     pub async fn wait(self) -> Result<RunOutput, AppError> {
         drop(self.commands);
         let end = self.engine.await.context("the engine task failed")?;
-        let record = self.aggregator.await.context("the aggregator task failed")?;
+        let record = self
+            .aggregator
+            .await
+            .context("the aggregator task failed")?;
         self.done.cancel();
         let summary = Summary::from_record(&record);
-        Ok(RunOutput { end, record, summary })
+        Ok(RunOutput {
+            end,
+            record,
+            summary,
+        })
     }
 }
 
 /// Runs a resolved profile with the given options: engine + aggregator + front end.
-pub async fn execute(profile: Profile, opts: &RunOptions, demo_pid: Option<u32>) -> Result<ExitCode, AppError> {
-    let interactive = !opts.headless && std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+pub async fn execute(
+    profile: Profile,
+    opts: &RunOptions,
+    demo_pid: Option<u32>,
+) -> Result<ExitCode, AppError> {
+    let interactive =
+        !opts.headless && std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
     let session = Session::start(profile, opts, demo_pid)?;
     let signals_done = CancellationToken::new();
-    let signals = tokio::spawn(shutdown::watch_signals(session.stop.clone(), session.abort.clone(), signals_done.clone()));
+    let signals = tokio::spawn(shutdown::watch_signals(
+        session.stop.clone(),
+        session.abort.clone(),
+        signals_done.clone(),
+    ));
     let front_end = if interactive {
         let ui = crate::ui::UiContext {
             dashboard: session.frames.clone(),

@@ -30,7 +30,8 @@ impl DemoTarget {
     pub async fn start() -> anyhow::Result<DemoTarget> {
         let exe = std::env::current_exe().context("locating the loadpilot executable")?;
         let mut child = Command::new(exe)
-            .args(["target", "--listen", "127.0.0.1:0"])
+            // A tight rate limit so the demo profile shows 429s at its modest request rate.
+            .args(["target", "--listen", "127.0.0.1:0", "--rate-limit", "10"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

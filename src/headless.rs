@@ -11,7 +11,7 @@ use crate::metrics::dashboard::Dashboard;
 
 /// Prints a progress line every `every` until the frame channel closes.
 pub async fn progress(mut frames: watch::Receiver<Arc<Dashboard>>, every: Duration) {
-    let mut tick = tokio::time::interval(every);
+    let mut tick = tokio::time::interval(every.max(Duration::from_millis(100)));
     tick.tick().await;
     loop {
         tokio::select! {

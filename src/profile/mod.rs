@@ -5,8 +5,13 @@
 //! are the resolved form the engine runs: durations parsed, `${VAR}` substituted,
 //! bodies loaded, thresholds parsed.
 
+mod error;
+mod locate;
 mod parse;
+mod raw;
+mod request;
 mod subst;
+mod values;
 
 use std::time::Duration;
 

@@ -1,25 +1,369 @@
+//! TOML text → [`Profile`], in three passes, each naming file, line, column and field
+//! of the first problem it finds:
+//!
+//! 1. syntax: `toml::de::DeTable` (spanned, so later errors can be located);
+//! 2. shape: serde into the `raw` mirrors (unknown keys, wrong types);
+//! 3. meaning: durations, weights, paths, bodies, thresholds, cross-references.
+
+use std::collections::HashMap;
 use std::path::Path;
 
-use super::Profile;
+use serde_spanned::Spanned;
+use toml::de::DeTable;
 
-/// A profile that could not be read (stub).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ProfileError(pub String);
+pub use super::error::ProfileError;
+use super::error::{Reporter, did_you_mean};
+use super::locate::{field_at, field_by_lines, quote_key};
+use super::raw::{RawLoad, RawProfile, RawStages, RawThresholds};
+use super::request::resolve_request;
+use super::values::Ctx;
+use super::{DEFAULT_GRACEFUL_STOP, DEFAULT_TIMEOUT, Defaults, Load, Profile, ThinkTime};
+use crate::plan::{Stage, parse_stages};
+use crate::threshold::{Threshold, parse_threshold};
 
-pub fn parse_profile(
-    _text: &str,
-    path: &Path,
-    _vars: &[(String, String)],
-) -> Result<Profile, ProfileError> {
-    Err(ProfileError(format!(
-        "{}: profile parsing not implemented yet",
-        path.display()
-    )))
+/// Reads and parses the profile at `path`. `vars` are `-e KEY=VALUE` pairs, which
+/// win over the environment for `${VAR}`.
+pub fn load_profile(path: &Path, vars: &[(String, String)]) -> Result<Profile, ProfileError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ProfileError::unreadable(path, e))?;
+    parse_profile(&text, path, vars)
 }
 
-pub fn load_profile(path: &Path, vars: &[(String, String)]) -> Result<Profile, ProfileError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ProfileError(format!("{}: {e}", path.display())))?;
-    parse_profile(&text, path, vars)
+/// Parses profile `text`; `path` names the file in errors, gives the default name
+/// (its stem) and anchors relative `body_file` paths.
+pub fn parse_profile(
+    text: &str,
+    path: &Path,
+    vars: &[(String, String)],
+) -> Result<Profile, ProfileError> {
+    let ctx = Ctx {
+        report: Reporter { text, file: path },
+        vars,
+    };
+    let doc = DeTable::parse(text).map_err(|e| syntax_error(&ctx, &e))?;
+    let raw: RawProfile = toml::from_str(text).map_err(|e| shape_error(&ctx, doc.get_ref(), &e))?;
+    resolve(&ctx, raw)
+}
+
+fn resolve(ctx: &Ctx<'_>, raw: RawProfile) -> Result<Profile, ProfileError> {
+    let top = |field: &str, message: &str, hint: &str| {
+        ctx.report.at(0..0, field, message).with_hint(hint)
+    };
+
+    let name = match &raw.name {
+        Some(name) if name.get_ref().trim().is_empty() => {
+            return Err(ctx.err(name, "name", "name must not be empty"));
+        }
+        Some(name) => name.get_ref().trim().to_string(),
+        None => ctx
+            .file()
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "profile".into()),
+    };
+
+    let Some(raw_base) = &raw.base_url else {
+        return Err(top(
+            "base_url",
+            "missing required key \"base_url\"",
+            "add e.g. base_url = \"${BASE_URL:-http://127.0.0.1:8080}\" at the top",
+        ));
+    };
+    let base_url = resolve_base_url(ctx, raw_base)?;
+
+    let Some(load) = &raw.load else {
+        return Err(top(
+            "load",
+            "missing [load] table",
+            "add [load] with e.g. stages = \"30s:10,1m:10,10s:0\"",
+        ));
+    };
+    let load = resolve_load(ctx, load)?;
+
+    let defaults = match &raw.defaults {
+        None => Defaults::default(),
+        Some(d) => Defaults {
+            timeout: match &d.timeout {
+                Some(t) => ctx.positive_duration(t, "defaults.timeout")?,
+                None => DEFAULT_TIMEOUT,
+            },
+            headers: match &d.headers {
+                Some(h) => ctx.headers(h, "defaults.headers")?,
+                None => Vec::new(),
+            },
+            think_time: match &d.think_time {
+                Some(t) => ThinkTime::parse(t.get_ref()).map_err(|why| {
+                    ctx.err(t, "defaults.think_time", why)
+                        .with_hint("write one duration (\"1s\") or a range (\"1s..3s\")")
+                })?,
+                None => ThinkTime::NONE,
+            },
+        },
+    };
+
+    if raw.request.is_empty() {
+        return Err(top(
+            "request",
+            "no requests; a profile needs at least one [[request]]",
+            "add\n    [[request]]\n    name = \"ping\"\n    path = \"/ping\"",
+        ));
+    }
+    let mut requests = Vec::with_capacity(raw.request.len());
+    // Name → index, to report duplicates against the first use.
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (i, raw_request) in raw.request.iter().enumerate() {
+        let spec = resolve_request(ctx, i, raw_request)?;
+        if let Some(&first) = seen.get(&spec.name) {
+            let at = match &raw_request.get_ref().name {
+                Some(name) => name.span(),
+                None => raw_request.span(),
+            };
+            return Err(ctx
+                .report
+                .at(
+                    at,
+                    format!("request[{i}].name"),
+                    format!("request name \"{}\" is already used by request[{first}]", spec.name),
+                )
+                .with_hint("give each request a distinct name = \"…\" (thresholds refer to requests by name)"));
+        }
+        seen.insert(spec.name.clone(), i);
+        requests.push(spec);
+    }
+
+    let (thresholds, abort_on_fail) = match &raw.thresholds {
+        Some(t) => resolve_thresholds(ctx, t, &requests)?,
+        None => (Vec::new(), false),
+    };
+
+    Ok(Profile {
+        name,
+        description: raw.description.clone(),
+        base_url,
+        load,
+        defaults,
+        requests,
+        thresholds,
+        abort_on_fail,
+    })
+}
+
+/// `http(s)://host[:port][/prefix]`, without a trailing `/`.
+fn resolve_base_url(ctx: &Ctx<'_>, raw: &Spanned<String>) -> Result<String, ProfileError> {
+    let url = ctx.subst(raw, "base_url")?;
+    let bad = |why: String| {
+        ctx.err(raw, "base_url", why)
+            .with_hint("write scheme, host and port, e.g. \"http://127.0.0.1:8080\"")
+    };
+    let uri: http::Uri = url
+        .parse()
+        .map_err(|e| bad(format!("\"{url}\" is not a URL: {e}")))?;
+    match uri.scheme_str() {
+        Some("http" | "https") => {}
+        Some(other) => {
+            return Err(bad(format!(
+                "\"{url}\": scheme \"{other}\" is not supported (use http or https)"
+            )));
+        }
+        None => return Err(bad(format!("\"{url}\" has no http:// or https:// scheme"))),
+    }
+    if uri.authority().is_none() {
+        return Err(bad(format!("\"{url}\" has no host")));
+    }
+    if uri.query().is_some() {
+        return Err(bad(format!(
+            "\"{url}\" has a query; put queries in each request's path"
+        )));
+    }
+    Ok(url.trim_end_matches('/').to_string())
+}
+
+fn resolve_load(ctx: &Ctx<'_>, raw: &Spanned<RawLoad>) -> Result<Load, ProfileError> {
+    let load = raw.get_ref();
+    let Some(stages_raw) = &load.stages else {
+        return Err(ctx
+            .err(raw, "load.stages", "missing required key \"stages\"")
+            .with_hint(
+                "add e.g. stages = \"30s:10,1m:10,10s:0\" (DURATION:TARGET_VUS, comma-separated)",
+            ));
+    };
+    let stages = match stages_raw.get_ref() {
+        RawStages::Text(text) => {
+            parse_stages(text).map_err(|why| ctx.err(stages_raw, "load.stages", why))?
+        }
+        RawStages::List(list) => {
+            if list.is_empty() {
+                return Err(ctx
+                    .err(stages_raw, "load.stages", "stages list is empty")
+                    .with_hint(
+                        "add at least one stage, e.g. [ { duration = \"30s\", target = 10 } ]",
+                    ));
+            }
+            let mut stages = Vec::with_capacity(list.len());
+            for (i, stage) in list.iter().enumerate() {
+                let stage = stage.get_ref();
+                let duration =
+                    ctx.duration(&stage.duration, &format!("load.stages[{i}].duration"))?;
+                let target = u32::try_from(*stage.target.get_ref()).map_err(|_| {
+                    ctx.err(
+                        &stage.target,
+                        format!("load.stages[{i}].target"),
+                        format!(
+                            "target {} is not a VU count (0 to {})",
+                            stage.target.get_ref(),
+                            u32::MAX
+                        ),
+                    )
+                })?;
+                stages.push(Stage { duration, target });
+            }
+            stages
+        }
+    };
+    if stages.iter().all(|s| s.duration.is_zero()) {
+        return Err(ctx.err(
+            stages_raw,
+            "load.stages",
+            "the stages add up to 0s, so the run would end at once",
+        ));
+    }
+    let graceful_stop = match &load.graceful_stop {
+        Some(g) => ctx.duration(g, "load.graceful_stop")?,
+        None => DEFAULT_GRACEFUL_STOP,
+    };
+    Ok(Load {
+        stages,
+        graceful_stop,
+    })
+}
+
+/// `metric = "op value"` entries → thresholds, checking that named requests exist.
+fn resolve_thresholds(
+    ctx: &Ctx<'_>,
+    raw: &RawThresholds,
+    requests: &[super::RequestSpec],
+) -> Result<(Vec<Threshold>, bool), ProfileError> {
+    let mut thresholds = Vec::with_capacity(raw.entries.len());
+    for (key, value) in &raw.entries {
+        let field = format!("thresholds.{}", quote_key(key.get_ref()));
+        let expr = format!("{} {}", key.get_ref(), value.get_ref());
+        let threshold = parse_threshold(&expr).map_err(|why| {
+            // Any valid metric accepts ">= 0", so if this probe fails the key is to blame.
+            let key_is_bad = parse_threshold(&format!("{} >= 0", key.get_ref())).is_err();
+            if key_is_bad {
+                ctx.err(key, &field, why).with_hint(
+                    "keys are [REQUEST.]METRIC, e.g. p95, error_rate, 429_rate, ping.p99",
+                )
+            } else {
+                let starts_with_op = value.get_ref().trim_start().starts_with(['<', '>']);
+                let hint = if starts_with_op {
+                    format!("write e.g. {} = \"< 500ms\" (latency), \"< 1%\" (rates) or \"> 100\" (rps)", quote_key(key.get_ref()))
+                } else {
+                    format!("the value is only the comparison: {} = \"< 500ms\"", quote_key(key.get_ref()))
+                };
+                ctx.err(value, &field, why).with_hint(hint)
+            }
+        })?;
+        if let Some(name) = &threshold.request
+            && !requests.iter().any(|r| &r.name == name)
+        {
+            let names: Vec<&str> = requests.iter().map(|r| r.name.as_str()).collect();
+            let err = ctx.err(
+                key,
+                &field,
+                format!(
+                    "threshold \"{}\" names request \"{name}\", but no request has that name (requests: {})",
+                    threshold.expr,
+                    names.join(", ")
+                ),
+            );
+            return Err(match did_you_mean(name, &names) {
+                Some(near) => err.with_hint(format!("did you mean \"{near}\"?")),
+                None => err,
+            });
+        }
+        thresholds.push(threshold);
+    }
+    let abort_on_fail = raw.abort_on_fail.as_ref().is_some_and(|b| *b.get_ref());
+    Ok((thresholds, abort_on_fail))
+}
+
+/// A TOML syntax error, located within the part of the document that did parse.
+fn syntax_error(ctx: &Ctx<'_>, err: &toml::de::Error) -> ProfileError {
+    let span = err.span().unwrap_or(0..0);
+    let (partial, _) = DeTable::parse_recoverable(ctx.report.text);
+    let mut field = field_at(partial.get_ref(), span.start);
+    if field.is_empty() {
+        field = field_by_lines(ctx.report.text, span.start);
+    }
+    ctx.report.at(
+        span,
+        field,
+        format!("TOML syntax error: {}", one_line(err.message())),
+    )
+}
+
+/// A serde error (unknown key, wrong type, missing key), reworded and located.
+fn shape_error(ctx: &Ctx<'_>, doc: &DeTable<'_>, err: &toml::de::Error) -> ProfileError {
+    let span = err.span().unwrap_or(0..0);
+    let mut field = field_at(doc, span.start);
+    let message = one_line(err.message());
+    let ticked: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+
+    if let Some(rest) = message.strip_prefix("unknown field ")
+        && let Some((&key, valid)) = ticked.split_first()
+    {
+        let listed = if rest.contains("there are no fields") {
+            String::new()
+        } else {
+            format!("; valid keys here: {}", valid.join(", "))
+        };
+        let err = ctx
+            .report
+            .at(span, field, format!("unknown key \"{key}\"{listed}"));
+        return match did_you_mean(key, valid) {
+            Some(near) => err.with_hint(format!("did you mean \"{near}\"?")),
+            None => err,
+        };
+    }
+    if message.starts_with("missing field ")
+        && let Some(&key) = ticked.first()
+    {
+        field = if field.is_empty() {
+            key.to_string()
+        } else {
+            format!("{field}.{key}")
+        };
+        return ctx
+            .report
+            .at(span, field, format!("missing required key \"{key}\""));
+    }
+    let message = message
+        .replace('`', "\"")
+        .replace("expected i64", "expected a whole number")
+        .replace("expected u32", "expected a whole number");
+    let err = ctx.report.at(span, field.clone(), message.clone());
+    let is_duration_key = [
+        "timeout",
+        "duration",
+        "graceful_stop",
+        "max_duration",
+        "think_time",
+    ]
+    .iter()
+    .any(|k| field.ends_with(k));
+    if is_duration_key && message.contains("expected a string") {
+        err.with_hint("write durations as quoted strings with a unit, e.g. \"10s\"")
+    } else {
+        err
+    }
+}
+
+/// toml messages can span lines ("expected …" on the next); ours are one line.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
 }

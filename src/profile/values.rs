@@ -1,0 +1,160 @@
+//! Shared field checks for `parse`: durations, `${VAR}` strings, headers, JSON bodies.
+//! Each turns a spanned raw value into a resolved one or an error pointing at it.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_spanned::Spanned;
+
+use super::error::{ProfileError, Reporter};
+use super::locate::quote_key;
+use super::raw::RawHeaders;
+use super::subst::substitute_vars;
+
+/// What `parse` needs to resolve one profile: where errors point, and variables.
+pub(crate) struct Ctx<'a> {
+    pub report: Reporter<'a>,
+    /// `-e KEY=VALUE` pairs; a later pair wins over an earlier one, and any pair over the environment.
+    pub vars: &'a [(String, String)],
+}
+
+impl Ctx<'_> {
+    /// An error at `value`'s position.
+    pub fn err<T>(
+        &self,
+        value: &Spanned<T>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> ProfileError {
+        self.report.at(value.span(), field, message)
+    }
+
+    pub fn file(&self) -> &Path {
+        self.report.file
+    }
+
+    /// `${VAR}` substitution of a string field.
+    pub fn subst(&self, value: &Spanned<String>, field: &str) -> Result<String, ProfileError> {
+        self.subst_str(value.get_ref(), value, field)
+    }
+
+    /// `${VAR}` substitution of `text`, reporting errors at `at`.
+    pub fn subst_str<T>(
+        &self,
+        text: &str,
+        at: &Spanned<T>,
+        field: &str,
+    ) -> Result<String, ProfileError> {
+        let lookup = |name: &str| {
+            self.vars
+                .iter()
+                .rev()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.clone())
+                .or_else(|| std::env::var(name).ok())
+        };
+        substitute_vars(text, &lookup).map_err(|why| self.err(at, field, why))
+    }
+
+    /// A humantime duration such as `"500ms"`, `"10s"` or `"1m30s"`.
+    pub fn duration(&self, value: &Spanned<String>, field: &str) -> Result<Duration, ProfileError> {
+        let text = value.get_ref().trim();
+        humantime::parse_duration(text).map_err(|why| {
+            self.err(value, field, format!("bad duration \"{text}\": {why}"))
+                .with_hint("write a number and a unit, e.g. \"500ms\", \"10s\" or \"1m30s\"")
+        })
+    }
+
+    /// Like [`Ctx::duration`], but zero is refused (a zero timeout fails every request).
+    pub fn positive_duration(
+        &self,
+        value: &Spanned<String>,
+        field: &str,
+    ) -> Result<Duration, ProfileError> {
+        let duration = self.duration(value, field)?;
+        if duration.is_zero() {
+            return Err(self.err(value, field, format!("{} must be above 0", last_key(field))));
+        }
+        Ok(duration)
+    }
+
+    /// Header names checked as HTTP tokens; values `${VAR}`-substituted and checked.
+    pub fn headers(
+        &self,
+        headers: &RawHeaders,
+        field: &str,
+    ) -> Result<Vec<(String, String)>, ProfileError> {
+        let mut out = Vec::with_capacity(headers.0.len());
+        for (name, value) in &headers.0 {
+            let here = format!("{field}.{}", quote_key(name.get_ref()));
+            if http::HeaderName::from_bytes(name.get_ref().as_bytes()).is_err() {
+                return Err(self.err(
+                    name,
+                    here,
+                    format!(
+                        "\"{}\" is not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only, no spaces or colons)",
+                        name.get_ref()
+                    ),
+                ));
+            }
+            let resolved = self.subst(value, &here)?;
+            if http::HeaderValue::from_str(&resolved).is_err() {
+                return Err(self.err(
+                    value,
+                    here,
+                    format!("header value \"{resolved}\" contains a control character or newline"),
+                ));
+            }
+            out.push((name.get_ref().clone(), resolved));
+        }
+        Ok(out)
+    }
+
+    /// A `json = …` TOML value as JSON, with `${VAR}` substituted in its strings.
+    pub fn json(
+        &self,
+        value: &Spanned<toml::Value>,
+        field: &str,
+    ) -> Result<serde_json::Value, ProfileError> {
+        self.json_value(value.get_ref(), value, field)
+    }
+
+    fn json_value(
+        &self,
+        value: &toml::Value,
+        at: &Spanned<toml::Value>,
+        field: &str,
+    ) -> Result<serde_json::Value, ProfileError> {
+        use serde_json::Value as Json;
+        Ok(match value {
+            toml::Value::String(s) => Json::String(self.subst_str(s, at, field)?),
+            toml::Value::Integer(i) => Json::from(*i),
+            toml::Value::Float(f) => match serde_json::Number::from_f64(*f) {
+                Some(n) => Json::Number(n),
+                None => {
+                    return Err(self.err(at, field, format!("{f} cannot be written as JSON")));
+                }
+            },
+            toml::Value::Boolean(b) => Json::Bool(*b),
+            // JSON has no date type; send the TOML text (RFC 3339).
+            toml::Value::Datetime(d) => Json::String(d.to_string()),
+            toml::Value::Array(items) => Json::Array(
+                items
+                    .iter()
+                    .map(|item| self.json_value(item, at, field))
+                    .collect::<Result<_, _>>()?,
+            ),
+            toml::Value::Table(table) => Json::Object(
+                table
+                    .iter()
+                    .map(|(k, v)| Ok((k.clone(), self.json_value(v, at, field)?)))
+                    .collect::<Result<_, ProfileError>>()?,
+            ),
+        })
+    }
+}
+
+/// `request[0].timeout` → `timeout`.
+fn last_key(field: &str) -> &str {
+    field.rsplit('.').next().unwrap_or(field)
+}

@@ -1,0 +1,229 @@
+//! The real binary: exit codes, summaries, validation, signals, the demo.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::CommandCargoExt;
+use common::*;
+
+fn loadpilot() -> Command {
+    let mut cmd = Command::cargo_bin("loadpilot").expect("binary built");
+    cmd.stdin(Stdio::null());
+    cmd
+}
+
+/// Runs the binary on a blocking thread (the test's runtime keeps serving the target).
+async fn output(mut cmd: Command) -> std::process::Output {
+    tokio::task::spawn_blocking(move || cmd.output().expect("binary runs"))
+        .await
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thresholds_pass_with_0_and_fail_with_99() {
+    let t = target().await;
+    let mut pass = loadpilot();
+    pass.args([
+        "run",
+        &t.url("/ping"),
+        "--vus",
+        "2",
+        "--duration",
+        "1s",
+        "--threshold",
+        "p95 < 5s",
+    ]);
+    pass.args(["--threshold", "error_rate < 1%", "--threshold", "rps > 1"]);
+    let out = output(pass).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("all 3 thresholds passed"), "{stdout}");
+    assert!(stdout.contains("p95 < 5s"), "{stdout}");
+
+    let mut fail = loadpilot();
+    fail.args([
+        "run",
+        &t.url("/status/500"),
+        "--vus",
+        "2",
+        "--duration",
+        "1s",
+        "--threshold",
+        "error_rate < 1%",
+    ]);
+    let out = output(fail).await;
+    assert_eq!(out.status.code(), Some(99), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("✗ FAIL") && stdout.contains("100.00%"),
+        "{stdout}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn summary_json_and_progress_lines() {
+    let t = target().await;
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("out/summary.json");
+    let mut cmd = loadpilot();
+    cmd.args([
+        "run",
+        &t.url("/ping"),
+        "--vus",
+        "3",
+        "--duration",
+        "2500ms",
+        "--progress-every",
+        "1s",
+    ]);
+    cmd.arg("--summary-json").arg(&json);
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(0));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let count = summary["overall"]["count"].as_u64().unwrap();
+    assert!(count > 10);
+    assert_eq!(summary["requests"][0]["name"], "/ping");
+    assert_eq!(served(&t).await.get(&200).copied(), Some(count));
+    let stderr = text(&out.stderr);
+    let progress: Vec<&str> = stderr.lines().filter(|l| l.contains("VUs 3/3")).collect();
+    assert!(progress.len() >= 2, "progress lines: {stderr}");
+    assert!(
+        progress[0].contains("rps")
+            && progress[0].contains("p95")
+            && progress[0].contains("errors")
+    );
+}
+
+#[test]
+fn validate_reports_file_line_and_field_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "name = \"x\"\nbase_url = \"http://127.0.0.1:1\"\n\n[load]\nstages = \"10x:5\"\n\n[[request]]\npath = \"/\"\n").unwrap();
+    let out = loadpilot().arg("validate").arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("bad.toml:5:"), "{stderr}");
+    assert!(stderr.contains("load.stages"), "{stderr}");
+
+    let out = loadpilot()
+        .args([
+            "validate",
+            "profiles/demo.toml",
+            "profiles/health-baseline.toml",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("profiles/demo.toml: ok"));
+
+    // `run` rejects the same profile the same way, before sending anything.
+    let out = loadpilot()
+        .args(["run"])
+        .arg(&bad)
+        .arg("--headless")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("bad.toml:5:"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = loadpilot()
+        .args([
+            "run",
+            "http://127.0.0.1:1/",
+            "--vus",
+            "1",
+            "--duration",
+            "1s",
+            "--threshold",
+            "p95 <",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--threshold"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = loadpilot()
+        .args(["run", "http://127.0.0.1:1/", "--stages", "30s"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("DURATION:TARGET"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn profile_with_stage_override_runs_against_the_target() {
+    let t = target().await;
+    let mut cmd = loadpilot();
+    cmd.args([
+        "run",
+        "profiles/health-baseline.toml",
+        "--stages",
+        "500ms:3,1s:3,500ms:0",
+        "--headless",
+    ]);
+    cmd.args(["-e", &format!("BASE_URL={}", t.url(""))]);
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("health-baseline"));
+    assert!(served(&t).await.get(&200).copied().unwrap_or(0) > 5);
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_gracefully_and_still_prints_the_summary() {
+    let t = target().await;
+    let mut cmd = loadpilot();
+    cmd.args([
+        "run",
+        &t.url("/delay/200"),
+        "--vus",
+        "4",
+        "--duration",
+        "60s",
+    ]);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let started = Instant::now();
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("loadpilot summary"), "{stdout}");
+    // In-flight requests finished: nothing was cut off into an error.
+    assert!(stdout.contains("0 errors (0.00%)"), "{stdout}");
+    assert!(text(&out.stderr).contains("stopping"));
+}
+
+#[test]
+fn demo_runs_headless_with_its_own_target() {
+    let out = loadpilot()
+        .args(["demo", "--headless", "--duration", "6s"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("loadpilot summary: demo"), "{stdout}");
+    for request in ["ping", "items", "refused", "tls-probe", "close"] {
+        assert!(stdout.contains(request), "{request} missing: {stdout}");
+    }
+}
