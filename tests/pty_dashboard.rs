@@ -115,7 +115,6 @@ fn mode(screen: &str) -> Option<&'static str> {
 }
 
 #[test]
-#[ignore = "needs a runnable `loadpilot demo` (profile parsing) from main"]
 fn demo_dashboard_keys_steer_the_run_and_quit_restores_the_terminal() {
     let mut s = Session::start(&["demo"]);
 
@@ -134,7 +133,12 @@ fn demo_dashboard_keys_steer_the_run_and_quit_restores_the_terminal() {
         (now == target && active == target).then_some(())
     });
 
-    // `h` then `r`: HOLD, then the schedule runs again.
+    // `+` left the plan MANUAL; `r` lets the schedule run again, then `h` holds it
+    // (HOLD) and `r` resumes it (RAMPING).
+    s.press("r");
+    s.wait_for("mode RAMPING after MANUAL", |screen| {
+        (mode(screen) == Some("RAMPING")).then_some(())
+    });
     s.press("h");
     s.wait_for("mode HOLD", |screen| {
         (mode(screen) == Some("HOLD")).then_some(())
