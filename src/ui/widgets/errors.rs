@@ -49,7 +49,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
 
     // Narrow panes drop the last message; the trend takes what is left.
     let inner = usize::from(area.width.saturating_sub(2));
-    let with_message = inner >= 70;
+    let with_message = inner >= 60;
     let with_share = inner >= 50;
     // class, count, rate (+ share), with one space between columns.
     let fixed = if with_share {
@@ -58,7 +58,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
         11 + 7 + 7 + 3
     };
     let trend_width = if with_message {
-        (inner / 4).clamp(8, 30)
+        (inner / 5).clamp(8, 30)
     } else {
         inner.saturating_sub(fixed + 1).clamp(4, 60)
     };
@@ -102,7 +102,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
         right("rate".into()),
     ];
     let mut widths = vec![
-        Constraint::Length(11),
+        Constraint::Length(12),
         Constraint::Length(7),
         Constraint::Length(7),
     ];

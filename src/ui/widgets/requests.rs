@@ -19,6 +19,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
         placeholder(frame, area, block, "no requests yet", theme.dim());
         return;
     }
+    // Narrow panes drop the count column so names stay readable.
+    let with_count = area.width.saturating_sub(2) >= 64;
     let right = |text: String| Cell::from(Line::from(text).right_aligned());
     let rows = d.request_stats.iter().map(|r| {
         let err_share = if r.count == 0 {
@@ -27,43 +29,35 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
             r.errors as f64 / r.count as f64
         };
         let name_style = r.threshold.map_or(theme.text(), |v| theme.verdict(v));
-        Row::new(vec![
-            Cell::from(r.name.clone()).style(name_style),
-            right(format::count(r.count as f64)),
+        let mut cells = vec![Cell::from(r.name.clone()).style(name_style)];
+        if with_count {
+            cells.push(right(format::count(r.count as f64)));
+        }
+        cells.extend([
             right(format::count(r.rps)),
             right(format::us(r.latency.p50_us)),
             right(format::us(r.latency.p95_us)),
             right(format::us(r.latency.p99_us)),
-            Cell::from(Line::from(format::pct(err_share)).right_aligned()).style(if r.errors > 0 {
+            right(format::pct(err_share)).style(if r.errors > 0 {
                 theme.bad()
             } else {
                 theme.text()
             }),
-        ])
+        ]);
+        Row::new(cells)
     });
-    let header = Row::new(vec![
-        Cell::from("request"),
-        right("count".into()),
-        right("rps".into()),
-        right("p50".into()),
-        right("p95".into()),
-        right("p99".into()),
-        right("err".into()),
-    ])
-    .style(theme.dim());
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Fill(1),
-            Constraint::Length(7),
-            Constraint::Length(6),
-            Constraint::Length(7),
-            Constraint::Length(7),
-            Constraint::Length(7),
-            Constraint::Length(6),
-        ],
-    )
-    .header(header)
-    .block(block);
+    let mut header = vec![Cell::from("request")];
+    let mut widths = vec![Constraint::Min(8)];
+    if with_count {
+        header.push(right("count".into()));
+        widths.push(Constraint::Length(7));
+    }
+    for (title, width) in [("rps", 6), ("p50", 7), ("p95", 7), ("p99", 7), ("err", 6)] {
+        header.push(right(title.into()));
+        widths.push(Constraint::Length(width));
+    }
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(theme.dim()))
+        .block(block);
     frame.render_widget(table, area);
 }

@@ -96,7 +96,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
         return;
     }
     let mut lines = vec![Line::from(Span::styled(
-        "run  30s  threshold · values run/30s",
+        "run  30s  threshold  value run · 30s",
         theme.dim(),
     ))];
     for t in &d.thresholds {
