@@ -426,18 +426,32 @@ pub async fn execute(
         !opts.headless && std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
     let session = Session::start(profile, opts, demo_pid)?;
     let signals_done = CancellationToken::new();
+    let signalled = CancellationToken::new();
     let signals = tokio::spawn(shutdown::watch_signals(
         session.stop.clone(),
         session.abort.clone(),
+        signalled.clone(),
         signals_done.clone(),
     ));
+    let abort = session.abort.clone();
     let front_end = if interactive {
         let ui = crate::ui::UiContext {
             dashboard: session.frames.clone(),
             commands: session.commands.clone(),
             shutdown: session.abort.clone(),
+            snapshots: session.snapshot_path.is_some().then(|| session.snapshots.clone()),
         };
-        tokio::spawn(async move { crate::ui::run_dashboard(ui).await })
+        // However the dashboard ends (quit, error, panic), the run stops with it,
+        // so the final snapshot and summary are still written.
+        let stop = session.stop.clone();
+        tokio::spawn(async move {
+            let result = tokio::spawn(crate::ui::run_dashboard(ui)).await;
+            stop.cancel();
+            match result {
+                Ok(result) => result,
+                Err(e) => Err(anyhow::anyhow!("the dashboard failed: {e}")),
+            }
+        })
     } else {
         let (frames, every) = (session.frames.clone(), opts.progress_every);
         tokio::spawn(async move {
@@ -446,14 +460,23 @@ pub async fn execute(
         })
     };
     let output = session.wait().await;
-    // The dashboard stays up on the final frame until the operator quits.
+    if signalled.is_cancelled() {
+        // Stopped by a signal: the run is over, so close the dashboard too
+        // (nothing is in flight any more for the hard stop to cut).
+        abort.cancel();
+    }
+    // Otherwise the dashboard stays up on the final frame until the operator quits.
     let ui_result = front_end.await.context("the front end failed")?;
     signals_done.cancel();
     let _ = signals.await;
-    ui_result?;
     let output = output?;
     tracing::debug!(end = ?output.end, "run ended");
-    finish(&output.summary, opts)
+    let code = finish(&output.summary, opts)?;
+    if let Some(path) = &output.snapshot {
+        eprintln!("snapshot: {}", path.display());
+    }
+    ui_result?;
+    Ok(code)
 }
 
 fn start_sysmon(

@@ -44,6 +44,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::app::SnapshotSaver;
 use crate::command::Command;
 use crate::metrics::dashboard::{Dashboard, LogKind};
 
@@ -65,6 +66,8 @@ pub struct UiContext {
     pub commands: mpsc::Sender<Command>,
     /// Cancelled by the UI on a forced quit (second q / Ctrl-C within 2 s) — hard stop; the UI also returns when it is cancelled by someone else (SIGTERM path).
     pub shutdown: CancellationToken,
+    /// Writes mid-run snapshots (`s`); `None` when the run keeps no snapshots.
+    pub snapshots: Option<SnapshotSaver>,
 }
 
 /// Takes over the terminal (raw mode, alternate screen, mouse capture), runs until the user quits, restores the terminal on every path (Drop guard + panic hook that restores before the panic message prints).
@@ -108,6 +111,8 @@ where
     let mut last_draw: Option<Instant> = None;
     let mut tick = tokio::time::interval(TICK_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Snapshot writers → this loop: where each mid-run snapshot went (or why not).
+    let (saved_tx, mut saved_rx) = mpsc::channel::<Result<String, String>>(4);
     loop {
         let now = Instant::now();
         let next_draw = last_draw.map_or(now, |t| t + FRAME_INTERVAL);
@@ -133,7 +138,7 @@ where
                 while let Some(ev) = event.take() {
                     dirty = true;
                     if let Some(action) = on_event(app, ev)
-                        && perform(action, app, &ctx).is_break()
+                        && perform(action, app, &ctx, &saved_tx).is_break()
                     {
                         return Ok(());
                     }
@@ -156,6 +161,13 @@ where
                     }
                 };
                 app.update(msg, Instant::now().into_std());
+            }
+            Some(saved) = saved_rx.recv() => {
+                dirty = true;
+                match saved {
+                    Ok(path) => app.log_local(LogKind::Info, format!("snapshot saved: {path}")),
+                    Err(e) => app.log_local(LogKind::Alert, format!("snapshot not saved: {e}")),
+                }
             }
             _ = tokio::time::sleep_until(next_draw), if dirty => {}
             _ = tick.tick() => {
@@ -185,7 +197,12 @@ fn on_event(app: &mut App, event: Event) -> Option<Action> {
 }
 
 /// Carries out an [`Action`]; `Break` means the UI returns.
-fn perform(action: Action, app: &mut App, ctx: &UiContext) -> ControlFlow<()> {
+fn perform(
+    action: Action,
+    app: &mut App,
+    ctx: &UiContext,
+    saved: &mpsc::Sender<Result<String, String>>,
+) -> ControlFlow<()> {
     match action {
         Action::Send(command) => match ctx.commands.try_send(command) {
             Ok(()) => {}
@@ -210,9 +227,20 @@ fn perform(action: Action, app: &mut App, ctx: &UiContext) -> ControlFlow<()> {
             ctx.shutdown.cancel();
             return ControlFlow::Break(());
         }
-        Action::SaveSnapshot => {
-            app.log_local(LogKind::Info, "snapshot saving is not available yet");
-        }
+        Action::SaveSnapshot => match &ctx.snapshots {
+            Some(saver) => {
+                // Writing takes a moment; the UI keeps drawing and logs the result.
+                let (saver, saved) = (saver.clone(), saved.clone());
+                tokio::spawn(async move {
+                    let result = saver.save().await;
+                    let _ = saved
+                        .send(result.map(|p| p.display().to_string()).map_err(|e| format!("{e:#}")))
+                        .await;
+                });
+                app.log_local(LogKind::Info, "saving a snapshot…");
+            }
+            None => app.log_local(LogKind::Info, "this run keeps no snapshots (--no-snapshot)"),
+        },
     }
     ControlFlow::Continue(())
 }
@@ -305,6 +333,7 @@ mod tests {
             dashboard: frame_rx,
             commands: cmd_tx,
             shutdown: shutdown.clone(),
+            snapshots: None,
         };
         let events = Box::pin(futures_util::stream::unfold(key_rx, |mut rx| async move {
             rx.recv().await.map(|e| (e, rx))
@@ -393,6 +422,6 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(250)).await;
         h.shutdown.cancel();
         let screen = h.task.await.unwrap().unwrap();
-        assert!(screen.contains("snapshot saving is not"), "{screen}");
+        assert!(screen.contains("keeps no snapshots"), "{screen}");
     }
 }
