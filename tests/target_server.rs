@@ -159,9 +159,10 @@ async fn limited_answers_429_with_retry_after_under_a_burst() {
             other => panic!("unexpected status {other}"),
         }
     }
-    // The bucket holds 5 and refills 5/s: the burst of 20 takes well under a second.
-    assert!((5..=10).contains(&ok), "{ok} admitted");
-    assert!(!limited.is_empty());
+    // The bucket holds 5 and refills 5/s; the burst takes well under a second (allow for a
+    // slow machine: up to 2 s of refill).
+    assert!((5..=15).contains(&ok), "{ok} admitted");
+    assert_eq!(ok + limited.len(), 20);
     for reply in &limited {
         let secs: u64 = reply
             .header(RETRY_AFTER)
@@ -526,10 +527,15 @@ async fn full_queue_answers_503_while_health_stays_up() {
         async move { concurrent_statuses(&target, "/delay/300", 6).await }
     });
     // While the single worker is busy, /health still answers at once and shows the pressure.
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let health = get(&target, "/health").await;
-    assert_eq!(health.status, StatusCode::OK);
-    assert_eq!(health.json()["in_flight"], 1);
+    let deadline = Instant::now() + Duration::from_millis(500);
+    let mut busy = false;
+    while !busy && Instant::now() < deadline {
+        let health = get(&target, "/health").await;
+        assert_eq!(health.status, StatusCode::OK);
+        busy = health.json()["in_flight"] == 1;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(busy, "/health never showed the busy worker");
 
     let statuses = burst.await.unwrap();
     let rejected = statuses
