@@ -599,11 +599,29 @@ async fn stop_lets_in_flight_requests_finish() {
             .await
             .status
     });
+    // An idle keep-alive connection must not hold shutdown up.
+    let mut idle = TcpStream::connect(target.addr).await.unwrap();
+    idle.write_all(b"GET /ping HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = [0_u8; 256];
+    let n = tokio::time::timeout(TEST_DEADLINE, idle.read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
+
     tokio::time::sleep(Duration::from_millis(100)).await;
+    let stopping = Instant::now();
     tokio::time::timeout(TEST_DEADLINE, target.stop())
         .await
         .expect("stop within the deadline")
         .expect("clean stop");
+    assert!(
+        stopping.elapsed() < Duration::from_secs(2),
+        "stop waited {:?}",
+        stopping.elapsed()
+    );
     assert_eq!(in_flight.await.unwrap(), StatusCode::OK);
 }
 
