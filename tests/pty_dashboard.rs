@@ -114,9 +114,46 @@ fn mode(screen: &str) -> Option<&'static str> {
         .find(|m| header.contains(&format!(" {m} ")))
 }
 
+/// Waits for the child to exit and for the last bytes to reach the parser.
+fn wait_exit(s: &mut Session) -> portable_pty::ExitStatus {
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    let status = loop {
+        if let Some(status) = s.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "loadpilot did not exit:\n{}",
+            s.contents()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    std::thread::sleep(Duration::from_millis(200));
+    status
+}
+
+/// The snapshot file parses and is a complete loadpilot snapshot with requests in it.
+fn assert_snapshot(path: &std::path::Path) {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("snapshot {} missing: {e}", path.display()));
+    let json: serde_json::Value = serde_json::from_str(&text).expect("snapshot is JSON");
+    assert_eq!(json["format"], "loadpilot-snapshot");
+    assert_eq!(json["complete"], true);
+    assert!(!json["series"].as_array().unwrap().is_empty());
+    // Atomic write: no temp file left beside it.
+    let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temp files left: {leftovers:?}");
+}
+
 #[test]
 fn demo_dashboard_keys_steer_the_run_and_quit_restores_the_terminal() {
-    let mut s = Session::start(&["demo"]);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run.json");
+    let mut s = Session::start(&["demo", "--out", out.to_str().unwrap()]);
 
     let (_, target0) = s.wait_for("the dashboard header", vus);
     assert!(s.screen.lock().unwrap().screen().alternate_screen());
@@ -148,26 +185,25 @@ fn demo_dashboard_keys_steer_the_run_and_quit_restores_the_terminal() {
         (mode(screen) == Some("RAMPING")).then_some(())
     });
 
+    // `s`: a mid-run snapshot beside the final one; the run goes on.
+    s.press("s");
+    s.wait_for("the snapshot saved line", |screen| {
+        screen.contains("snapshot saved").then_some(())
+    });
+    let mid_run: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("run-at-"))
+        .collect();
+    assert_eq!(mid_run.len(), 1, "{mid_run:?}");
+
     // `q`: graceful stop; the dashboard stays on the final frame until `q` again.
     s.press("q");
     s.wait_for("the run to finish", |screen| {
         screen.contains("run finished — q to quit").then_some(())
     });
     s.press("q");
-    let deadline = Instant::now() + STEP_TIMEOUT;
-    let status = loop {
-        if let Some(status) = s.child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "loadpilot did not exit:\n{}",
-            s.contents()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    // Let the reader thread take in the last bytes (leaving the alternate screen).
-    std::thread::sleep(Duration::from_millis(200));
+    let status = wait_exit(&mut s);
     assert!(
         status.success(),
         "exit status {status:?}:\n{}",
@@ -177,6 +213,45 @@ fn demo_dashboard_keys_steer_the_run_and_quit_restores_the_terminal() {
         !s.screen.lock().unwrap().screen().alternate_screen(),
         "the terminal was left on the alternate screen"
     );
+    assert_snapshot(&out);
+}
+
+#[test]
+fn ctrl_c_twice_forces_quit_restores_the_terminal_and_writes_the_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run.json");
+    let mut s = Session::start(&["demo", "--out", out.to_str().unwrap()]);
+    s.wait_for("VUs running", |screen| {
+        vus(screen).and_then(|(active, _)| (active > 0).then_some(()))
+    });
+    // In raw mode Ctrl-C is a key: the first asks for a graceful stop, the second forces it.
+    s.press("\u{3}");
+    s.press("\u{3}");
+    let status = wait_exit(&mut s);
+    assert!(status.success(), "exit status {status:?}:\n{}", s.contents());
+    assert!(!s.screen.lock().unwrap().screen().alternate_screen());
+    assert_snapshot(&out);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_restores_the_terminal_and_writes_the_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run.json");
+    let mut s = Session::start(&["demo", "--out", out.to_str().unwrap()]);
+    s.wait_for("VUs running", |screen| {
+        vus(screen).and_then(|(active, _)| (active > 0).then_some(()))
+    });
+    let pid = s.child.process_id().expect("child pid");
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = wait_exit(&mut s);
+    assert!(status.success(), "exit status {status:?}:\n{}", s.contents());
+    assert!(!s.screen.lock().unwrap().screen().alternate_screen());
+    assert_snapshot(&out);
 }
 
 #[test]
