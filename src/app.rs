@@ -46,6 +46,9 @@ pub enum AppError {
     Usage(String),
     #[error(transparent)]
     Profile(#[from] ProfileError),
+    /// A snapshot that cannot be read or used. Exit code 2.
+    #[error(transparent)]
+    Snapshot(#[from] crate::snapshot::SnapshotError),
     /// Anything that went wrong while running. Exit code 1.
     #[error(transparent)]
     Runtime(#[from] anyhow::Error),
@@ -54,7 +57,9 @@ pub enum AppError {
 impl AppError {
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            AppError::Usage(_) | AppError::Profile(_) => ExitCode::from(EXIT_USAGE),
+            AppError::Usage(_) | AppError::Profile(_) | AppError::Snapshot(_) => {
+                ExitCode::from(EXIT_USAGE)
+            }
             AppError::Runtime(_) => ExitCode::from(EXIT_RUNTIME),
         }
     }
@@ -99,6 +104,74 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             Ok(ExitCode::SUCCESS)
         }
         CliCommand::Validate { profiles } => Ok(validate(&profiles)),
+        CliCommand::Open { file } => {
+            let snapshot = read_snapshot(&file)?;
+            crate::ui::viewer::run_viewer(snapshot).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        CliCommand::Report {
+            file,
+            format,
+            output,
+        } => {
+            let snapshot = read_snapshot(&file)?;
+            let bytes = crate::export::render(&snapshot, format)?;
+            emit(&bytes, output.as_deref())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        CliCommand::Compare {
+            before,
+            after,
+            format,
+            fail_if,
+        } => {
+            let rules = fail_if
+                .iter()
+                .map(|r| {
+                    crate::compare::FailRule::parse(r)
+                        .map_err(|e| AppError::Usage(format!("--fail-if: {e}")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let (before, after) = (read_snapshot(&before)?, read_snapshot(&after)?);
+            let comparison = crate::compare::Comparison::new(&before, &after)?;
+            let failures = comparison.failures(&rules);
+            print!("{}", comparison.render(format, &failures));
+            Ok(if failures.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_THRESHOLDS_FAILED)
+            })
+        }
+        CliCommand::Merge { files, output } => {
+            let snapshots = files
+                .iter()
+                .map(|f| read_snapshot(f))
+                .collect::<Result<Vec<_>, _>>()?;
+            let merged = crate::merge::merge(&snapshots).map_err(AppError::Usage)?;
+            crate::snapshot::write(&output, &merged, &[])
+                .map_err(|e| AppError::Runtime(e.into()))?;
+            eprintln!("merged {} snapshots into {}", files.len(), output.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Reads a snapshot; a missing, foreign or too-new file is a usage error (exit 2).
+fn read_snapshot(path: &Path) -> Result<crate::snapshot::Snapshot, AppError> {
+    Ok(crate::snapshot::read(path)?)
+}
+
+/// Writes report output to a file (atomically) or stdout.
+fn emit(bytes: &[u8], output: Option<&Path>) -> Result<(), AppError> {
+    use std::io::Write;
+    match output {
+        Some(path) => crate::fsutil::write_atomic(path, bytes)
+            .with_context(|| format!("writing {}", path.display()))
+            .map_err(AppError::Runtime),
+        None => std::io::stdout()
+            .write_all(bytes)
+            .context("writing to stdout")
+            .map_err(AppError::Runtime),
     }
 }
 
@@ -439,7 +512,10 @@ pub async fn execute(
             dashboard: session.frames.clone(),
             commands: session.commands.clone(),
             shutdown: session.abort.clone(),
-            snapshots: session.snapshot_path.is_some().then(|| session.snapshots.clone()),
+            snapshots: session
+                .snapshot_path
+                .is_some()
+                .then(|| session.snapshots.clone()),
         };
         // However the dashboard ends (quit, error, panic), the run stops with it,
         // so the final snapshot and summary are still written.

@@ -24,10 +24,13 @@
 pub mod app;
 pub mod cli;
 pub mod command;
+pub mod compare;
 pub mod demo;
 pub mod engine;
+pub mod export;
 pub mod fsutil;
 pub mod headless;
+pub mod merge;
 pub mod metrics;
 pub mod outcome;
 pub mod plan;

@@ -323,7 +323,11 @@ mod tests {
         assert_eq!(p.add_manual(30), 50);
         assert_eq!(p.mode(), PlanMode::Manual);
         p.hold();
-        assert_eq!((p.mode(), p.target()), (PlanMode::Hold, 50), "hold keeps a manual target");
+        assert_eq!(
+            (p.mode(), p.target()),
+            (PlanMode::Hold, 50),
+            "hold keeps a manual target"
+        );
         p.resume();
         assert_eq!(p.target(), 50, "resume starts from the manual target");
         // 8 s remain; halfway through them the target is halfway from 50 to 100.

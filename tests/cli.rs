@@ -142,7 +142,7 @@ fn usage_errors_exit_2() {
     let out = loadpilot()
         .args([
             "run",
-        "--no-snapshot",
+            "--no-snapshot",
             "http://127.0.0.1:1/",
             "--vus",
             "1",

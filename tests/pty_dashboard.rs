@@ -228,7 +228,11 @@ fn ctrl_c_twice_forces_quit_restores_the_terminal_and_writes_the_snapshot() {
     s.press("\u{3}");
     s.press("\u{3}");
     let status = wait_exit(&mut s);
-    assert!(status.success(), "exit status {status:?}:\n{}", s.contents());
+    assert!(
+        status.success(),
+        "exit status {status:?}:\n{}",
+        s.contents()
+    );
     assert!(!s.screen.lock().unwrap().screen().alternate_screen());
     assert_snapshot(&out);
 }
@@ -249,7 +253,11 @@ fn sigterm_restores_the_terminal_and_writes_the_snapshot() {
         .unwrap();
     assert!(killed.success());
     let status = wait_exit(&mut s);
-    assert!(status.success(), "exit status {status:?}:\n{}", s.contents());
+    assert!(
+        status.success(),
+        "exit status {status:?}:\n{}",
+        s.contents()
+    );
     assert!(!s.screen.lock().unwrap().screen().alternate_screen());
     assert_snapshot(&out);
 }

@@ -21,6 +21,7 @@ pub mod keymap;
 pub mod layout;
 pub mod theme;
 pub mod view;
+pub mod viewer;
 pub mod widgets;
 
 use std::io::{self, Stdout};
@@ -234,7 +235,11 @@ fn perform(
                 tokio::spawn(async move {
                     let result = saver.save().await;
                     let _ = saved
-                        .send(result.map(|p| p.display().to_string()).map_err(|e| format!("{e:#}")))
+                        .send(
+                            result
+                                .map(|p| p.display().to_string())
+                                .map_err(|e| format!("{e:#}")),
+                        )
                         .await;
                 });
                 app.log_local(LogKind::Info, "saving a snapshot…");
