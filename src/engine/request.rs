@@ -174,14 +174,19 @@ fn prepare(
     {
         headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
     }
-    let host = HeaderValue::from_str(authority.as_str()).map_err(|_| err("bad host".into()))?;
-    let head_bytes =
-        (method.as_str().len() + path_uri.to_string().len() + 12 + authority.as_str().len() + 8)
-            as u64
-            + headers
-                .iter()
-                .map(|(n, v)| (n.as_str().len() + v.len() + 4) as u64)
-                .sum::<u64>();
+    // The Host header never carries `user:password@`.
+    let host_port = authority
+        .as_str()
+        .rsplit('@')
+        .next()
+        .unwrap_or(authority.as_str());
+    let host = HeaderValue::from_str(host_port).map_err(|_| err("bad host".into()))?;
+    let head_bytes = (method.as_str().len() + path_uri.to_string().len() + 12 + host_port.len() + 8)
+        as u64
+        + headers
+            .iter()
+            .map(|(n, v)| (n.as_str().len() + v.len() + 4) as u64)
+            .sum::<u64>();
     Ok(PreparedRequest {
         name: spec.name.clone(),
         origin: origin_index,

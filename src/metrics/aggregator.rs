@@ -327,7 +327,7 @@ impl Aggregator {
                 vus_after,
             } => {
                 let kind = match command {
-                    crate::command::Command::Annotate { .. } => LogKind::Annotation,
+                    Command::Annotate { .. } => LogKind::Annotation,
                     _ => LogKind::Operator,
                 };
                 let text = if vus_before == vus_after {
@@ -336,6 +336,12 @@ impl Aggregator {
                     format!("{} (VUs {vus_before} → {vus_after})", command.describe())
                 };
                 self.push_log(kind, text);
+                self.actions.push(ActionRecord {
+                    at: self.config.start.elapsed(),
+                    command,
+                    vus_before,
+                    vus_after,
+                });
             }
             EngineEvent::Log { kind, text } => self.push_log(kind, text),
         }

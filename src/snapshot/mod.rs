@@ -174,6 +174,11 @@ impl SnapshotMeta {
             .filter(|(name, _)| redact::is_sensitive_name(name))
             .map(|(_, value)| value.clone())
             .collect();
+        // Secrets in URLs end up in request names and messages too.
+        secrets.extend(redact::url_secrets(&profile.base_url));
+        for r in &profile.requests {
+            secrets.extend(redact::url_secrets(&r.path));
+        }
         // A bearer token is also a secret without its scheme word.
         let bare: Vec<String> = secrets
             .iter()

@@ -59,6 +59,33 @@ pub fn redact_url(url: &str) -> String {
     out
 }
 
+/// Secret values inside a URL or path: the password of `user:password@` and the
+/// values of sensitive query parameters.
+pub fn url_secrets(url: &str) -> Vec<String> {
+    let mut secrets = Vec::new();
+    if let Some(scheme_end) = url.find("://") {
+        let rest = &url[scheme_end + 3..];
+        let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+        if let Some((userinfo, _)) = authority.rsplit_once('@')
+            && let Some((_, password)) = userinfo.split_once(':')
+        {
+            secrets.push(password.to_string());
+        }
+    }
+    if let Some((_, query)) = url.split_once('?') {
+        let query = query.split('#').next().unwrap_or("");
+        for pair in query.split('&') {
+            if let Some((k, v)) = pair.split_once('=')
+                && is_sensitive_name(k)
+                && !v.is_empty()
+            {
+                secrets.push(v.to_string());
+            }
+        }
+    }
+    secrets
+}
+
 /// Redacts a serialised profile (or options) in place: header pairs `[name, value]`
 /// with sensitive names, URL-ish strings, and object fields with sensitive names.
 pub fn redact_value(value: &mut Value) {
@@ -129,6 +156,15 @@ mod tests {
             "http://bob:[redacted]@h:1/x?a=1&token=[redacted]"
         );
         assert_eq!(redact_url("/ping?x=1"), "/ping?x=1");
+    }
+
+    #[test]
+    fn secrets_in_urls() {
+        assert_eq!(
+            url_secrets("https://bob:pw1@h/x?token=t0k&a=1#f"),
+            vec!["pw1", "t0k"]
+        );
+        assert!(url_secrets("/ping?page=2").is_empty());
     }
 
     #[test]
