@@ -540,7 +540,9 @@ pub fn verdict(t: &Threshold, value: f64) -> Verdict {
 pub fn format_stat(stat: Stat, value: f64) -> String {
     match stat {
         Stat::Percentile { .. } | Stat::Mean => format!("{value:.1}ms"),
-        Stat::ErrorRate | Stat::ClassRate { .. } => format!("{:.2}%", value * 100.0),
+        Stat::ErrorRate | Stat::ClassRate { .. } | Stat::MetricRate => {
+            format!("{:.2}%", value * 100.0)
+        }
         Stat::Rps => format!("{value:.1}/s"),
     }
 }
