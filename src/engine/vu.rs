@@ -13,8 +13,8 @@ use tokio_util::sync::CancellationToken;
 use crate::engine::client::{ClientConfig, VuClient};
 use crate::engine::journey::{self, StepCx, VuJourney, record_executed};
 use crate::engine::request::Prepared;
-use crate::profile::Action;
 use crate::metrics::recorder::{Batch, LocalRecorder};
+use crate::profile::Action;
 use crate::profile::ThinkTime;
 
 /// Whether VUs may send. Latest-value fan-out from the engine.

@@ -249,7 +249,10 @@ mod tests {
             class: OutcomeClass::Ok,
         });
         counts.chunk(2_000_000, 1_000_000);
-        assert_eq!(stats.fold(&counts), vec!["check failed: a: body_contains \"x\""]);
+        assert_eq!(
+            stats.fold(&counts),
+            vec!["check failed: a: body_contains \"x\""]
+        );
         assert!(stats.fold(&counts).is_empty(), "logged once");
         assert_eq!((stats.checks_passed, stats.checks_failed), (6, 2));
         let hit_rate = stats

@@ -183,7 +183,11 @@ impl JourneySummary {
                 t.add_row(vec![
                     Cell::new(&f.name),
                     right(Cell::new(f.count)),
-                    right(Cell::new(format!("{} ({:.2}%)", f.failed, f.failure_rate * 100.0))),
+                    right(Cell::new(format!(
+                        "{} ({:.2}%)",
+                        f.failed,
+                        f.failure_rate * 100.0
+                    ))),
                     right(Cell::new(format!("{:.1}ms", f.p50_ms))),
                     right(Cell::new(format!("{:.1}ms", f.p95_ms))),
                     right(Cell::new(format!("{:.1}ms", f.max_ms))),

@@ -100,8 +100,8 @@ fn json_lines(text: &str) -> Result<(Vec<String>, Vec<Vec<String>>), String> {
         if line.trim().is_empty() {
             continue;
         }
-        let value: serde_json::Value = serde_json::from_str(line)
-            .map_err(|e| format!("line {}: not JSON: {e}", i + 1))?;
+        let value: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| format!("line {}: not JSON: {e}", i + 1))?;
         let serde_json::Value::Object(map) = value else {
             return Err(format!("line {}: expected a JSON object", i + 1));
         };
@@ -109,7 +109,10 @@ fn json_lines(text: &str) -> Result<(Vec<String>, Vec<Vec<String>>), String> {
         let mut row = Vec::with_capacity(cols.len());
         for col in cols.iter() {
             let value = map.get(col).ok_or_else(|| {
-                format!("line {}: missing key \"{col}\" (the first line has it)", i + 1)
+                format!(
+                    "line {}: missing key \"{col}\" (the first line has it)",
+                    i + 1
+                )
             })?;
             row.push(super::journey::json_to_var(value));
         }
@@ -128,14 +131,22 @@ mod tests {
         assert_eq!(cols, ["username", "password"]);
         assert_eq!(rows[0], ["ada", "pw1"]);
         let err = csv_rows("username,password\nada,pw1\nbob\n").unwrap_err();
-        assert!(err.contains("line 3 has 1 values but the header has 2"), "{err}");
+        assert!(
+            err.contains("line 3 has 1 values but the header has 2"),
+            "{err}"
+        );
     }
 
     #[test]
     fn json_lines_use_first_keys() {
-        let (cols, rows) = json_lines("{\"u\":\"ada\",\"n\":1}\n\n{\"u\":\"bob\",\"n\":2}\n").unwrap();
+        let (cols, rows) =
+            json_lines("{\"u\":\"ada\",\"n\":1}\n\n{\"u\":\"bob\",\"n\":2}\n").unwrap();
         assert_eq!(cols.len(), 2);
         assert_eq!(rows.len(), 2);
-        assert!(json_lines("{\"u\":\"ada\"}\n{\"x\":1}\n").unwrap_err().contains("line 2"));
+        assert!(
+            json_lines("{\"u\":\"ada\"}\n{\"x\":1}\n")
+                .unwrap_err()
+                .contains("line 2")
+        );
     }
 }

@@ -101,7 +101,11 @@ pub(crate) fn resolve_journeys(ctx: &Ctx<'_>, raw: &RawProfile) -> Result<Resolv
     }
     if let (false, Some(data)) = (raw.persona.is_empty(), &raw.data) {
         return Err(ctx
-            .err(data, "data", "a top-level data file is for profiles without personas")
+            .err(
+                data,
+                "data",
+                "a top-level data file is for profiles without personas",
+            )
             .with_hint("give each [[persona]] its own data = { file = … }"));
     }
     let mut tables = Vec::new();
@@ -123,7 +127,11 @@ pub(crate) fn resolve_journeys(ctx: &Ctx<'_>, raw: &RawProfile) -> Result<Resolv
         let table = p.get_ref();
         let name = match &table.name {
             Some(n) if n.get_ref().trim().is_empty() || n.get_ref().contains('·') => {
-                return Err(ctx.err(n, format!("{prefix}.name"), "a persona name must not be empty or contain \"·\""));
+                return Err(ctx.err(
+                    n,
+                    format!("{prefix}.name"),
+                    "a persona name must not be empty or contain \"·\"",
+                ));
             }
             Some(n) => n.get_ref().trim().to_string(),
             None => {
@@ -134,7 +142,11 @@ pub(crate) fn resolve_journeys(ctx: &Ctx<'_>, raw: &RawProfile) -> Result<Resolv
         };
         if let Some(first) = persona_names.insert(name.clone(), i) {
             let at = table.name.as_ref().expect("named above");
-            return Err(ctx.err(at, format!("{prefix}.name"), format!("persona name \"{name}\" is already used by persona[{first}]")));
+            return Err(ctx.err(
+                at,
+                format!("{prefix}.name"),
+                format!("persona name \"{name}\" is already used by persona[{first}]"),
+            ));
         }
         tables.push(PersonaTables {
             weight: weight(ctx, table.weight.as_ref(), &format!("{prefix}.weight"))?,
@@ -168,7 +180,11 @@ pub(crate) fn resolve_journeys(ctx: &Ctx<'_>, raw: &RawProfile) -> Result<Resolv
     if out.requests.is_empty() {
         return Err(ctx
             .report
-            .at(0..0, "request", "no requests; a profile needs at least one [[request]]")
+            .at(
+                0..0,
+                "request",
+                "no requests; a profile needs at least one [[request]]",
+            )
             .with_hint("add\n    [[request]]\n    name = \"ping\"\n    path = \"/ping\""));
     }
     Ok(Resolved {
@@ -187,9 +203,19 @@ fn weight(ctx: &Ctx<'_>, raw: Option<&Spanned<i64>>, field: &str) -> Result<u32,
     let Some(w) = raw else { return Ok(1) };
     let v = *w.get_ref();
     if v < 1 {
-        return Err(ctx.err(w, field, "weight must be at least 1 (weight 0 would never run)"));
+        return Err(ctx.err(
+            w,
+            field,
+            "weight must be at least 1 (weight 0 would never run)",
+        ));
     }
-    u32::try_from(v).map_err(|_| ctx.err(w, field, format!("weight {v} is too large (at most {})", u32::MAX)))
+    u32::try_from(v).map_err(|_| {
+        ctx.err(
+            w,
+            field,
+            format!("weight {v} is too large (at most {})", u32::MAX),
+        )
+    })
 }
 
 fn resolve_persona(
@@ -234,7 +260,11 @@ fn resolve_persona(
         }
     }
     // Everything else may use any variable the persona defines.
-    for raw in t.request.iter().chain(t.flow.iter().flat_map(|f| &f.get_ref().step)) {
+    for raw in t
+        .request
+        .iter()
+        .chain(t.flow.iter().flat_map(|f| &f.get_ref().step))
+    {
         for (key, _) in raw.get_ref().extract.iter().flat_map(|e| &e.0) {
             b.define(key.get_ref());
         }
@@ -259,11 +289,23 @@ fn resolve_persona(
                     .with_hint("add e.g. name = \"job\"; the flow's time is reported (and thresholded) under this name"));
             }
         };
-        claim_name(ctx, out, &name, &format!("{prefix}.name"), flow.name.as_ref().map_or(raw.span(), Spanned::span))?;
+        claim_name(
+            ctx,
+            out,
+            &name,
+            &format!("{prefix}.name"),
+            flow.name.as_ref().map_or(raw.span(), Spanned::span),
+        )?;
         if flow.step.is_empty() {
             return Err(ctx
-                .err(raw, format!("{prefix}.step"), "a flow needs at least one [[…flow.step]]")
-                .with_hint("add steps under the flow, e.g.\n    [[flow.step]]\n    path = \"/ping\""));
+                .err(
+                    raw,
+                    format!("{prefix}.step"),
+                    "a flow needs at least one [[…flow.step]]",
+                )
+                .with_hint(
+                    "add steps under the flow, e.g.\n    [[flow.step]]\n    path = \"/ping\"",
+                ));
         }
         let flow_name = name.clone();
         let mut steps = Vec::new();
@@ -282,7 +324,14 @@ fn resolve_persona(
     if actions.is_empty() && !t.prefix.is_empty() {
         return Err(ctx
             .report
-            .at(0..0, at("request"), format!("persona \"{}\" has no [[persona.request]] or [[persona.flow]]", t.name))
+            .at(
+                0..0,
+                at("request"),
+                format!(
+                    "persona \"{}\" has no [[persona.request]] or [[persona.flow]]",
+                    t.name
+                ),
+            )
             .with_hint("a persona needs something to do after its setup"));
     }
     Ok(Persona {
@@ -308,7 +357,10 @@ fn claim_name(
             .at(at, field, format!("name \"{name}\" is already used by {first}"))
             .with_hint("give each request and flow a distinct name = \"…\" (thresholds refer to them by name)"));
     }
-    out.names.insert(name.to_string(), field.trim_end_matches(".name").to_string());
+    out.names.insert(
+        name.to_string(),
+        field.trim_end_matches(".name").to_string(),
+    );
     Ok(())
 }
 
@@ -323,11 +375,19 @@ fn push_request(
 ) -> Result<usize, ProfileError> {
     let (mut spec, mut extras) = resolve_request(ctx, prefix, raw, b)?;
     spec.name = full_name(&spec.name);
-    let at = raw.get_ref().name.as_ref().map_or(raw.span(), Spanned::span);
+    let at = raw
+        .get_ref()
+        .name
+        .as_ref()
+        .map_or(raw.span(), Spanned::span);
     claim_name(ctx, out, &spec.name, &format!("{prefix}.name"), at)?;
     if setup && raw.get_ref().repeat_until.is_some() {
         let r = raw.get_ref().repeat_until.as_ref().expect("checked");
-        return Err(ctx.err(r, format!("{prefix}.repeat_until"), "repeat_until works in flow steps only"));
+        return Err(ctx.err(
+            r,
+            format!("{prefix}.repeat_until"),
+            "repeat_until works in flow steps only",
+        ));
     }
     extras.setup = setup;
     out.requests.push(spec);
@@ -352,15 +412,26 @@ fn resolve_data(
     let written = ctx.subst(&d.file, &format!("{field}.file"))?;
     let candidates = super::request::file_candidates(ctx.file(), Path::new(&written));
     let Some(found) = candidates.iter().find(|p| p.is_file()) else {
-        let looked: Vec<String> = candidates.iter().map(|p| format!("\"{}\"", p.display())).collect();
+        let looked: Vec<String> = candidates
+            .iter()
+            .map(|p| format!("\"{}\"", p.display()))
+            .collect();
         return Err(ctx
             .err(&d.file, format!("{field}.file"), format!("data file \"{written}\" not found (looked at {})", looked.join(" and ")))
             .with_hint("relative paths are tried from the current directory, then from the directory above the profile's"));
     };
-    let (columns, rows) = load_rows(found).map_err(|why| ctx.err(&d.file, format!("{field}.file"), why))?;
+    let (columns, rows) =
+        load_rows(found).map_err(|why| ctx.err(&d.file, format!("{field}.file"), why))?;
     for col in &columns {
         if !is_var_name(col) {
-            return Err(ctx.err(&d.file, format!("{field}.file"), format!("column \"{col}\" of \"{}\" is not a variable name (letters, digits and _)", found.display())));
+            return Err(ctx.err(
+                &d.file,
+                format!("{field}.file"),
+                format!(
+                    "column \"{col}\" of \"{}\" is not a variable name (letters, digits and _)",
+                    found.display()
+                ),
+            ));
         }
     }
     let slots = columns.iter().map(|c| b.slot(c)).collect();
@@ -375,7 +446,9 @@ fn resolve_data(
 
 fn is_var_name(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
@@ -397,12 +470,20 @@ pub(crate) fn resolve_extras(
         let source_parsed = if let Some(header) = text.strip_prefix("header:") {
             let header = header.trim();
             if http::HeaderName::from_bytes(header.as_bytes()).is_err() {
-                return Err(ctx.err(source, &here, format!("\"{header}\" is not a valid header name")));
+                return Err(ctx.err(
+                    source,
+                    &here,
+                    format!("\"{header}\" is not a valid header name"),
+                ));
             }
             ExtractSource::Header(header.to_string())
         } else if let Some(pattern) = text.strip_prefix("regex:") {
             ExtractSource::Regex(regex::Regex::new(pattern).map_err(|e| {
-                ctx.err(source, &here, format!("bad regex: {}", e.to_string().lines().last().unwrap_or("")))
+                ctx.err(
+                    source,
+                    &here,
+                    format!("bad regex: {}", e.to_string().lines().last().unwrap_or("")),
+                )
             })?)
         } else {
             ExtractSource::Json(JsonQuery::parse(text).map_err(|why| {
@@ -427,7 +508,11 @@ pub(crate) fn resolve_extras(
             Some("random") => Seek::Random,
             Some(other) => {
                 return Err(ctx
-                    .err(r.seek.as_ref().expect("set"), format!("{}.seek", field("range")), format!("unknown seek \"{other}\""))
+                    .err(
+                        r.seek.as_ref().expect("set"),
+                        format!("{}.seek", field("range")),
+                        format!("unknown seek \"{other}\""),
+                    )
                     .with_hint("use \"sequential\" or \"random\""));
             }
         };
@@ -439,7 +524,8 @@ pub(crate) fn resolve_extras(
     if let Some(repeat) = &table.repeat_until {
         let r = repeat.get_ref();
         let here = field("repeat_until");
-        let query = JsonQuery::parse(r.json.get_ref()).map_err(|why| ctx.err(&r.json, format!("{here}.json"), why))?;
+        let query = JsonQuery::parse(r.json.get_ref())
+            .map_err(|why| ctx.err(&r.json, format!("{here}.json"), why))?;
         let interval = match &r.interval {
             Some(i) => ctx.positive_duration(i, &format!("{here}.interval"))?,
             None => std::time::Duration::from_secs(1),
@@ -448,13 +534,23 @@ pub(crate) fn resolve_extras(
             None => 60,
             Some(m) => match u32::try_from(*m.get_ref()) {
                 Ok(n @ 1..=100_000) => n,
-                _ => return Err(ctx.err(m, format!("{here}.max_attempts"), "max_attempts must be from 1 to 100000")),
+                _ => {
+                    return Err(ctx.err(
+                        m,
+                        format!("{here}.max_attempts"),
+                        "max_attempts must be from 1 to 100000",
+                    ));
+                }
             },
         };
         extras.repeat_until = Some(RepeatUntil {
             query,
             equals: ctx.json(&r.equals, &format!("{here}.equals"))?,
-            fail_if: r.fail_if.as_ref().map(|f| ctx.json(f, &format!("{here}.fail_if"))).transpose()?,
+            fail_if: r
+                .fail_if
+                .as_ref()
+                .map(|f| ctx.json(f, &format!("{here}.fail_if")))
+                .transpose()?,
             interval,
             max_attempts,
         });
@@ -474,19 +570,35 @@ fn resolve_metric(
         return Err(ctx.err(&m.name, format!("{field}.name"), format!("metric name \"{name}\" must be letters, digits and _ (thresholds refer to it: \"{name}\" = \"> 80%\")")));
     }
     if crate::threshold::parse_threshold(&format!("{name} >= 0")).is_ok() {
-        return Err(ctx.err(&m.name, format!("{field}.name"), format!("\"{name}\" is a built-in metric name; pick another")));
+        return Err(ctx.err(
+            &m.name,
+            format!("{field}.name"),
+            format!("\"{name}\" is a built-in metric name; pick another"),
+        ));
     }
     let sources = [m.header.is_some(), m.json.is_some(), m.status.is_some()];
     if sources.iter().filter(|s| **s).count() != 1 {
         return Err(ctx
-            .err(raw, field, "a metric needs exactly one of header, json and status")
-            .with_hint("e.g. metric = { name = \"cache_hit\", header = \"X-Cache\", equals = \"HIT\" }"));
+            .err(
+                raw,
+                field,
+                "a metric needs exactly one of header, json and status",
+            )
+            .with_hint(
+                "e.g. metric = { name = \"cache_hit\", header = \"X-Cache\", equals = \"HIT\" }",
+            ));
     }
     let source = if let Some(header) = &m.header {
         let equals = match m.equals.as_ref().map(|e| (e, e.get_ref())) {
             None => None,
             Some((_, toml::Value::String(s))) => Some(s.clone()),
-            Some((e, _)) => return Err(ctx.err(e, format!("{field}.equals"), "a header is compared with a string")),
+            Some((e, _)) => {
+                return Err(ctx.err(
+                    e,
+                    format!("{field}.equals"),
+                    "a header is compared with a string",
+                ));
+            }
         };
         MetricSource::Header {
             name: header.get_ref().trim().to_string(),
@@ -494,8 +606,13 @@ fn resolve_metric(
         }
     } else if let Some(json) = &m.json {
         MetricSource::Json {
-            query: JsonQuery::parse(json.get_ref()).map_err(|why| ctx.err(json, format!("{field}.json"), why))?,
-            equals: m.equals.as_ref().map(|e| ctx.json(e, &format!("{field}.equals"))).transpose()?,
+            query: JsonQuery::parse(json.get_ref())
+                .map_err(|why| ctx.err(json, format!("{field}.json"), why))?,
+            equals: m
+                .equals
+                .as_ref()
+                .map(|e| ctx.json(e, &format!("{field}.equals")))
+                .transpose()?,
         }
     } else {
         let status = m.status.as_ref().expect("one source is set");

@@ -22,8 +22,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde::Serialize;
 
-pub use parse::{ProfileError, load_profile, parse_profile};
 pub use journey::{Action, Flow, Journey, JsonQuery, Persona, StepExtras};
+pub use parse::{ProfileError, load_profile, parse_profile};
 pub use subst::substitute_vars;
 
 use crate::plan::Stage;

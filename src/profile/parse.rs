@@ -12,9 +12,9 @@ use toml::de::DeTable;
 
 pub use super::error::ProfileError;
 use super::error::{Reporter, did_you_mean};
+use super::journey_parse::resolve_journeys;
 use super::locate::{field_at, field_by_lines, quote_key};
 use super::raw::{RawLoad, RawProfile, RawStages, RawThresholds};
-use super::journey_parse::resolve_journeys;
 use super::values::Ctx;
 use super::{DEFAULT_GRACEFUL_STOP, DEFAULT_TIMEOUT, Defaults, Load, Profile, ThinkTime};
 use crate::plan::{Stage, parse_stages};
@@ -224,10 +224,14 @@ fn resolve_thresholds(
         let metric = key.get_ref().trim();
         if journey.metrics.iter().any(|m| m == metric) {
             // A custom rate metric: `cache_hit = "> 80%"`, read like `error_rate`.
-            let mut t = parse_threshold(&format!("error_rate {}", value.get_ref())).map_err(|why| {
-                ctx.err(value, &field, why.replace("error_rate", metric))
-                    .with_hint(format!("a custom metric is a rate: {} = \"> 80%\"", quote_key(metric)))
-            })?;
+            let mut t =
+                parse_threshold(&format!("error_rate {}", value.get_ref())).map_err(|why| {
+                    ctx.err(value, &field, why.replace("error_rate", metric))
+                        .with_hint(format!(
+                            "a custom metric is a rate: {} = \"> 80%\"",
+                            quote_key(metric)
+                        ))
+                })?;
             t.expr = t.expr.replacen("error_rate", metric, 1);
             t.request = Some(metric.to_string());
             t.stat = Stat::MetricRate;

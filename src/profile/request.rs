@@ -112,7 +112,11 @@ pub(crate) fn resolve_request(
             let here = format!("{}.{name}", field("headers"));
             let (text, compiled) = compile_template(ctx, b, at, &here, value)?;
             if http::HeaderValue::from_str(&text).is_err() {
-                return Err(ctx.err(at, here, format!("header value \"{value}\" is not valid header text")));
+                return Err(ctx.err(
+                    at,
+                    here,
+                    format!("header value \"{value}\" is not valid header text"),
+                ));
             }
             *value = text;
             if let Some(compiled) = compiled {
@@ -346,19 +350,28 @@ fn resolve_multipart(
             .with_hint("write e.g. size = \"100KB\" (KB = 1000 bytes, KiB = 1024)")
     })?;
     if size > 1 << 30 {
-        return Err(ctx.err(&m.size, format!("{field}.size"), "uploads are generated in memory once; keep size at most 1 GiB"));
+        return Err(ctx.err(
+            &m.size,
+            format!("{field}.size"),
+            "uploads are generated in memory once; keep size at most 1 GiB",
+        ));
     }
-    let text = |v: &Option<Spanned<String>>, key: &str, default: &str| -> Result<String, ProfileError> {
-        let value = match v {
-            Some(v) => ctx.subst(v, &format!("{field}.{key}"))?,
-            None => default.to_string(),
+    let text =
+        |v: &Option<Spanned<String>>, key: &str, default: &str| -> Result<String, ProfileError> {
+            let value = match v {
+                Some(v) => ctx.subst(v, &format!("{field}.{key}"))?,
+                None => default.to_string(),
+            };
+            if value.contains(['"', '\r', '\n']) {
+                let at = v.as_ref().map_or(raw.span(), Spanned::span);
+                return Err(ctx.report.at(
+                    at,
+                    format!("{field}.{key}"),
+                    format!("\"{value}\" must not contain quotes or line breaks"),
+                ));
+            }
+            Ok(value)
         };
-        if value.contains(['"', '\r', '\n']) {
-            let at = v.as_ref().map_or(raw.span(), Spanned::span);
-            return Err(ctx.report.at(at, format!("{field}.{key}"), format!("\"{value}\" must not contain quotes or line breaks")));
-        }
-        Ok(value)
-    };
     let name = text(&m.field, "field", "file")?;
     let filename = text(&m.filename, "filename", "upload.bin")?;
     let content_type = text(&m.content_type, "content_type", "application/octet-stream")?;
@@ -372,7 +385,9 @@ fn resolve_multipart(
     bytes.extend_from_slice(tail.as_bytes());
     Ok(Body {
         bytes: Bytes::from(bytes),
-        content_type: Some(format!("multipart/form-data; boundary={MULTIPART_BOUNDARY}")),
+        content_type: Some(format!(
+            "multipart/form-data; boundary={MULTIPART_BOUNDARY}"
+        )),
         source: "multipart".into(),
     })
 }
@@ -383,7 +398,10 @@ pub(crate) fn parse_status_ranges(text: &str) -> Result<Vec<(u16, u16)>, String>
     for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let code = |t: &str| match t.trim().parse::<u16>() {
             Ok(c @ 100..=599) => Ok(c),
-            _ => Err(format!("\"{}\" is not an HTTP status code (100 to 599)", t.trim())),
+            _ => Err(format!(
+                "\"{}\" is not an HTTP status code (100 to 599)",
+                t.trim()
+            )),
         };
         let range = if let Some(class) = part.strip_suffix("xx").or(part.strip_suffix("XX")) {
             let digit = code(&format!("{class}00"))?;
@@ -480,15 +498,27 @@ fn resolve_check(ctx: &Ctx<'_>, prefix: &str, raw: &RawCheck) -> Result<Check, P
         .transpose()?;
     let mut json = Vec::new();
     for (key, value) in raw.json.as_ref().map_or(&[][..], |j| &j.0[..]) {
-        let here = format!("{}.{}", field("json"), super::locate::quote_key(key.get_ref()));
+        let here = format!(
+            "{}.{}",
+            field("json"),
+            super::locate::quote_key(key.get_ref())
+        );
         let query = JsonQuery::parse(key.get_ref()).map_err(|why| ctx.err(key, &here, why))?;
         json.push((query, ctx.json(value, &here)?));
     }
     let mut headers = Vec::new();
     for (key, value) in raw.header.as_ref().map_or(&[][..], |h| &h.0[..]) {
-        let here = format!("{}.{}", field("header"), super::locate::quote_key(key.get_ref()));
+        let here = format!(
+            "{}.{}",
+            field("header"),
+            super::locate::quote_key(key.get_ref())
+        );
         if http::HeaderName::from_bytes(key.get_ref().as_bytes()).is_err() {
-            return Err(ctx.err(key, &here, format!("\"{}\" is not a valid header name", key.get_ref())));
+            return Err(ctx.err(
+                key,
+                &here,
+                format!("\"{}\" is not a valid header name", key.get_ref()),
+            ));
         }
         let expect = match value.get_ref() {
             toml::Value::Boolean(true) => HeaderExpect::Present,

@@ -108,11 +108,12 @@ impl Template {
         for part in &self.parts {
             match part {
                 Part::Literal(s) => out.push_str(s),
-                Part::Var(slot) => match ctx.vars.get(usize::from(*slot)).and_then(Option::as_ref)
-                {
-                    Some(value) => out.push_str(value),
-                    None => return Err(*slot),
-                },
+                Part::Var(slot) => {
+                    match ctx.vars.get(usize::from(*slot)).and_then(Option::as_ref) {
+                        Some(value) => out.push_str(value),
+                        None => return Err(*slot),
+                    }
+                }
                 Part::Vu => {
                     let _ = write!(out, "{}", ctx.vu);
                 }
@@ -175,9 +176,9 @@ fn compile_part(
     if inner.is_empty() {
         return Err("empty \"{{}}\"; write a variable name, e.g. \"{{token}}\"".into());
     }
-    var(inner).map(Part::Var).ok_or_else(|| {
-        format!("unknown variable \"{{{{{inner}}}}}\"")
-    })
+    var(inner)
+        .map(Part::Var)
+        .ok_or_else(|| format!("unknown variable \"{{{{{inner}}}}}\""))
 }
 
 #[cfg(test)]
@@ -197,7 +198,8 @@ mod tests {
 
     #[test]
     fn renders_vars_and_builtins() {
-        let t = compile("Bearer {{ token }} vu={{vu}} it={{iteration}} {{env.HOME_X}} {{{{lit").unwrap();
+        let t = compile("Bearer {{ token }} vu={{vu}} it={{iteration}} {{env.HOME_X}} {{{{lit")
+            .unwrap();
         let mut rng = SmallRng::seed_from_u64(1);
         let vars = vec![Some("abc".to_string()), None];
         let mut ctx = RenderCtx {
@@ -216,13 +218,24 @@ mod tests {
         assert_eq!(id.len(), 36);
         assert!(compile("plain").unwrap().is_static());
         assert!(compile("{{env.HOME_X}}").unwrap().is_static());
-        assert_eq!(compile("/jobs/{{token}}").unwrap().placeholder_text(), "/jobs/x");
+        assert_eq!(
+            compile("/jobs/{{token}}").unwrap().placeholder_text(),
+            "/jobs/x"
+        );
     }
 
     #[test]
     fn errors_name_the_problem() {
-        assert!(compile("{{nope}}").unwrap_err().contains("unknown variable \"{{nope}}\""));
-        assert!(compile("{{env.NOPE}}").unwrap_err().contains("\"NOPE\" is not set"));
+        assert!(
+            compile("{{nope}}")
+                .unwrap_err()
+                .contains("unknown variable \"{{nope}}\"")
+        );
+        assert!(
+            compile("{{env.NOPE}}")
+                .unwrap_err()
+                .contains("\"NOPE\" is not set")
+        );
         assert!(compile("{{random_int(9,1)}}").is_err());
         assert!(compile("{{token").unwrap_err().contains("closing"));
         assert!(has_placeholder("a{{b}}"));

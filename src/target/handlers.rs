@@ -147,10 +147,7 @@ pub async fn login(state: &AppState, body: Incoming) -> Response<ResponseBody> {
 }
 
 pub fn logins(state: &AppState) -> Response<ResponseBody> {
-    respond::json(
-        StatusCode::OK,
-        &json!({ "users": state.sessions.logins() }),
-    )
+    respond::json(StatusCode::OK, &json!({ "users": state.sessions.logins() }))
 }
 
 pub async fn me(state: &AppState, parts: &Parts) -> Response<ResponseBody> {

@@ -44,7 +44,10 @@ impl Sessions {
 
     /// Logins so far by user name.
     pub fn logins(&self) -> BTreeMap<String, u64> {
-        self.logins.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.logins
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The user a token was issued to.

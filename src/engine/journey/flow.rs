@@ -40,7 +40,10 @@ pub async fn run_flow(cx: &mut StepCx<'_>, flow: usize, retire: &CancellationTok
             if rep.fail_if.is_some() && got == rep.fail_if.as_ref() {
                 cx.recorder.note_error(
                     OutcomeClass::Check,
-                    format!("flow {}: {name}: {} is {shown} (fail_if)", f.name, rep.query.text),
+                    format!(
+                        "flow {}: {name}: {} is {shown} (fail_if)",
+                        f.name, rep.query.text
+                    ),
                 );
                 failed = Some(OutcomeClass::Check);
                 break 'steps;

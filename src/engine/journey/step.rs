@@ -4,8 +4,8 @@
 use std::time::Instant;
 
 use bytes::Bytes;
-use http::header::{CONTENT_LENGTH, HeaderName, HeaderValue, RANGE};
 use http::Uri;
+use http::header::{CONTENT_LENGTH, HeaderName, HeaderValue, RANGE};
 
 use super::StepCx;
 use super::record_executed;
@@ -169,7 +169,8 @@ fn render(
     }
     if let Some(body) = &template.body {
         let body = body.render(&mut ctx).map_err(unset)?;
-        req.headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+        req.headers
+            .insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
         req.body = Bytes::from(body);
     }
     Ok(())
