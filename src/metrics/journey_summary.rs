@@ -102,7 +102,7 @@ impl JourneySummary {
                 .filter(|(_, n)| **n > 0)
                 .map(|(l, n)| (l.clone(), *n))
                 .collect();
-            failing.sort_by(|a, b| b.1.cmp(&a.1));
+            failing.sort_by_key(|f| std::cmp::Reverse(f.1));
             CheckSummary {
                 passed: j.checks_passed,
                 failed: j.checks_failed,
@@ -232,7 +232,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -292,6 +292,7 @@ fn resolve_persona(
         claim_name(
             ctx,
             out,
+            "flow",
             &name,
             &format!("{prefix}.name"),
             flow.name.as_ref().map_or(raw.span(), Spanned::span),
@@ -347,6 +348,7 @@ fn resolve_persona(
 fn claim_name(
     ctx: &Ctx<'_>,
     out: &mut Out,
+    kind: &str,
     name: &str,
     field: &str,
     at: std::ops::Range<usize>,
@@ -354,7 +356,7 @@ fn claim_name(
     if let Some(first) = out.names.get(name) {
         return Err(ctx
             .report
-            .at(at, field, format!("name \"{name}\" is already used by {first}"))
+            .at(at, field, format!("{kind} name \"{name}\" is already used by {first}"))
             .with_hint("give each request and flow a distinct name = \"…\" (thresholds refer to them by name)"));
     }
     out.names.insert(
@@ -380,7 +382,14 @@ fn push_request(
         .name
         .as_ref()
         .map_or(raw.span(), Spanned::span);
-    claim_name(ctx, out, &spec.name, &format!("{prefix}.name"), at)?;
+    claim_name(
+        ctx,
+        out,
+        "request",
+        &spec.name,
+        &format!("{prefix}.name"),
+        at,
+    )?;
     if setup && raw.get_ref().repeat_until.is_some() {
         let r = raw.get_ref().repeat_until.as_ref().expect("checked");
         return Err(ctx.err(
