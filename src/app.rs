@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -24,6 +24,7 @@ use crate::metrics::dashboard::{Dashboard, MemoryStatus};
 use crate::plan::{Stage, parse_stages};
 use crate::profile::{Profile, ProfileError, load_profile, parse_profile};
 use crate::report::Summary;
+use crate::snapshot::{Snapshot, SnapshotMeta};
 use crate::threshold::parse_threshold;
 use crate::{Cli, headless, shutdown};
 
@@ -45,6 +46,9 @@ pub enum AppError {
     Usage(String),
     #[error(transparent)]
     Profile(#[from] ProfileError),
+    /// A snapshot that cannot be read or used. Exit code 2.
+    #[error(transparent)]
+    Snapshot(#[from] crate::snapshot::SnapshotError),
     /// Anything that went wrong while running. Exit code 1.
     #[error(transparent)]
     Runtime(#[from] anyhow::Error),
@@ -53,7 +57,9 @@ pub enum AppError {
 impl AppError {
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            AppError::Usage(_) | AppError::Profile(_) => ExitCode::from(EXIT_USAGE),
+            AppError::Usage(_) | AppError::Profile(_) | AppError::Snapshot(_) => {
+                ExitCode::from(EXIT_USAGE)
+            }
             AppError::Runtime(_) => ExitCode::from(EXIT_RUNTIME),
         }
     }
@@ -98,6 +104,74 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             Ok(ExitCode::SUCCESS)
         }
         CliCommand::Validate { profiles } => Ok(validate(&profiles)),
+        CliCommand::Open { file } => {
+            let snapshot = read_snapshot(&file)?;
+            crate::ui::viewer::run_viewer(snapshot).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        CliCommand::Report {
+            file,
+            format,
+            output,
+        } => {
+            let snapshot = read_snapshot(&file)?;
+            let bytes = crate::export::render(&snapshot, format)?;
+            emit(&bytes, output.as_deref())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        CliCommand::Compare {
+            before,
+            after,
+            format,
+            fail_if,
+        } => {
+            let rules = fail_if
+                .iter()
+                .map(|r| {
+                    crate::compare::FailRule::parse(r)
+                        .map_err(|e| AppError::Usage(format!("--fail-if: {e}")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let (before, after) = (read_snapshot(&before)?, read_snapshot(&after)?);
+            let comparison = crate::compare::Comparison::new(&before, &after)?;
+            let failures = comparison.failures(&rules);
+            print!("{}", comparison.render(format, &failures));
+            Ok(if failures.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_THRESHOLDS_FAILED)
+            })
+        }
+        CliCommand::Merge { files, output } => {
+            let snapshots = files
+                .iter()
+                .map(|f| read_snapshot(f))
+                .collect::<Result<Vec<_>, _>>()?;
+            let merged = crate::merge::merge(&snapshots).map_err(AppError::Usage)?;
+            crate::snapshot::write(&output, &merged, &[])
+                .map_err(|e| AppError::Runtime(e.into()))?;
+            eprintln!("merged {} snapshots into {}", files.len(), output.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Reads a snapshot; a missing, foreign or too-new file is a usage error (exit 2).
+fn read_snapshot(path: &Path) -> Result<crate::snapshot::Snapshot, AppError> {
+    Ok(crate::snapshot::read(path)?)
+}
+
+/// Writes report output to a file (atomically) or stdout.
+fn emit(bytes: &[u8], output: Option<&Path>) -> Result<(), AppError> {
+    use std::io::Write;
+    match output {
+        Some(path) => crate::fsutil::write_atomic(path, bytes)
+            .with_context(|| format!("writing {}", path.display()))
+            .map_err(AppError::Runtime),
+        None => std::io::stdout()
+            .write_all(bytes)
+            .context("writing to stdout")
+            .map_err(AppError::Runtime),
     }
 }
 
@@ -220,6 +294,47 @@ pub fn apply_options(
     Ok(max_duration)
 }
 
+/// Saves mid-run snapshots: asks the aggregator for a copy of its state and
+/// writes it beside the final snapshot. Cheap to clone; one per front end.
+#[derive(Clone)]
+pub struct SnapshotSaver {
+    /// To the aggregator; each request carries the reply channel.
+    requests: mpsc::Sender<oneshot::Sender<RunRecord>>,
+    meta: Arc<SnapshotMeta>,
+    /// The final snapshot's path; mid-run copies go beside it.
+    final_path: PathBuf,
+}
+
+impl SnapshotSaver {
+    /// Writes a snapshot of the run so far and returns its path.
+    pub async fn save(&self) -> anyhow::Result<PathBuf> {
+        let (reply, record) = oneshot::channel();
+        self.requests
+            .send(reply)
+            .await
+            .map_err(|_| anyhow::anyhow!("the run has ended"))?;
+        let record = record.await.context("the aggregator did not answer")?;
+        let stem = self
+            .final_path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("snapshot");
+        let stem = stem.trim_end_matches(".json");
+        let path = self
+            .final_path
+            .with_file_name(format!("{stem}-at-{}s.json", record.duration.as_secs()));
+        let meta = self.meta.clone();
+        let target = path.clone();
+        tokio::task::spawn_blocking(move || {
+            let snapshot = Snapshot::from_record(&record, &meta);
+            crate::snapshot::write(&target, &snapshot, &meta.secrets)
+        })
+        .await
+        .context("the snapshot writer failed")??;
+        Ok(path)
+    }
+}
+
 /// A run in progress: the handles a front end (dashboard, headless loop, test)
 /// steers and watches it through.
 pub struct Session {
@@ -231,6 +346,10 @@ pub struct Session {
     pub stop: CancellationToken,
     /// Hard stop: in-flight requests are dropped.
     pub abort: CancellationToken,
+    /// Saves mid-run snapshots (`s` in the dashboard).
+    pub snapshots: SnapshotSaver,
+    /// Where the final snapshot goes; `None` with `--no-snapshot`.
+    snapshot_path: Option<PathBuf>,
     /// Cancelled when the session has ended; stops the samplers.
     done: CancellationToken,
     engine: JoinHandle<EngineEnd>,
@@ -242,6 +361,8 @@ pub struct RunOutput {
     pub end: EngineEnd,
     pub record: RunRecord,
     pub summary: Summary,
+    /// Where the final snapshot was written.
+    pub snapshot: Option<PathBuf>,
 }
 
 impl Session {
@@ -255,7 +376,13 @@ impl Session {
         let prepared = Prepared::new(&profile).map_err(AppError::Usage)?;
         let client = ClientConfig::new(opts.http2, opts.insecure)
             .map_err(|e| AppError::Runtime(anyhow::anyhow!(e)))?;
+        let meta = Arc::new(SnapshotMeta::new(&profile, opts));
         let start = Instant::now();
+        let started_at = chrono::Utc::now();
+        let final_path = opts
+            .out
+            .clone()
+            .unwrap_or_else(|| crate::snapshot::default_path(&profile.name, started_at));
         let stop = CancellationToken::new();
         let abort = CancellationToken::new();
         let done = CancellationToken::new();
@@ -265,6 +392,8 @@ impl Session {
         let (event_tx, event_rx) = mpsc::channel(256);
         // Operator → engine.
         let (command_tx, command_rx) = mpsc::channel(64);
+        // Snapshot saver → aggregator: requests for a copy of the state.
+        let (snapshot_tx, snapshot_rx) = mpsc::channel(4);
         let (frame_tx, frame_rx) =
             watch::channel(Arc::new(Dashboard::empty(&profile.name, &profile.base_url)));
         let memory = start_sysmon(opts, demo_pid, done.clone());
@@ -277,6 +406,7 @@ impl Session {
                 abort_on_fail: profile.abort_on_fail,
                 start,
                 journey: crate::metrics::journey::JourneyConfig::from_profile(&profile),
+                started_at,
             },
             AggregatorChannels {
                 batches: batch_rx,
@@ -284,6 +414,7 @@ impl Session {
                 memory,
                 publish: frame_tx,
                 stop: stop.clone(),
+                snapshots: snapshot_rx,
             },
         );
         let engine = crate::engine::spawn(
@@ -305,31 +436,56 @@ impl Session {
                 abort: abort.clone(),
             },
         );
+        let snapshot_path = (!opts.no_snapshot).then(|| final_path.clone());
         Ok(Session {
             commands: command_tx,
             frames: frame_rx,
             stop,
             abort,
+            snapshots: SnapshotSaver {
+                requests: snapshot_tx,
+                meta,
+                final_path,
+            },
+            snapshot_path,
             done,
             engine,
             aggregator,
         })
     }
 
-    /// Waits for the engine and the aggregator to finish.
+    /// Waits for the engine and the aggregator to finish, then writes the final
+    /// snapshot. A failed engine still ends in a snapshot of what was measured.
     pub async fn wait(self) -> Result<RunOutput, AppError> {
         drop(self.commands);
-        let end = self.engine.await.context("the engine task failed")?;
+        let engine = self.engine.await;
         let record = self
             .aggregator
             .await
             .context("the aggregator task failed")?;
         self.done.cancel();
+        let snapshot = match self.snapshot_path {
+            Some(path) => {
+                let meta = self.snapshots.meta.clone();
+                let (copy, target) = (record.clone(), path.clone());
+                tokio::task::spawn_blocking(move || {
+                    let snapshot = Snapshot::from_record(&copy, &meta);
+                    crate::snapshot::write(&target, &snapshot, &meta.secrets)
+                })
+                .await
+                .context("the snapshot writer failed")?
+                .with_context(|| format!("writing the snapshot {}", path.display()))?;
+                Some(path)
+            }
+            None => None,
+        };
+        let end = engine.context("the engine task failed")?;
         let summary = Summary::from_record(&record);
         Ok(RunOutput {
             end,
             record,
             summary,
+            snapshot,
         })
     }
 }
@@ -344,18 +500,35 @@ pub async fn execute(
         !opts.headless && std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
     let session = Session::start(profile, opts, demo_pid)?;
     let signals_done = CancellationToken::new();
+    let signalled = CancellationToken::new();
     let signals = tokio::spawn(shutdown::watch_signals(
         session.stop.clone(),
         session.abort.clone(),
+        signalled.clone(),
         signals_done.clone(),
     ));
+    let abort = session.abort.clone();
     let front_end = if interactive {
         let ui = crate::ui::UiContext {
             dashboard: session.frames.clone(),
             commands: session.commands.clone(),
             shutdown: session.abort.clone(),
+            snapshots: session
+                .snapshot_path
+                .is_some()
+                .then(|| session.snapshots.clone()),
         };
-        tokio::spawn(async move { crate::ui::run_dashboard(ui).await })
+        // However the dashboard ends (quit, error, panic), the run stops with it,
+        // so the final snapshot and summary are still written.
+        let stop = session.stop.clone();
+        tokio::spawn(async move {
+            let result = tokio::spawn(crate::ui::run_dashboard(ui)).await;
+            stop.cancel();
+            match result {
+                Ok(result) => result,
+                Err(e) => Err(anyhow::anyhow!("the dashboard failed: {e}")),
+            }
+        })
     } else {
         let (frames, every) = (session.frames.clone(), opts.progress_every);
         tokio::spawn(async move {
@@ -364,14 +537,23 @@ pub async fn execute(
         })
     };
     let output = session.wait().await;
-    // The dashboard stays up on the final frame until the operator quits.
+    if signalled.is_cancelled() {
+        // Stopped by a signal: the run is over, so close the dashboard too
+        // (nothing is in flight any more for the hard stop to cut).
+        abort.cancel();
+    }
+    // Otherwise the dashboard stays up on the final frame until the operator quits.
     let ui_result = front_end.await.context("the front end failed")?;
     signals_done.cancel();
     let _ = signals.await;
-    ui_result?;
     let output = output?;
     tracing::debug!(end = ?output.end, "run ended");
-    finish(&output.summary, opts)
+    let code = finish(&output.summary, opts)?;
+    if let Some(path) = &output.snapshot {
+        eprintln!("snapshot: {}", path.display());
+    }
+    ui_result?;
+    Ok(code)
 }
 
 fn start_sysmon(

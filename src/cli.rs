@@ -38,6 +38,79 @@ pub enum CliCommand {
         #[arg(required = true)]
         profiles: Vec<PathBuf>,
     },
+    /// Reopen a saved run in the dashboard, read-only: scroll its timeline, see its
+    /// events, the summary at the cursor. Needs no target.
+    Open {
+        /// A snapshot file (`.json` or `.json.zst`).
+        file: PathBuf,
+    },
+    /// Print a saved run's summary or export its data.
+    ///
+    /// Examples:
+    ///   loadpilot report snapshots/demo-20261123-101500.json
+    ///   loadpilot report run.json --format markdown > report.md
+    ///   loadpilot report run.json --format stages     # the VU curve as a [load] block
+    Report {
+        /// A snapshot file.
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+        /// Write to FILE instead of stdout.
+        #[arg(short = 'o', long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Compare two saved runs (before/after): per request and overall, with a
+    /// verdict per row; `--fail-if` turns a regression into exit code 99.
+    ///
+    /// Example: loadpilot compare before.json after.json --fail-if "p95 +10%" --fail-if "error_rate +1%"
+    Compare {
+        before: PathBuf,
+        after: PathBuf,
+        #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
+        format: CompareFormat,
+        /// A regression gate: `[REQUEST.]METRIC +N%` (relative), `+Nms` (absolute), for
+        /// rates `+N%` in percentage points, for rps `-N%`. Repeatable.
+        #[arg(long = "fail-if", value_name = "RULE")]
+        fail_if: Vec<String>,
+    },
+    /// Combine snapshots of the same profile run at the same time on several
+    /// machines: histograms add exactly, series add by second.
+    Merge {
+        #[arg(required = true, num_args = 2..)]
+        files: Vec<PathBuf>,
+        /// The merged snapshot.
+        #[arg(short = 'o', long, value_name = "FILE", required = true)]
+        output: PathBuf,
+    },
+}
+
+/// Output formats of `loadpilot report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// The end-of-run summary tables.
+    Text,
+    /// The summary as JSON.
+    Json,
+    /// The per-second series as CSV.
+    Csv,
+    /// The per-second series, one JSON object a line.
+    Ndjson,
+    /// A report to paste into a pull request.
+    Markdown,
+    /// Thresholds as JUnit test cases, for CI systems.
+    Junit,
+    /// The VU curve the run followed (schedule plus manual changes) as a `[load]` block.
+    Stages,
+    /// HdrHistogram interval log (one histogram a second), for HdrHistogram's own tools.
+    HdrLog,
+}
+
+/// Output formats of `loadpilot compare`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompareFormat {
+    Text,
+    Markdown,
+    Json,
 }
 
 /// Options shared by `run` and `demo`.
@@ -72,6 +145,10 @@ pub struct RunOptions {
     /// Set a profile variable: `-e BASE_URL=http://host:8080`. Repeatable.
     #[arg(short = 'e', long = "env", value_name = "KEY=VALUE", value_parser = parse_key_value)]
     pub vars: Vec<(String, String)>,
+    /// Draw a saved run's latency and throughput behind the live ones (faded), with
+    /// deltas in the header.
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub baseline: Option<PathBuf>,
     /// Write the end-of-run summary as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     pub summary_json: Option<PathBuf>,
@@ -88,6 +165,13 @@ pub struct RunOptions {
     /// How often --watch-url is read.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "5s")]
     pub watch_every: Duration,
+    /// Where to write the run's snapshot (default `snapshots/<profile>-<time>.json`;
+    /// a `.zst` name is zstd-compressed).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Do not write a snapshot at the end of the run.
+    #[arg(long, conflicts_with = "out")]
+    pub no_snapshot: bool,
     /// Seconds between headless progress lines.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "5s")]
     pub progress_every: Duration,

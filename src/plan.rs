@@ -193,11 +193,16 @@ impl Plan {
         (from + (to - from) * frac).round() as u32
     }
 
-    /// Freezes the stage clock at the current target.
+    /// Freezes the stage clock at the current target. After a manual change the
+    /// clock is already frozen; the plan is then simply held at that target.
     pub fn hold(&mut self) {
-        if self.mode == PlanMode::Ramping {
-            self.fixed = self.scheduled_target();
-            self.mode = PlanMode::Hold;
+        match self.mode {
+            PlanMode::Ramping => {
+                self.fixed = self.scheduled_target();
+                self.mode = PlanMode::Hold;
+            }
+            PlanMode::Manual => self.mode = PlanMode::Hold,
+            PlanMode::Hold => {}
         }
     }
 
@@ -317,6 +322,12 @@ mod tests {
         assert_eq!(p.mode(), PlanMode::Hold);
         assert_eq!(p.add_manual(30), 50);
         assert_eq!(p.mode(), PlanMode::Manual);
+        p.hold();
+        assert_eq!(
+            (p.mode(), p.target()),
+            (PlanMode::Hold, 50),
+            "hold keeps a manual target"
+        );
         p.resume();
         assert_eq!(p.target(), 50, "resume starts from the manual target");
         // 8 s remain; halfway through them the target is halfway from 50 to 100.

@@ -3,11 +3,13 @@
 
 use tokio_util::sync::CancellationToken;
 
-/// Listens for SIGINT/SIGTERM until `done` is cancelled. First signal cancels
-/// `stop`, the next cancels `abort`.
+/// Listens for SIGINT/SIGTERM until `done` is cancelled. The first signal cancels
+/// `stop` and `signalled` (so the front end knows to close once the run is over),
+/// the next cancels `abort`.
 pub async fn watch_signals(
     stop: CancellationToken,
     abort: CancellationToken,
+    signalled: CancellationToken,
     done: CancellationToken,
 ) {
     let mut count = 0;
@@ -21,6 +23,7 @@ pub async fn watch_signals(
             eprintln!(
                 "loadpilot: stopping (in-flight requests finish; press Ctrl-C again to force)"
             );
+            signalled.cancel();
             stop.cancel();
         } else {
             eprintln!("loadpilot: forced stop");

@@ -31,6 +31,7 @@ async fn thresholds_pass_with_0_and_fail_with_99() {
     let mut pass = loadpilot();
     pass.args([
         "run",
+        "--no-snapshot",
         &t.url("/ping"),
         "--vus",
         "2",
@@ -49,6 +50,7 @@ async fn thresholds_pass_with_0_and_fail_with_99() {
     let mut fail = loadpilot();
     fail.args([
         "run",
+        "--no-snapshot",
         &t.url("/status/500"),
         "--vus",
         "2",
@@ -74,6 +76,7 @@ async fn summary_json_and_progress_lines() {
     let mut cmd = loadpilot();
     cmd.args([
         "run",
+        "--no-snapshot",
         &t.url("/ping"),
         "--vus",
         "3",
@@ -139,6 +142,7 @@ fn usage_errors_exit_2() {
     let out = loadpilot()
         .args([
             "run",
+            "--no-snapshot",
             "http://127.0.0.1:1/",
             "--vus",
             "1",
@@ -169,6 +173,7 @@ async fn profile_with_stage_override_runs_against_the_target() {
     let mut cmd = loadpilot();
     cmd.args([
         "run",
+        "--no-snapshot",
         "profiles/health-baseline.toml",
         "--stages",
         "500ms:3,1s:3,500ms:0",
@@ -188,6 +193,7 @@ async fn sigterm_stops_gracefully_and_still_prints_the_summary() {
     let mut cmd = loadpilot();
     cmd.args([
         "run",
+        "--no-snapshot",
         &t.url("/delay/200"),
         "--vus",
         "4",
@@ -217,7 +223,7 @@ async fn sigterm_stops_gracefully_and_still_prints_the_summary() {
 #[test]
 fn demo_runs_headless_with_its_own_target() {
     let out = loadpilot()
-        .args(["demo", "--headless", "--duration", "6s"])
+        .args(["demo", "--headless", "--no-snapshot", "--duration", "6s"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));

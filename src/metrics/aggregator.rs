@@ -7,9 +7,10 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
+use crate::command::Command;
 use crate::engine::event::{EngineEvent, EngineStatus};
 use crate::metrics::dashboard::{
     ClassStat, Dashboard, LogEntry, LogKind, MemoryStatus, RequestStat, RunMode, SecondRow,
@@ -46,6 +47,8 @@ pub struct AggregatorConfig {
     pub start: Instant,
     /// Flow, metric, check and persona names (journeys work).
     pub journey: JourneyConfig,
+    /// The same instant on the wall clock, for snapshots and reports.
+    pub started_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// The aggregator's inputs and outputs.
@@ -61,17 +64,33 @@ pub struct AggregatorChannels {
     /// Cancelled by the aggregator when `abort_on_fail` is set and a threshold fails;
     /// the engine treats it as a graceful stop.
     pub stop: CancellationToken,
+    /// Mid-run snapshot requests: the aggregator replies with a copy of its state.
+    /// Senders: the snapshot saver. Ends when every sender is dropped.
+    pub snapshots: mpsc::Receiver<oneshot::Sender<RunRecord>>,
 }
 
 /// Status codes seen for one class, with counts (few distinct codes, so a Vec).
 type StatusCounts = Vec<(u16, u64)>;
 
-/// Everything the run measured, handed back when the aggregator ends.
+/// An operator command as the engine applied it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionRecord {
+    pub at: Duration,
+    pub command: Command,
+    pub vus_before: u32,
+    pub vus_after: u32,
+}
+
+/// Everything the run measured, handed back when the aggregator ends (and copied
+/// for mid-run snapshots).
 #[derive(Debug, Clone)]
 pub struct RunRecord {
     pub profile_name: String,
     pub target: String,
+    pub started_at: chrono::DateTime<chrono::Utc>,
     pub duration: Duration,
+    /// False for a mid-run copy.
+    pub complete: bool,
     pub request_names: Vec<String>,
     pub overall: ScopeStats,
     pub per_request: Vec<ScopeStats>,
@@ -80,7 +99,12 @@ pub struct RunRecord {
     pub bytes_in: u64,
     pub bytes_out: u64,
     pub series: Vec<SecondRow>,
+    /// Each closed second's latency histogram, V2-deflate encoded (index = `t_s`).
+    pub second_histograms: Vec<Vec<u8>>,
+    /// Latency and classes per stage (index = stage), as the engine reported the stage.
+    pub per_stage: Vec<ScopeStats>,
     pub log: Vec<LogEntry>,
+    pub actions: Vec<ActionRecord>,
     pub thresholds: Vec<Threshold>,
     /// Whether `abort_on_fail` ended the run.
     pub aborted_by_threshold: bool,
@@ -116,6 +140,9 @@ pub struct Aggregator {
     recent: VecDeque<Vec<ScopeStats>>,
     last_second_requests: Vec<u64>,
     series: SeriesStore,
+    second_histograms: Vec<Vec<u8>>,
+    per_stage: Vec<ScopeStats>,
+    actions: Vec<ActionRecord>,
     engine: EngineStatus,
     memory: MemoryStatus,
     log: Vec<LogEntry>,
@@ -161,6 +188,9 @@ impl Aggregator {
             recent: VecDeque::with_capacity(RECENT_WINDOW_SECS + 1),
             last_second_requests: vec![0; n],
             series: SeriesStore::default(),
+            second_histograms: Vec::new(),
+            per_stage: Vec::new(),
+            actions: Vec::new(),
             engine: EngineStatus::default(),
             memory: MemoryStatus::default(),
             log: Vec::new(),
@@ -176,9 +206,16 @@ impl Aggregator {
     pub async fn run(mut self, mut ch: AggregatorChannels) -> RunRecord {
         let mut tick = tokio::time::interval(PUBLISH_INTERVAL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let (mut batches_open, mut events_open) = (true, true);
+        let (mut batches_open, mut events_open, mut snapshots_open) = (true, true, true);
         while batches_open || events_open {
             tokio::select! {
+                request = ch.snapshots.recv(), if snapshots_open => match request {
+                    Some(reply) => {
+                        let now = self.config.start.elapsed();
+                        let _ = reply.send(self.record_now(now));
+                    }
+                    None => snapshots_open = false,
+                },
                 batch = ch.batches.recv(), if batches_open => match batch {
                     Some(batch) => self.fold(&batch),
                     None => batches_open = false,
@@ -208,9 +245,42 @@ impl Aggregator {
         self.into_record(duration, frame)
     }
 
+    /// A copy of everything so far, for a mid-run snapshot.
+    fn record_now(&self, elapsed: Duration) -> RunRecord {
+        let frame = Arc::new(self.frame_at(elapsed));
+        RunRecord {
+            profile_name: self.config.profile_name.clone(),
+            target: self.config.target.clone(),
+            started_at: self.config.started_at,
+            duration: elapsed,
+            complete: false,
+            request_names: self.config.request_names.clone(),
+            overall: self.overall.clone(),
+            per_request: self.per_request.clone(),
+            by_status: self.by_status.clone(),
+            last_message: self.last_message.clone(),
+            bytes_in: self.bytes_in,
+            bytes_out: self.bytes_out,
+            series: self.series.rows(),
+            second_histograms: self.second_histograms.clone(),
+            per_stage: self.per_stage.clone(),
+            log: self.log.clone(),
+            actions: self.actions.clone(),
+            thresholds: self.config.thresholds.clone(),
+            aborted_by_threshold: self.aborted_by_threshold,
+            last_frame: frame,
+            journey: self.journey.clone(),
+        }
+    }
+
     /// Folds one VU batch into the open second and the run totals.
     pub fn fold(&mut self, batch: &Batch) {
+        let stage = self.engine.stage.index;
+        if self.per_stage.len() <= stage {
+            self.per_stage.resize_with(stage + 1, ScopeStats::default);
+        }
         for s in &batch.samples {
+            self.per_stage[stage].add(s);
             let r = usize::from(s.request);
             self.overall.add(s);
             self.open.scopes[0].add(s);
@@ -319,6 +389,8 @@ impl Aggregator {
         };
         self.rps_peak = self.rps_peak.max(row.requests as f64 / covered);
         self.series.push(row);
+        self.second_histograms
+            .push(crate::snapshot::hist::encode(&overall.hist));
         self.last_second_requests
             .copy_from_slice(&open.per_request_counts);
         open.per_request_counts.fill(0);
@@ -517,7 +589,9 @@ impl Aggregator {
         RunRecord {
             profile_name: self.config.profile_name,
             target: self.config.target,
+            started_at: self.config.started_at,
             duration,
+            complete: true,
             request_names: self.config.request_names,
             overall: self.overall,
             per_request: self.per_request,
@@ -526,7 +600,10 @@ impl Aggregator {
             bytes_in: self.bytes_in,
             bytes_out: self.bytes_out,
             series: self.series.rows(),
+            second_histograms: self.second_histograms,
+            per_stage: self.per_stage,
             log: self.log,
+            actions: self.actions,
             thresholds: self.config.thresholds,
             aborted_by_threshold: self.aborted_by_threshold,
             last_frame,

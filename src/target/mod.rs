@@ -1,6 +1,6 @@
 //! The built-in demo target: a hyper server that behaves like a real backend under load.
 //!
-//! A bounded worker pool ([`pool`]) makes latency grow with load and answers 503 when its queue
+//! A bounded worker pool (`pool`) makes latency grow with load and answers 503 when its queue
 //! is full; endpoints add lognormal latency, errors of every class, a shared rate limit,
 //! sessions, asynchronous jobs, large ranged downloads and multipart uploads. `loadpilot target`
 //! runs it on its own ([`run_target`]), `loadpilot demo` spawns it as a child process, and tests
@@ -25,9 +25,8 @@
 //! | `GET /metrics` | Prometheus text: requests by status, gauges, process memory and CPU |
 //! | `GET /status/{code}`, `/delay/{ms}`, `/bytes/{n}`, `* /echo`, `/close` | test helpers |
 //!
-//! Module map: [`server`] accepts connections; [`service`] routes ([`routes`]), takes a worker
-//! and counts statuses; [`handlers`], [`helpers`] and [`observe`] answer; [`state`] is what they
-//! share.
+//! Module map: `server` accepts connections; `service` routes (`routes`), takes a worker and
+//! counts statuses; `handlers`, `helpers` and `observe` answer; `state` is what they share.
 
 mod bounded;
 mod handlers;

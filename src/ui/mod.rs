@@ -1,19 +1,432 @@
-//! Placeholder until the dashboard lands: falls back to headless progress.
-use std::sync::Arc;
+//! The live dashboard.
+//!
+//! The Elm Architecture, one loop:
+//!
+//! ```text
+//! crossterm EventStream ─▶ keymap ─▶ Msg ─▶ App::update (pure) ─▶ Action ─▶ Command ─try_send─▶ engine
+//! watch<Arc<Dashboard>> ─────────────▶ Msg::Frame ─┘                                    (mpsc, bounded)
+//! ```
+//!
+//! Each wake-up drains what is ready (events up to [`EVENT_BUDGET`], the newest
+//! frame), then draws once if anything changed, at most every [`FRAME_INTERVAL`].
+//! `view` draws from the newest immutable [`Dashboard`]; the UI shows what the
+//! engine reports, never what it assumed.
+//!
+//! The terminal is restored on every path: [`TerminalGuard`]'s `Drop`, and a
+//! panic hook that restores before the panic message prints.
 
+pub mod app;
+pub mod format;
+pub mod keymap;
+pub mod layout;
+pub mod theme;
+pub mod view;
+pub mod viewer;
+pub mod widgets;
+
+use std::io::{self, Stdout};
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Once};
+use std::time::Duration;
+
+use anyhow::Context;
+use crossterm::event::{
+    DisableMouseCapture, EnableMouseCapture, Event, EventStream, MouseButton, MouseEventKind,
+};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use futures_util::{FutureExt, Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::{Backend, CrosstermBackend};
 use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::app::SnapshotSaver;
 use crate::command::Command;
-use crate::metrics::dashboard::Dashboard;
+use crate::metrics::dashboard::{Dashboard, LogKind};
 
+use app::{Action, App, Msg};
+use theme::Theme;
+
+/// Redraw at most this often (about 10 frames a second).
+pub const FRAME_INTERVAL: Duration = Duration::from_millis(100);
+/// Terminal events handled per wake-up before drawing.
+pub const EVENT_BUDGET: usize = 64;
+/// How often expiring state (the footer hint) is checked.
+const TICK_INTERVAL: Duration = Duration::from_millis(250);
+
+/// What the dashboard talks to. Built by `run`; the UI owns it until it returns.
 pub struct UiContext {
+    /// Newest frame from the aggregator; closes (changed() errs) when the run has fully ended — keep showing the last frame.
     pub dashboard: watch::Receiver<Arc<Dashboard>>,
+    /// Ordered operator commands to the engine (bounded; use try_send, never block the UI).
     pub commands: mpsc::Sender<Command>,
+    /// Cancelled by the UI on a forced quit (second q / Ctrl-C within 2 s) — hard stop; the UI also returns when it is cancelled by someone else (SIGTERM path).
     pub shutdown: CancellationToken,
+    /// Writes mid-run snapshots (`s`); `None` when the run keeps no snapshots.
+    pub snapshots: Option<SnapshotSaver>,
 }
 
-pub async fn run_dashboard(ctx: UiContext) -> anyhow::Result<()> {
-    crate::headless::progress(ctx.dashboard, std::time::Duration::from_secs(5)).await;
-    Ok(())
+/// Takes over the terminal (raw mode, alternate screen, mouse capture), runs until the user quits, restores the terminal on every path (Drop guard + panic hook that restores before the panic message prints).
+pub async fn run_dashboard(mut ctx: UiContext) -> anyhow::Result<()> {
+    let guard = TerminalGuard::enter()
+        .context("cannot take over the terminal for the dashboard (use --headless)")?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))
+        .context("cannot draw on the terminal")?;
+    let size = terminal.size().context("cannot read the terminal size")?;
+    let first = ctx.dashboard.borrow_and_update().clone();
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let mut app = App::new(first, Theme::from_env(), cores);
+    app.update(
+        Msg::Resize {
+            width: size.width,
+            height: size.height,
+        },
+        Instant::now().into_std(),
+    );
+    let result = drive(&mut terminal, &mut app, EventStream::new(), ctx).await;
+    drop::<Terminal<CrosstermBackend<Stdout>>>(terminal);
+    drop(guard);
+    result
+}
+
+/// The loop, generic over the backend and the event source so tests can drive
+/// it with a `TestBackend` and scripted events.
+pub async fn drive<B, S>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    mut events: S,
+    mut ctx: UiContext,
+) -> anyhow::Result<()>
+where
+    B: Backend,
+    B::Error: std::error::Error + Send + Sync + 'static,
+    S: Stream<Item = io::Result<Event>> + Unpin,
+{
+    let mut feed_open = true;
+    let mut dirty = true;
+    let mut last_draw: Option<Instant> = None;
+    let mut tick = tokio::time::interval(TICK_INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Snapshot writers → this loop: where each mid-run snapshot went (or why not).
+    let (saved_tx, mut saved_rx) = mpsc::channel::<Result<String, String>>(4);
+    loop {
+        let now = Instant::now();
+        let next_draw = last_draw.map_or(now, |t| t + FRAME_INTERVAL);
+        if dirty && now >= next_draw {
+            terminal
+                .draw(|frame| view::view(app, frame))
+                .context("cannot draw the dashboard")?;
+            last_draw = Some(now);
+            dirty = false;
+        }
+        let next_draw = last_draw.map_or(now, |t| t + FRAME_INTERVAL);
+
+        tokio::select! {
+            biased;
+            _ = ctx.shutdown.cancelled() => return Ok(()),
+            event = events.next() => {
+                let Some(event) = event else {
+                    ctx.shutdown.cancel();
+                    anyhow::bail!("the terminal's input closed");
+                };
+                let mut event = Some(event.context("cannot read terminal input")?);
+                let mut handled = 0;
+                while let Some(ev) = event.take() {
+                    dirty = true;
+                    if let Some(action) = on_event(app, ev)
+                        && perform(action, app, &ctx, &saved_tx).is_break()
+                    {
+                        return Ok(());
+                    }
+                    handled += 1;
+                    if handled < EVENT_BUDGET {
+                        event = match events.next().now_or_never() {
+                            Some(Some(Ok(ev))) => Some(ev),
+                            _ => None,
+                        };
+                    }
+                }
+            }
+            changed = ctx.dashboard.changed(), if feed_open => {
+                dirty = true;
+                let msg = match changed {
+                    Ok(()) => Msg::Frame(ctx.dashboard.borrow_and_update().clone()),
+                    Err(_) => {
+                        feed_open = false;
+                        Msg::FeedClosed
+                    }
+                };
+                app.update(msg, Instant::now().into_std());
+            }
+            Some(saved) = saved_rx.recv() => {
+                dirty = true;
+                match saved {
+                    Ok(path) => app.log_local(LogKind::Info, format!("snapshot saved: {path}")),
+                    Err(e) => app.log_local(LogKind::Alert, format!("snapshot not saved: {e}")),
+                }
+            }
+            _ = tokio::time::sleep_until(next_draw), if dirty => {}
+            _ = tick.tick() => {
+                if app.expire(Instant::now().into_std()) {
+                    dirty = true;
+                }
+            }
+        }
+    }
+}
+
+/// Turns one terminal event into a message and applies it.
+fn on_event(app: &mut App, event: Event) -> Option<Action> {
+    let now = Instant::now().into_std();
+    let msg = match event {
+        Event::Key(key) => keymap::key_to_msg(&key, app.prompt.is_some())?,
+        Event::Mouse(mouse) if mouse.kind == MouseEventKind::Down(MouseButton::Left) => {
+            Msg::Click {
+                column: mouse.column,
+                row: mouse.row,
+            }
+        }
+        Event::Resize(width, height) => Msg::Resize { width, height },
+        _ => return None,
+    };
+    app.update(msg, now)
+}
+
+/// Carries out an [`Action`]; `Break` means the UI returns.
+fn perform(
+    action: Action,
+    app: &mut App,
+    ctx: &UiContext,
+    saved: &mpsc::Sender<Result<String, String>>,
+) -> ControlFlow<()> {
+    match action {
+        Action::Send(command) => match ctx.commands.try_send(command) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(command)) => app.log_local(
+                LogKind::Alert,
+                format!(
+                    "engine busy: \"{}\" not sent, try again",
+                    command.describe()
+                ),
+            ),
+            Err(mpsc::error::TrySendError::Closed(Command::Stop)) => {
+                // Nothing left to stop gracefully.
+                ctx.shutdown.cancel();
+                return ControlFlow::Break(());
+            }
+            Err(mpsc::error::TrySendError::Closed(command)) => app.log_local(
+                LogKind::Alert,
+                format!("engine has stopped: \"{}\" not sent", command.describe()),
+            ),
+        },
+        Action::Quit => {
+            ctx.shutdown.cancel();
+            return ControlFlow::Break(());
+        }
+        Action::SaveSnapshot => match &ctx.snapshots {
+            Some(saver) => {
+                // Writing takes a moment; the UI keeps drawing and logs the result.
+                let (saver, saved) = (saver.clone(), saved.clone());
+                tokio::spawn(async move {
+                    let result = saver.save().await;
+                    let _ = saved
+                        .send(
+                            result
+                                .map(|p| p.display().to_string())
+                                .map_err(|e| format!("{e:#}")),
+                        )
+                        .await;
+                });
+                app.log_local(LogKind::Info, "saving a snapshot…");
+            }
+            None => app.log_local(LogKind::Info, "this run keeps no snapshots (--no-snapshot)"),
+        },
+    }
+    ControlFlow::Continue(())
+}
+
+/// Whether a [`TerminalGuard`] currently holds the terminal (read by the panic hook).
+static TERMINAL_TAKEN: AtomicBool = AtomicBool::new(false);
+static PANIC_HOOK: Once = Once::new();
+
+/// Raw mode + alternate screen + mouse capture for as long as it lives; restores
+/// the terminal when dropped (normal return, `?`, unwinding). A process-wide panic
+/// hook restores it too, before the panic message prints, while a guard is held.
+#[derive(Debug)]
+pub struct TerminalGuard {
+    _private: (),
+}
+
+impl TerminalGuard {
+    pub fn enter() -> io::Result<TerminalGuard> {
+        PANIC_HOOK.call_once(|| {
+            let previous = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                if TERMINAL_TAKEN.load(Ordering::SeqCst) {
+                    restore_terminal();
+                }
+                previous(info);
+            }));
+        });
+        enable_raw_mode()?;
+        TERMINAL_TAKEN.store(true, Ordering::SeqCst);
+        // From here on the guard exists, so a failure below still restores.
+        let guard = TerminalGuard { _private: () };
+        execute!(
+            io::stdout(),
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            crossterm::cursor::Hide
+        )?;
+        Ok(guard)
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+/// Leaves raw mode and the alternate screen; safe to call more than once.
+fn restore_terminal() {
+    if TERMINAL_TAKEN.swap(false, Ordering::SeqCst) {
+        let _ = execute!(
+            io::stdout(),
+            DisableMouseCapture,
+            LeaveAlternateScreen,
+            crossterm::cursor::Show
+        );
+        let _ = disable_raw_mode();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::backend::TestBackend;
+
+    use crate::metrics::dashboard::RunMode;
+
+    struct Harness {
+        keys: mpsc::UnboundedSender<io::Result<Event>>,
+        frames: watch::Sender<Arc<Dashboard>>,
+        commands: mpsc::Receiver<Command>,
+        shutdown: CancellationToken,
+        task: tokio::task::JoinHandle<anyhow::Result<String>>,
+    }
+
+    fn frame(mode: RunMode, vus_target: u32) -> Arc<Dashboard> {
+        let mut d = Dashboard::empty("demo", "http://127.0.0.1:1/");
+        d.mode = mode;
+        d.vus_target = vus_target;
+        Arc::new(d)
+    }
+
+    fn start() -> Harness {
+        let (keys, key_rx) = mpsc::unbounded_channel();
+        let (frames, frame_rx) = watch::channel(frame(RunMode::Ramping, 10));
+        let (cmd_tx, commands) = mpsc::channel(64);
+        let shutdown = CancellationToken::new();
+        let ctx = UiContext {
+            dashboard: frame_rx,
+            commands: cmd_tx,
+            shutdown: shutdown.clone(),
+            snapshots: None,
+        };
+        let events = Box::pin(futures_util::stream::unfold(key_rx, |mut rx| async move {
+            rx.recv().await.map(|e| (e, rx))
+        }));
+        let task = tokio::spawn(async move {
+            let mut terminal = Terminal::new(TestBackend::new(80, 24))?;
+            let mut app = App::new(ctx.dashboard.borrow().clone(), Theme::plain(), 2);
+            drive(&mut terminal, &mut app, events, ctx).await?;
+            Ok(terminal.backend().to_string())
+        });
+        Harness {
+            keys,
+            frames,
+            commands,
+            shutdown,
+            task,
+        }
+    }
+
+    fn press(h: &Harness, code: KeyCode) {
+        h.keys
+            .send(Ok(Event::Key(KeyEvent::new(code, KeyModifiers::NONE))))
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn keys_become_commands_in_order_and_q_twice_quits() {
+        let mut h = start();
+        press(&h, KeyCode::Char('+'));
+        press(&h, KeyCode::Char('*'));
+        press(&h, KeyCode::Char('h'));
+        press(&h, KeyCode::Char('q'));
+        assert_eq!(h.commands.recv().await, Some(Command::AddVus { delta: 10 }));
+        // `*` doubles the target the frame reports (10), not an assumed 20.
+        assert_eq!(h.commands.recv().await, Some(Command::SetVus { vus: 20 }));
+        assert_eq!(h.commands.recv().await, Some(Command::Hold));
+        assert_eq!(h.commands.recv().await, Some(Command::Stop));
+        assert!(!h.shutdown.is_cancelled());
+        press(&h, KeyCode::Char('q'));
+        let screen = tokio::time::timeout(Duration::from_secs(5), h.task)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert!(h.shutdown.is_cancelled());
+        assert!(screen.contains("demo"), "{screen}");
+    }
+
+    #[tokio::test]
+    async fn done_run_stays_open_then_q_quits() {
+        let h = start();
+        h.frames.send(frame(RunMode::Done, 0)).unwrap();
+        drop(h.frames);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!h.task.is_finished(), "the UI must stay open after DONE");
+        h.keys
+            .send(Ok(Event::Key(KeyEvent::new(
+                KeyCode::Char('c'),
+                KeyModifiers::CONTROL,
+            ))))
+            .unwrap();
+        let screen = tokio::time::timeout(Duration::from_secs(5), h.task)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert!(screen.contains("run finished — q to quit"), "{screen}");
+        assert!(h.shutdown.is_cancelled());
+    }
+
+    #[tokio::test]
+    async fn external_cancel_returns() {
+        let h = start();
+        h.shutdown.cancel();
+        tokio::time::timeout(Duration::from_secs(5), h.task)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn snapshot_key_logs_a_local_line() {
+        let h = start();
+        press(&h, KeyCode::Char('s'));
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        h.shutdown.cancel();
+        let screen = h.task.await.unwrap().unwrap();
+        assert!(screen.contains("keeps no snapshots"), "{screen}");
+    }
 }

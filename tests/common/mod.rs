@@ -62,6 +62,7 @@ pub fn stages(text: &str) -> Vec<Stage> {
 pub fn opts() -> RunOptions {
     RunOptions {
         headless: true,
+        no_snapshot: true,
         progress_every: Duration::from_secs(5),
         watch_every: Duration::from_secs(5),
         ..RunOptions::default()

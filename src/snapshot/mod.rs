@@ -1,0 +1,357 @@
+//! Session snapshots: a run's full record (config, every event and operator action,
+//! the per-second series, and lossless latency histograms) as versioned JSON,
+//! optionally zstd-compressed. The layout is documented in `docs/snapshot-format.md`.
+//!
+//! A snapshot converts back into a [`RunRecord`], so `report`, `compare` and
+//! `open` reuse the live code paths and show exactly what the live run showed.
+
+pub mod hist;
+pub mod redact;
+mod store;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+use serde::{Deserialize, Serialize};
+
+pub use store::{SnapshotError, default_path, read, write};
+
+use crate::cli::RunOptions;
+use crate::command::Command;
+use crate::metrics::aggregator::{ActionRecord, RunRecord};
+use crate::metrics::dashboard::{Dashboard, LogEntry, LogKind, SecondRow};
+use crate::metrics::scope::ScopeStats;
+use crate::outcome::OutcomeClass;
+use crate::plan::Stage;
+use crate::profile::Profile;
+use crate::threshold::Threshold;
+
+/// The `format` field of every snapshot.
+pub const FORMAT: &str = "loadpilot-snapshot";
+/// The layout version this build writes and reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Latency histogram and class counts of one scope.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScopeRecord {
+    /// Requests by class label (`ok`, `429`, `timeout`, …); classes with none left out.
+    pub classes: BTreeMap<String, u64>,
+    /// HdrHistogram V2 + DEFLATE, base64 (latency in µs).
+    #[serde(with = "hist::base64_hist")]
+    pub latency_us: Histogram<u64>,
+}
+
+impl ScopeRecord {
+    fn from_stats(stats: &ScopeStats) -> ScopeRecord {
+        ScopeRecord {
+            classes: OutcomeClass::ALL
+                .iter()
+                .filter(|c| stats.classes[c.index()] > 0)
+                .map(|c| (c.label().to_string(), stats.classes[c.index()]))
+                .collect(),
+            latency_us: stats.hist.clone(),
+        }
+    }
+
+    fn to_stats(&self) -> Result<ScopeStats, SnapshotError> {
+        let mut stats = ScopeStats::default();
+        for (label, n) in &self.classes {
+            let class = OutcomeClass::from_label(label).ok_or_else(|| {
+                SnapshotError::Invalid(format!("unknown outcome class \"{label}\""))
+            })?;
+            stats.classes[class.index()] = *n;
+        }
+        stats
+            .hist
+            .add(&self.latency_us)
+            .map_err(|e| SnapshotError::Invalid(format!("histogram out of range: {e:?}")))?;
+        Ok(stats)
+    }
+}
+
+/// One named scope (a request, a stage).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NamedScope {
+    pub name: String,
+    #[serde(flatten)]
+    pub stats: ScopeRecord,
+}
+
+/// An error class's details beyond its count.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ClassRecord {
+    pub class: OutcomeClass,
+    /// HTTP status codes seen within the class, with counts.
+    pub statuses: Vec<(u16, u64)>,
+    pub last_message: Option<String>,
+}
+
+/// An event-log line.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EventRecord {
+    /// Seconds since the run started.
+    pub at_s: f64,
+    pub kind: LogKind,
+    pub text: String,
+}
+
+/// An operator command as applied, with the VU target before and after.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ActionEntry {
+    pub at_s: f64,
+    #[serde(flatten)]
+    pub command: Command,
+    pub vus_before: u32,
+    pub vus_after: u32,
+}
+
+/// A saved run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Always [`FORMAT`].
+    pub format: String,
+    pub schema_version: u32,
+    pub loadpilot_version: String,
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    pub duration_s: f64,
+    /// False for a mid-run snapshot (`s` in the dashboard).
+    pub complete: bool,
+    pub profile_name: String,
+    pub target: String,
+    /// The resolved profile, secrets redacted.
+    pub profile: serde_json::Value,
+    /// The command-line options, secrets redacted.
+    pub options: serde_json::Value,
+    pub stages: Vec<Stage>,
+    pub thresholds: Vec<Threshold>,
+    pub aborted_by_threshold: bool,
+    /// Order of the per-class arrays in `series[].classes`.
+    pub class_order: Vec<String>,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub overall: ScopeRecord,
+    /// One per request, in profile order.
+    pub requests: Vec<NamedScope>,
+    /// One per stage reached (`stage 1`, `stage 2`, …).
+    pub stages_stats: Vec<NamedScope>,
+    /// One per persona, when the profile has personas.
+    #[serde(default)]
+    pub personas: Vec<NamedScope>,
+    pub error_classes: Vec<ClassRecord>,
+    /// One row per second.
+    pub series: Vec<SecondRow>,
+    /// Each second's latency histogram (HdrHistogram V2 + DEFLATE, base64), index = second.
+    #[serde(with = "hist::base64_blobs")]
+    pub second_histograms: Vec<Vec<u8>>,
+    pub events: Vec<EventRecord>,
+    pub actions: Vec<ActionEntry>,
+}
+
+/// What a snapshot records besides the measurements.
+#[derive(Debug, Clone)]
+pub struct SnapshotMeta {
+    /// The resolved profile, already redacted.
+    pub profile: serde_json::Value,
+    /// The options, already redacted.
+    pub options: serde_json::Value,
+    pub stages: Vec<Stage>,
+    /// Secret values to scrub from the serialised file wherever they appear.
+    pub secrets: Vec<String>,
+}
+
+impl SnapshotMeta {
+    /// Redacted copies of the profile and options, and the secrets to scrub.
+    pub fn new(profile: &Profile, opts: &RunOptions) -> SnapshotMeta {
+        let mut profile_value = serde_json::to_value(profile).unwrap_or_default();
+        redact::redact_value(&mut profile_value);
+        let mut secrets: Vec<String> = profile
+            .defaults
+            .headers
+            .iter()
+            .chain(profile.requests.iter().flat_map(|r| r.headers.iter()))
+            .filter(|(name, _)| redact::is_sensitive_name(name))
+            .map(|(_, value)| value.clone())
+            .collect();
+        // A bearer token is also a secret without its scheme word.
+        let bare: Vec<String> = secrets
+            .iter()
+            .filter_map(|s| s.split_once(' ').map(|(_, token)| token.trim().to_string()))
+            .collect();
+        secrets.extend(bare);
+        let mut vars = serde_json::Map::new();
+        for (key, value) in &opts.vars {
+            if redact::is_sensitive_name(key) {
+                secrets.push(value.clone());
+                vars.insert(key.clone(), redact::REDACTED.into());
+            } else {
+                vars.insert(key.clone(), redact::redact_url(value).into());
+            }
+        }
+        let mut options = serde_json::json!({
+            "vus": opts.vus,
+            "duration": opts.duration.map(|d| humantime::format_duration(d).to_string()),
+            "stages": opts.stages,
+            "thresholds": opts.thresholds,
+            "timeout": opts.timeout.map(|d| humantime::format_duration(d).to_string()),
+            "http2": opts.http2,
+            "insecure": opts.insecure,
+            "vars": vars,
+            "watch_pid": opts.watch_pid,
+            "watch_url": opts.watch_url,
+        });
+        redact::redact_value(&mut options);
+        SnapshotMeta {
+            profile: profile_value,
+            options,
+            stages: profile.load.stages.clone(),
+            secrets,
+        }
+    }
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+impl Snapshot {
+    pub fn from_record(record: &RunRecord, meta: &SnapshotMeta) -> Snapshot {
+        Snapshot {
+            format: FORMAT.into(),
+            schema_version: SCHEMA_VERSION,
+            loadpilot_version: env!("CARGO_PKG_VERSION").into(),
+            started_at: record.started_at,
+            duration_s: secs(record.duration),
+            complete: record.complete,
+            profile_name: record.profile_name.clone(),
+            target: redact::redact_url(&record.target),
+            profile: meta.profile.clone(),
+            options: meta.options.clone(),
+            stages: meta.stages.clone(),
+            thresholds: record.thresholds.clone(),
+            aborted_by_threshold: record.aborted_by_threshold,
+            class_order: OutcomeClass::ALL
+                .iter()
+                .map(|c| c.label().to_string())
+                .collect(),
+            bytes_in: record.bytes_in,
+            bytes_out: record.bytes_out,
+            overall: ScopeRecord::from_stats(&record.overall),
+            requests: record
+                .request_names
+                .iter()
+                .zip(&record.per_request)
+                .map(|(name, stats)| NamedScope {
+                    name: name.clone(),
+                    stats: ScopeRecord::from_stats(stats),
+                })
+                .collect(),
+            stages_stats: record
+                .per_stage
+                .iter()
+                .enumerate()
+                .map(|(i, stats)| NamedScope {
+                    name: format!("stage {}", i + 1),
+                    stats: ScopeRecord::from_stats(stats),
+                })
+                .collect(),
+            personas: Vec::new(),
+            error_classes: OutcomeClass::errors()
+                .filter(|c| {
+                    record.overall.classes[c.index()] > 0
+                        || record.last_message[c.index()].is_some()
+                })
+                .map(|c| ClassRecord {
+                    class: c,
+                    statuses: record.by_status[c.index()].clone(),
+                    last_message: record.last_message[c.index()].clone(),
+                })
+                .collect(),
+            series: record.series.clone(),
+            second_histograms: record.second_histograms.clone(),
+            events: record
+                .log
+                .iter()
+                .map(|e| EventRecord {
+                    at_s: secs(e.at),
+                    kind: e.kind,
+                    text: e.text.clone(),
+                })
+                .collect(),
+            actions: record
+                .actions
+                .iter()
+                .map(|a| ActionEntry {
+                    at_s: secs(a.at),
+                    command: a.command.clone(),
+                    vus_before: a.vus_before,
+                    vus_after: a.vus_after,
+                })
+                .collect(),
+        }
+    }
+
+    /// The run record this snapshot holds, for the summary, reports and the viewer.
+    pub fn to_record(&self) -> Result<RunRecord, SnapshotError> {
+        let mut by_status = vec![Vec::new(); OutcomeClass::COUNT];
+        let mut last_message = vec![None; OutcomeClass::COUNT];
+        for c in &self.error_classes {
+            by_status[c.class.index()] = c.statuses.clone();
+            last_message[c.class.index()] = c.last_message.clone();
+        }
+        let duration = Duration::from_secs_f64(self.duration_s.max(0.0));
+        let log: Vec<LogEntry> = self
+            .events
+            .iter()
+            .map(|e| LogEntry {
+                at: Duration::from_secs_f64(e.at_s.max(0.0)),
+                kind: e.kind,
+                text: e.text.clone(),
+            })
+            .collect();
+        let mut frame = Dashboard::empty(&self.profile_name, &self.target);
+        frame.elapsed = duration;
+        Ok(RunRecord {
+            profile_name: self.profile_name.clone(),
+            target: self.target.clone(),
+            started_at: self.started_at,
+            duration,
+            complete: self.complete,
+            request_names: self.requests.iter().map(|r| r.name.clone()).collect(),
+            overall: self.overall.to_stats()?,
+            per_request: self
+                .requests
+                .iter()
+                .map(|r| r.stats.to_stats())
+                .collect::<Result<_, _>>()?,
+            by_status,
+            last_message,
+            bytes_in: self.bytes_in,
+            bytes_out: self.bytes_out,
+            series: self.series.clone(),
+            second_histograms: self.second_histograms.clone(),
+            per_stage: self
+                .stages_stats
+                .iter()
+                .map(|s| s.stats.to_stats())
+                .collect::<Result<_, _>>()?,
+            log,
+            actions: self
+                .actions
+                .iter()
+                .map(|a| ActionRecord {
+                    at: Duration::from_secs_f64(a.at_s.max(0.0)),
+                    command: a.command.clone(),
+                    vus_before: a.vus_before,
+                    vus_after: a.vus_after,
+                })
+                .collect(),
+            thresholds: self.thresholds.clone(),
+            aborted_by_threshold: self.aborted_by_threshold,
+            last_frame: Arc::new(frame),
+            // Journey statistics (flows, checks, custom metrics) are not in snapshots yet.
+            journey: Default::default(),
+        })
+    }
+}

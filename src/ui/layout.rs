@@ -1,0 +1,166 @@
+//! Where each pane goes, as a pure function of the terminal size and the zoom.
+//! `view` draws into these rectangles and `App` maps mouse clicks through the same
+//! function, so a click always lands on the pane that is drawn there.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+
+/// Smallest terminal the dashboard draws into; below it a "too small" message.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+/// From this size on every pane is shown at once.
+const FULL_WIDTH: u16 = 120;
+const FULL_HEIGHT: u16 = 36;
+
+/// A dashboard pane (zoomable with Tab or a click).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Latency,
+    Throughput,
+    Errors,
+    Requests,
+    Memory,
+    Thresholds,
+    Log,
+}
+
+impl Pane {
+    /// Tab order.
+    pub const ALL: [Pane; 7] = [
+        Pane::Latency,
+        Pane::Throughput,
+        Pane::Errors,
+        Pane::Requests,
+        Pane::Memory,
+        Pane::Thresholds,
+        Pane::Log,
+    ];
+
+    /// The pane after this one in Tab order; `None` after the last.
+    pub fn next(self) -> Option<Pane> {
+        let i = Pane::ALL.iter().position(|p| *p == self)?;
+        Pane::ALL.get(i + 1).copied()
+    }
+}
+
+/// The rectangles of one frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Screen {
+    pub header: Rect,
+    pub panes: Vec<(Pane, Rect)>,
+    pub footer: Rect,
+}
+
+/// Lays out `area`; `None` when it is smaller than [`MIN_WIDTH`]×[`MIN_HEIGHT`].
+pub fn screen(area: Rect, zoom: Option<Pane>) -> Option<Screen> {
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        return None;
+    }
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let panes = match zoom {
+        Some(pane) => vec![(pane, body)],
+        None if area.width >= FULL_WIDTH && area.height >= FULL_HEIGHT => full(body),
+        None => compact(body),
+    };
+    Some(Screen {
+        header,
+        panes,
+        footer,
+    })
+}
+
+/// Every pane: charts on top, tables in the middle, memory/thresholds/log below.
+fn full(body: Rect) -> Vec<(Pane, Rect)> {
+    let [charts, tables, bottom] = Layout::vertical([
+        Constraint::Percentage(40),
+        Constraint::Percentage(28),
+        Constraint::Fill(1),
+    ])
+    .areas(body);
+    let [latency, throughput] = halves(charts);
+    let [errors, requests] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Fill(1)]).areas(tables);
+    let [memory, thresholds, log] = Layout::horizontal([
+        Constraint::Percentage(34),
+        Constraint::Percentage(28),
+        Constraint::Fill(1),
+    ])
+    .areas(bottom);
+    vec![
+        (Pane::Latency, latency),
+        (Pane::Throughput, throughput),
+        (Pane::Errors, errors),
+        (Pane::Requests, requests),
+        (Pane::Memory, memory),
+        (Pane::Thresholds, thresholds),
+        (Pane::Log, log),
+    ]
+}
+
+/// Small terminals (80×24): the per-request table is left out (Tab reaches it).
+fn compact(body: Rect) -> Vec<(Pane, Rect)> {
+    let [charts, bottom] =
+        Layout::vertical([Constraint::Percentage(45), Constraint::Fill(1)]).areas(body);
+    let [latency, throughput] = halves(charts);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Fill(1)]).areas(bottom);
+    let [errors, log] =
+        Layout::vertical([Constraint::Percentage(50), Constraint::Fill(1)]).areas(left);
+    let [memory, thresholds] =
+        Layout::vertical([Constraint::Length(7), Constraint::Fill(1)]).areas(right);
+    vec![
+        (Pane::Latency, latency),
+        (Pane::Throughput, throughput),
+        (Pane::Errors, errors),
+        (Pane::Memory, memory),
+        (Pane::Thresholds, thresholds),
+        (Pane::Log, log),
+    ]
+}
+
+fn halves(area: Rect) -> [Rect; 2] {
+    Layout::horizontal([Constraint::Percentage(50), Constraint::Fill(1)]).areas(area)
+}
+
+/// The pane drawn at a terminal cell in the un-zoomed layout.
+pub fn pane_at(area: Rect, column: u16, row: u16) -> Option<Pane> {
+    let screen = screen(area, None)?;
+    screen
+        .panes
+        .into_iter()
+        .find(|(_, rect)| rect.contains(ratatui::layout::Position::new(column, row)))
+        .map(|(pane, _)| pane)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn too_small_is_none() {
+        assert!(screen(Rect::new(0, 0, 59, 24), None).is_none());
+        assert!(screen(Rect::new(0, 0, 80, 15), None).is_none());
+        assert!(screen(Rect::new(0, 0, 80, 24), None).is_some());
+    }
+
+    #[test]
+    fn compact_and_full_layouts() {
+        let small = screen(Rect::new(0, 0, 80, 24), None).unwrap();
+        assert_eq!(small.panes.len(), 6);
+        let big = screen(Rect::new(0, 0, 160, 48), None).unwrap();
+        assert_eq!(big.panes.len(), 7);
+        for (_, rect) in big.panes.iter().chain(small.panes.iter()) {
+            assert!(rect.width >= 10 && rect.height >= 3, "{rect:?}");
+        }
+    }
+
+    #[test]
+    fn zoom_fills_the_body() {
+        let s = screen(Rect::new(0, 0, 80, 24), Some(Pane::Requests)).unwrap();
+        assert_eq!(s.panes, vec![(Pane::Requests, Rect::new(0, 2, 80, 21))]);
+    }
+}

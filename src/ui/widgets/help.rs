@@ -1,0 +1,64 @@
+//! The `?` overlay, generated from the key table.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use crate::ui::app::App;
+use crate::ui::keymap::{BINDINGS, Binding};
+
+use super::{pane_block, title};
+
+/// Width of the keys column.
+const KEYS_WIDTH: usize = 10;
+
+fn line<'a>(b: &Binding, app: &App) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(
+            format!("{:>KEYS_WIDTH$}  ", b.keys_label()),
+            app.theme.key(),
+        ),
+        Span::raw(b.help),
+    ])
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    let rows = BINDINGS.len() as u16;
+    // One column when it fits, else two.
+    let two_columns = rows + 2 > area.height;
+    let (width, height) = if two_columns {
+        (area.width.min(110), rows.div_ceil(2) + 2)
+    } else {
+        (area.width.min(64), rows + 2)
+    };
+    let [overlay] = Layout::horizontal([Constraint::Length(width)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [overlay] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(overlay);
+    frame.render_widget(Clear, overlay);
+    let block = pane_block(
+        Line::from(vec![
+            title("Keys", &app.theme),
+            Span::styled("Esc or ? closes ", app.theme.dim()),
+        ]),
+        &app.theme,
+        false,
+    );
+    let inner = block.inner(overlay);
+    frame.render_widget(block, overlay);
+    if two_columns {
+        let half = BINDINGS.len().div_ceil(2);
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Fill(1)]).areas(inner);
+        let col =
+            |bs: &[Binding]| Paragraph::new(bs.iter().map(|b| line(b, app)).collect::<Vec<_>>());
+        frame.render_widget(col(&BINDINGS[..half]), left);
+        frame.render_widget(col(&BINDINGS[half..]), right);
+    } else {
+        let lines: Vec<Line> = BINDINGS.iter().map(|b| line(b, app)).collect();
+        frame.render_widget(Paragraph::new(lines), inner);
+    }
+}

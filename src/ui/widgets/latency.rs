@@ -1,0 +1,175 @@
+//! Latency over time: p50/p90/p95/p99/max lines, threshold limits as horizontal
+//! lines, operator actions as vertical markers; linear or log scale.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType};
+
+use crate::metrics::dashboard::{Percentiles, SecondRow};
+use crate::ui::app::App;
+use crate::ui::format;
+
+use super::{marker_times, pane_block, placeholder, points, title, window_bounds};
+
+const NAMES: [&str; 5] = ["p50", "p90", "p95", "p99", "max"];
+
+fn pick(p: &Percentiles, i: usize) -> u64 {
+    [p.p50_us, p.p90_us, p.p95_us, p.p99_us, p.max_us][i]
+}
+
+/// Maps milliseconds to the chart's y axis.
+#[derive(Debug, Clone, Copy)]
+struct Scale {
+    log: bool,
+}
+
+impl Scale {
+    /// Smallest value drawn on the log scale (1 µs).
+    const LOG_FLOOR_MS: f64 = 0.001;
+
+    fn y(self, value_ms: f64) -> f64 {
+        if self.log {
+            value_ms.max(Self::LOG_FLOOR_MS).log10()
+        } else {
+            value_ms
+        }
+    }
+
+    fn label(self, y: f64) -> String {
+        if self.log {
+            format::ms(10f64.powf(y))
+        } else {
+            format::ms(y)
+        }
+    }
+
+    /// y bounds covering `lo_ms..=hi_ms`.
+    fn bounds(self, lo_ms: f64, hi_ms: f64) -> [f64; 2] {
+        if self.log {
+            let lo = self.y(lo_ms).floor();
+            let hi = self.y(hi_ms).ceil().max(lo + 1.0);
+            [lo, hi]
+        } else {
+            [0.0, (hi_ms * 1.1).max(1.0)]
+        }
+    }
+}
+
+fn line(data: &[(f64, f64)], style: Style) -> Dataset<'_> {
+    Dataset::default()
+        .marker(Marker::Braille)
+        .graph_type(GraphType::Line)
+        .style(style)
+        .data(data)
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
+    let d = &app.dashboard;
+    let theme = &app.theme;
+    let scale = Scale { log: app.log_scale };
+
+    let mut heading = vec![
+        title("Latency", theme),
+        Span::styled(
+            format!(
+                "{}{} ",
+                app.window.label(),
+                if scale.log { " log" } else { "" }
+            ),
+            theme.dim(),
+        ),
+    ];
+    let now = d.series.last().map(|r| r.latency).unwrap_or_default();
+    // Narrow panes show p50, p95, p99 only.
+    let shown: &[usize] = if area.width >= 70 {
+        &[0, 1, 2, 3, 4]
+    } else {
+        &[0, 2, 3]
+    };
+    for &i in shown {
+        let name = NAMES[i];
+        heading.push(Span::styled(format!("{name} "), theme.percentile(i)));
+        heading.push(Span::raw(format!("{} ", format::us(pick(&now, i)))));
+    }
+    let block = pane_block(Line::from(heading), theme, zoomed);
+
+    if d.series.is_empty() {
+        placeholder(frame, area, block, "waiting for data…", theme.dim());
+        return;
+    }
+
+    let (x0, x1) = window_bounds(d, app.window);
+    let max_points = usize::from(area.width.saturating_sub(10)).max(1) * 2;
+    let lines: Vec<Vec<(f64, f64)>> = (0..NAMES.len())
+        .map(|i| {
+            points(d, x0, max_points, |r: &SecondRow| {
+                pick(&r.latency, i) as f64 / 1000.0
+            })
+        })
+        .collect();
+
+    let mut lo_ms = f64::MAX;
+    let mut hi_ms: f64 = 0.0;
+    for &(_, v) in lines.iter().flatten() {
+        if v > 0.0 {
+            lo_ms = lo_ms.min(v);
+        }
+        hi_ms = hi_ms.max(v);
+    }
+    for (_, limit) in &d.latency_limits_ms {
+        hi_ms = hi_ms.max(*limit);
+    }
+    if lo_ms == f64::MAX {
+        lo_ms = 1.0;
+    }
+    let y_bounds = scale.bounds(lo_ms, hi_ms);
+
+    let scaled: Vec<Vec<(f64, f64)>> = lines
+        .iter()
+        .map(|line| line.iter().map(|&(x, v)| (x, scale.y(v))).collect())
+        .collect();
+    let limits: Vec<Vec<(f64, f64)>> = d
+        .latency_limits_ms
+        .iter()
+        .map(|(_, limit)| {
+            let y = scale.y(*limit);
+            vec![(f64::from(x0), y), (f64::from(x1), y)]
+        })
+        .collect();
+    let markers: Vec<Vec<(f64, f64)>> = marker_times(app, x0, x1)
+        .into_iter()
+        .map(|t| vec![(t, y_bounds[0]), (t, y_bounds[1])])
+        .collect();
+
+    let mut datasets = Vec::new();
+    for data in &limits {
+        datasets.push(line(data, theme.limit_line()));
+    }
+    for data in &markers {
+        datasets.push(line(data, theme.marker()));
+    }
+    // Drawn last so the percentiles sit on top; max first so p50 ends uppermost.
+    for (i, data) in scaled.iter().enumerate().rev() {
+        datasets.push(line(data, theme.percentile(i)));
+    }
+
+    let mid = (y_bounds[0] + y_bounds[1]) / 2.0;
+    let chart = Chart::new(datasets)
+        .block(block)
+        .legend_position(None)
+        .x_axis(
+            Axis::default()
+                .style(theme.dim())
+                .bounds([f64::from(x0), f64::from(x1)])
+                .labels([format::clock_s(x0), format::clock_s(x1)]),
+        )
+        .y_axis(Axis::default().style(theme.dim()).bounds(y_bounds).labels([
+            scale.label(y_bounds[0]),
+            scale.label(mid),
+            scale.label(y_bounds[1]),
+        ]));
+    frame.render_widget(chart, area);
+}

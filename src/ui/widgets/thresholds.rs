@@ -1,0 +1,135 @@
+//! Threshold badges: pass / near / fail over the run and over the last 30 s.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::metrics::dashboard::Verdict;
+use crate::threshold::{Stat, parse_threshold};
+use crate::ui::app::App;
+use crate::ui::format;
+use crate::ui::theme::Theme;
+
+use super::{pane_block, placeholder, title};
+
+fn badge(verdict: Verdict, theme: &Theme) -> Span<'static> {
+    let text = match verdict {
+        Verdict::Pass => "pass",
+        Verdict::Near => "near",
+        Verdict::Fail => "FAIL",
+    };
+    let style = theme.verdict(verdict);
+    let style = if theme.color {
+        style.add_modifier(Modifier::REVERSED)
+    } else {
+        style
+    };
+    Span::styled(text, style)
+}
+
+/// How a threshold's value is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    Ms,
+    Fraction,
+    PerSec,
+}
+
+/// The unit of a threshold expression's statistic (values are canonical: ms,
+/// fractions, per second). Falls back to reading the metric name when the
+/// expression does not parse.
+fn unit(expr: &str) -> Unit {
+    match parse_threshold(expr).map(|t| t.stat) {
+        Ok(Stat::Percentile { .. } | Stat::Mean) => Unit::Ms,
+        Ok(Stat::ErrorRate | Stat::ClassRate { .. } | Stat::MetricRate) => Unit::Fraction,
+        Ok(Stat::Rps) => Unit::PerSec,
+        Err(_) => {
+            let metric = expr
+                .split(['<', '>', '='])
+                .next()
+                .unwrap_or_default()
+                .trim();
+            let stat = metric.rsplit('.').next().unwrap_or(metric);
+            // `cache_hit > 80%`: a custom rate metric (journeys) does not parse alone.
+            if stat.ends_with("rate") || expr.trim_end().ends_with('%') {
+                Unit::Fraction
+            } else if stat == "rps" {
+                Unit::PerSec
+            } else {
+                Unit::Ms
+            }
+        }
+    }
+}
+
+/// A threshold value in the unit its expression uses (ms, %, /s).
+fn value(expr: &str, v: f64) -> String {
+    match unit(expr) {
+        Unit::Ms => format::ms(v),
+        Unit::Fraction => format::pct(v),
+        Unit::PerSec => format!("{}/s", format::count(v)),
+    }
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
+    let d = &app.dashboard;
+    let theme = &app.theme;
+    let failing = d
+        .thresholds
+        .iter()
+        .filter(|t| t.run == Verdict::Fail)
+        .count();
+    let mut heading = vec![title("Thresholds", theme)];
+    if failing > 0 {
+        heading.push(Span::styled(format!("{failing} failing "), theme.bad()));
+    }
+    let block = pane_block(Line::from(heading), theme, zoomed);
+    if d.thresholds.is_empty() {
+        placeholder(
+            frame,
+            area,
+            block,
+            "none (--threshold \"p95 < 500ms\")",
+            theme.dim(),
+        );
+        return;
+    }
+    let mut lines = vec![Line::from(Span::styled(
+        "run  30s  threshold  value run · 30s",
+        theme.dim(),
+    ))];
+    for t in &d.thresholds {
+        lines.push(Line::from(vec![
+            badge(t.run, theme),
+            Span::raw(" "),
+            badge(t.recent, theme),
+            Span::raw(format!(" {} ", t.expr)),
+            Span::styled(
+                format!(
+                    "{} · {}",
+                    value(&t.expr, t.run_value),
+                    value(&t.expr, t.recent_value)
+                ),
+                theme.dim(),
+            ),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_from_expressions() {
+        assert_eq!(unit("p95 < 500ms"), Unit::Ms);
+        assert_eq!(unit("ping.p99 < 1s"), Unit::Ms);
+        assert_eq!(unit("error_rate < 1%"), Unit::Fraction);
+        assert_eq!(unit("429_rate < 5%"), Unit::Fraction);
+        assert_eq!(unit("rps > 100"), Unit::PerSec);
+        assert_eq!(value("error_rate < 1%", 0.012), "1.2%");
+    }
+}

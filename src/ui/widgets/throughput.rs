@@ -1,0 +1,99 @@
+//! Requests per second over time, successes and errors as separate lines, with
+//! the current and peak rate and bytes in/out per second.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType};
+
+use crate::metrics::dashboard::SecondRow;
+use crate::outcome::OutcomeClass;
+use crate::ui::app::App;
+use crate::ui::format;
+
+use super::{marker_times, pane_block, placeholder, points, title, window_bounds};
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
+    let d = &app.dashboard;
+    let theme = &app.theme;
+    let last = d.series.last().copied().unwrap_or_default();
+    let heading = Line::from(vec![
+        title("Throughput", theme),
+        Span::raw(format!("{}/s ", format::count(d.rps_now))),
+        Span::styled("peak ", theme.dim()),
+        Span::raw(format!("{} ", format::count(d.rps_peak))),
+        Span::styled("ok ", theme.good()),
+        Span::styled("err ", theme.bad()),
+    ]);
+    let bytes = Line::from(vec![
+        Span::styled(" in ", theme.dim()),
+        Span::raw(format!("{}/s", format::bytes(last.bytes_in))),
+        Span::styled(" out ", theme.dim()),
+        Span::raw(format!("{}/s ", format::bytes(last.bytes_out))),
+    ]);
+    let block = pane_block(heading, theme, zoomed).title_bottom(bytes);
+
+    if d.series.is_empty() {
+        placeholder(frame, area, block, "waiting for data…", theme.dim());
+        return;
+    }
+
+    let (x0, x1) = window_bounds(d, app.window);
+    let max_points = usize::from(area.width.saturating_sub(10)).max(1) * 2;
+    let ok = points(d, x0, max_points, |r: &SecondRow| {
+        r.classes[OutcomeClass::Ok.index()] as f64
+    });
+    let err = points(d, x0, max_points, |r: &SecondRow| r.errors() as f64);
+    let hi = ok
+        .iter()
+        .chain(err.iter())
+        .map(|&(_, y)| y)
+        .fold(0.0, f64::max);
+    let y_bounds = [0.0, (hi * 1.1).max(1.0)];
+    let markers: Vec<Vec<(f64, f64)>> = marker_times(app, x0, x1)
+        .into_iter()
+        .map(|t| vec![(t, 0.0), (t, y_bounds[1])])
+        .collect();
+
+    let mut datasets: Vec<Dataset> = markers
+        .iter()
+        .map(|m| {
+            Dataset::default()
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(theme.marker())
+                .data(m)
+        })
+        .collect();
+    datasets.push(
+        Dataset::default()
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(theme.good())
+            .data(&ok),
+    );
+    datasets.push(
+        Dataset::default()
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(theme.bad())
+            .data(&err),
+    );
+
+    let chart = Chart::new(datasets)
+        .block(block)
+        .legend_position(None)
+        .x_axis(
+            Axis::default()
+                .style(theme.dim())
+                .bounds([f64::from(x0), f64::from(x1)])
+                .labels([format::clock_s(x0), format::clock_s(x1)]),
+        )
+        .y_axis(Axis::default().style(theme.dim()).bounds(y_bounds).labels([
+            "0".to_string(),
+            format::count(y_bounds[1] / 2.0),
+            format::count(y_bounds[1]),
+        ]));
+    frame.render_widget(chart, area);
+}
