@@ -405,6 +405,7 @@ impl Session {
                 thresholds: profile.thresholds.clone(),
                 abort_on_fail: profile.abort_on_fail,
                 start,
+                journey: crate::metrics::journey::JourneyConfig::from_profile(&profile),
                 started_at,
             },
             AggregatorChannels {

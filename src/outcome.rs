@@ -36,11 +36,14 @@ pub enum OutcomeClass {
     Protocol,
     /// The response arrived but one of the request's checks failed.
     Check,
+    /// A VU's setup step failed (or a request needed a variable that was never set);
+    /// the VU retries its setup with backoff.
+    Setup,
 }
 
 impl OutcomeClass {
     /// Number of classes, the length of every per-class counter array.
-    pub const COUNT: usize = 11;
+    pub const COUNT: usize = 12;
 
     /// Every class in index order.
     pub const ALL: [OutcomeClass; Self::COUNT] = [
@@ -55,6 +58,7 @@ impl OutcomeClass {
         OutcomeClass::Dns,
         OutcomeClass::Protocol,
         OutcomeClass::Check,
+        OutcomeClass::Setup,
     ];
 
     /// Every error class (all but `Ok`) in index order.
@@ -89,6 +93,7 @@ impl OutcomeClass {
             OutcomeClass::Dns => "dns",
             OutcomeClass::Protocol => "protocol",
             OutcomeClass::Check => "check",
+            OutcomeClass::Setup => "setup",
         }
     }
 

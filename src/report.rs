@@ -9,6 +9,7 @@ use comfy_table::{Cell, CellAlignment, Table};
 use serde::Serialize;
 
 use crate::metrics::aggregator::{RunRecord, format_stat};
+use crate::metrics::journey_summary::JourneySummary;
 use crate::metrics::scope::ScopeStats;
 use crate::outcome::OutcomeClass;
 
@@ -109,6 +110,9 @@ pub struct Summary {
     /// All thresholds passed.
     pub passed: bool,
     pub aborted_by_threshold: bool,
+    /// Flows, checks, custom metrics, range chunks, personas (journeys work).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub journey: Option<JourneySummary>,
 }
 
 impl Summary {
@@ -124,7 +128,9 @@ impl Summary {
                         .request_names
                         .iter()
                         .position(|n| n == name)
-                        .map(|i| &record.per_request[i]),
+                        .map(|i| &record.per_request[i])
+                        // A flow or custom metric (journeys).
+                        .or_else(|| record.journey.scope(name)),
                     None => Some(&record.overall),
                 };
                 let value = scope.map_or(0.0, |s| s.stat(t.stat, secs));
@@ -169,6 +175,7 @@ impl Summary {
             passed: thresholds.iter().all(|t| t.passed),
             thresholds,
             aborted_by_threshold: record.aborted_by_threshold,
+            journey: JourneySummary::from_record(record),
         }
     }
 
@@ -247,6 +254,9 @@ impl Summary {
             out.push('\n');
             out.push_str(&table.to_string());
             out.push('\n');
+        }
+        if let Some(journey) = &self.journey {
+            out.push_str(&journey.render_text());
         }
         if !self.thresholds.is_empty() {
             let mut table = Table::new();

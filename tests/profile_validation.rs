@@ -58,7 +58,18 @@ fn every_shipped_profile_parses() {
     seen.sort();
     assert_eq!(
         seen,
-        ["demo", "health-baseline", "mixed-traffic", "soak", "spike"]
+        [
+            "demo",
+            "health-baseline",
+            "job-polling",
+            "login-journey",
+            "mixed-personas",
+            "mixed-traffic",
+            "soak",
+            "spike",
+            "streaming",
+            "uploads"
+        ]
     );
 }
 

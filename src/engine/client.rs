@@ -18,6 +18,7 @@ use tokio::net::TcpStream;
 
 use crate::engine::request::{Origin, Prepared, PreparedRequest};
 use crate::outcome::{Outcome, OutcomeClass};
+use crate::profile::HeaderExpect;
 
 /// Bytes of body kept for a `body_contains` check; the rest is counted, not kept.
 const CHECK_BODY_LIMIT: usize = 1 << 20;
@@ -98,6 +99,46 @@ impl Failure {
 pub struct Executed {
     pub outcome: Outcome,
     pub message: Option<String>,
+    /// How the request's checks went (all zero without explicit checks).
+    pub checks: CheckTally,
+    /// Headers and body, when the request asked for them (`PreparedRequest::detail`)
+    /// and a response arrived.
+    pub detail: Option<Detail>,
+}
+
+/// Check items passed and failed for one response; bit `i` of `failed_mask` is
+/// item `i` of `Check::item_labels`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CheckTally {
+    pub passed: u32,
+    pub failed_mask: u64,
+}
+
+impl CheckTally {
+    fn item(&mut self, index: u32, ok: bool) {
+        if ok {
+            self.passed += 1;
+        } else if index < 64 {
+            self.failed_mask |= 1 << index;
+        }
+    }
+
+    /// Indices of failed items.
+    pub fn failed(&self) -> impl Iterator<Item = u32> + '_ {
+        (0..64).filter(|i| self.failed_mask & (1 << i) != 0)
+    }
+}
+
+/// What a journey step reads from a response.
+#[derive(Debug)]
+pub struct Detail {
+    pub headers: http::HeaderMap,
+    /// The body's first bytes, when kept.
+    pub body: Option<Vec<u8>>,
+    /// The kept body as JSON, when asked for and valid.
+    pub json: Option<serde_json::Value>,
+    /// Body bytes received (all of them, kept or not).
+    pub body_bytes: u64,
 }
 
 /// One VU's connections, one slot per origin.
@@ -126,10 +167,17 @@ impl VuClient {
     /// the intended send time, so queueing in the loader counts as latency).
     pub async fn execute_from(&mut self, index: usize, start: Instant) -> Executed {
         let prepared = self.prepared.clone();
-        let req = &prepared.requests[index];
+        self.execute_request(&prepared.requests[index], start).await
+    }
+
+    /// Sends `req` (a prepared request, or one rendered from it for a journey step)
+    /// on this VU's connection to `req.origin`.
+    pub async fn execute_request(&mut self, req: &PreparedRequest, start: Instant) -> Executed {
         let result = tokio::time::timeout(req.timeout, self.attempt(req)).await;
         let latency = start.elapsed();
         let bytes_out = req.head_bytes + req.body.len() as u64;
+        let mut checks = CheckTally::default();
+        let mut detail = None;
         let (class, status, bytes_in, message) = match result {
             Err(_) => {
                 // The connection is mid-request; it cannot be reused.
@@ -150,9 +198,24 @@ impl VuClient {
                     Some(format!("{}: {}", req.name, failure.message)),
                 )
             }
-            Ok(Ok(response)) => {
-                let (class, message) = judge(req, &response, latency);
-                (class, response.status, response.bytes_in, message)
+            Ok(Ok(mut response)) => {
+                if req.parse_json {
+                    response.json = response
+                        .body
+                        .as_deref()
+                        .and_then(|b| serde_json::from_slice(b).ok());
+                }
+                let (class, message) = judge(req, &response, latency, &mut checks);
+                let (status, bytes_in) = (response.status, response.bytes_in);
+                if req.detail {
+                    detail = Some(Detail {
+                        headers: response.headers,
+                        body: response.body,
+                        json: response.json,
+                        body_bytes: response.body_bytes,
+                    });
+                }
+                (class, status, bytes_in, message)
             }
         };
         Executed {
@@ -164,6 +227,8 @@ impl VuClient {
                 bytes_out,
             },
             message,
+            checks,
+            detail,
         }
     }
 
@@ -210,7 +275,7 @@ impl VuClient {
             }
         };
         let response = sent.map_err(SendError::from_hyper)?;
-        read_response(response, req.check.body_contains.is_some())
+        read_response(response, req.keep_body)
             .await
             .map_err(SendError::Fatal)
     }
@@ -220,8 +285,14 @@ impl VuClient {
 struct Response {
     status: u16,
     bytes_in: u64,
+    /// Body bytes only (`bytes_in` includes an estimate of the head).
+    body_bytes: u64,
+    /// Moved out of the response head (no copy).
+    headers: http::HeaderMap,
     /// The body's first bytes, only when a check needs them.
     body: Option<Vec<u8>>,
+    /// The kept body as JSON (`PreparedRequest::parse_json`).
+    json: Option<serde_json::Value>,
 }
 
 async fn read_response(
@@ -235,7 +306,7 @@ async fn read_response(
             .iter()
             .map(|(n, v)| (n.as_str().len() + v.len() + 4) as u64)
             .sum::<u64>();
-    let mut body = response.into_body();
+    let (parts, mut body) = response.into_parts();
     let mut bytes_in = head_bytes;
     let mut kept = keep_body.then(Vec::new);
     while let Some(frame) = body.frame().await {
@@ -253,63 +324,125 @@ async fn read_response(
     Ok(Response {
         status,
         bytes_in,
+        body_bytes: bytes_in - head_bytes,
+        headers: parts.headers,
         body: kept,
+        json: None,
     })
 }
 
 /// Status class first; a 2xx/3xx (or an expected status) then has to pass the checks.
+/// Every check item is evaluated and tallied; the class and message come from the
+/// first that failed.
 fn judge(
     req: &PreparedRequest,
     response: &Response,
     latency: Duration,
+    tally: &mut CheckTally,
 ) -> (OutcomeClass, Option<String>) {
     let check = &req.check;
     let status = response.status;
-    if let Some(allowed) = &check.status {
-        if !allowed.contains(&status) {
+    let mut first: Option<(OutcomeClass, String)> = None;
+    let mut fail = |class: OutcomeClass, message: &dyn Fn() -> String| {
+        if first.is_none() {
+            first = Some((class, format!("{}: {}", req.name, message())));
+        }
+    };
+    let mut item = 0u32;
+    match check.status_allows(status) {
+        Some(ok) => {
+            tally.item(item, ok);
+            item += 1;
+            if !ok {
+                let class = OutcomeClass::from_status(status);
+                let class = if class.is_error() {
+                    class
+                } else {
+                    OutcomeClass::Check
+                };
+                fail(class, &|| {
+                    let allowed: Vec<String> = check
+                        .status
+                        .iter()
+                        .flatten()
+                        .map(|c| c.to_string())
+                        .chain(check.status_ranges.iter().map(|(a, b)| format!("{a}-{b}")))
+                        .collect();
+                    format!("status {status} is not one of [{}]", allowed.join(", "))
+                });
+            }
+        }
+        None => {
             let class = OutcomeClass::from_status(status);
-            let class = if class.is_error() {
-                class
-            } else {
-                OutcomeClass::Check
-            };
-            return (
-                class,
-                Some(format!(
-                    "{}: status {status} is not one of {allowed:?}",
-                    req.name
-                )),
-            );
-        }
-    } else {
-        let class = OutcomeClass::from_status(status);
-        if class.is_error() {
-            return (class, Some(format!("{}: HTTP {status}", req.name)));
+            if class.is_error() {
+                // An HTTP error without an explicit status check: other checks are moot.
+                return (class, Some(format!("{}: HTTP {status}", req.name)));
+            }
         }
     }
-    if let (Some(needle), Some(body)) = (&check.body_contains, &response.body)
-        && memchr::memmem::find(body, needle.as_bytes()).is_none()
-    {
-        return (
-            OutcomeClass::Check,
-            Some(format!(
-                "{}: check body_contains \"{needle}\" failed",
-                req.name
-            )),
-        );
+    if let Some(needle) = &check.body_contains {
+        let ok = response
+            .body
+            .as_deref()
+            .is_some_and(|b| memchr::memmem::find(b, needle.as_bytes()).is_some());
+        tally.item(item, ok);
+        item += 1;
+        if !ok {
+            fail(OutcomeClass::Check, &|| {
+                format!("check body_contains \"{needle}\" failed")
+            });
+        }
     }
-    if let Some(max) = check.max_duration
-        && latency > max
-    {
-        let message = format!(
-            "{}: check max_duration {} failed (took {})",
-            req.name,
-            fmt_duration(max),
-            fmt_duration(latency)
-        );
-        return (OutcomeClass::Check, Some(message));
+    for (query, want) in &check.json {
+        let got = response.json.as_ref().and_then(|j| query.first(j));
+        let ok = got == Some(want);
+        tally.item(item, ok);
+        item += 1;
+        if !ok {
+            fail(OutcomeClass::Check, &|| match (&response.json, got) {
+                (None, _) => format!("check json {} failed: the body is not JSON", query.text),
+                (_, None) => format!("check json {} failed: nothing matched", query.text),
+                (_, Some(got)) => {
+                    format!("check json {} == {want} failed: got {got}", query.text)
+                }
+            });
+        }
     }
-    (OutcomeClass::Ok, None)
+    for (name, expect) in &check.headers {
+        let value = response.headers.get(name.as_str());
+        let ok = match expect {
+            HeaderExpect::Present => value.is_some(),
+            HeaderExpect::Absent => value.is_none(),
+            HeaderExpect::Equals(want) => value.is_some_and(|v| v.as_bytes() == want.as_bytes()),
+        };
+        tally.item(item, ok);
+        item += 1;
+        if !ok {
+            fail(OutcomeClass::Check, &|| {
+                let got = value.map_or("absent".to_string(), |v| {
+                    format!("\"{}\"", String::from_utf8_lossy(v.as_bytes()))
+                });
+                format!("check header {name} {expect:?} failed (got {got})")
+            });
+        }
+    }
+    if let Some(max) = check.max_duration {
+        let ok = latency <= max;
+        tally.item(item, ok);
+        if !ok {
+            fail(OutcomeClass::Check, &|| {
+                format!(
+                    "check max_duration {} failed (took {})",
+                    fmt_duration(max),
+                    fmt_duration(latency)
+                )
+            });
+        }
+    }
+    match first {
+        Some((class, message)) => (class, Some(message)),
+        None => (OutcomeClass::Ok, None),
+    }
 }
 
 enum SendError {

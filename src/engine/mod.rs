@@ -7,6 +7,7 @@
 
 pub mod client;
 pub mod event;
+pub mod journey;
 mod pool;
 pub mod request;
 pub mod vu;

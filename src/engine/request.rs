@@ -2,13 +2,14 @@
 //! reference-counted parts (`Uri`, `Bytes`, `HeaderMap`).
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderName, HeaderValue};
 use http::{HeaderMap, Method, Uri};
 
-use crate::profile::{Check, Profile, RequestSpec};
+use crate::profile::{Action, Check, Journey, Persona, Profile, RequestSpec, StepExtras};
 
 /// A server a VU keeps a connection to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +50,12 @@ pub struct PreparedRequest {
     pub check: Check,
     /// Approximate bytes on the wire for the request line and headers.
     pub head_bytes: u64,
+    /// Keep the body (up to a limit) for checks, extraction or polling.
+    pub keep_body: bool,
+    /// Parse the kept body as JSON.
+    pub parse_json: bool,
+    /// Hand headers and body back to the caller (journey steps).
+    pub detail: bool,
 }
 
 /// Every request of a profile plus the weighted picker over them.
@@ -58,6 +65,67 @@ pub struct Prepared {
     pub requests: Vec<PreparedRequest>,
     /// Cumulative weights, for a binary-search pick.
     cumulative: Vec<u64>,
+    /// `base_url`, for rendering templated paths.
+    pub base_url: String,
+    /// Personas, flows and per-request extras (journeys).
+    pub journey: Journey,
+    /// Personas ready to pick from (one implicit persona when the profile has none).
+    pub personas: Vec<PreparedPersona>,
+    /// Cumulative persona weights.
+    persona_cumulative: Vec<u64>,
+    /// First global check id of each request (see `metrics::journey::check_labels`).
+    pub check_offsets: Vec<u32>,
+}
+
+/// A persona with its weighted picker.
+#[derive(Debug)]
+pub struct PreparedPersona {
+    pub persona: Persona,
+    /// Cumulative action weights.
+    cumulative: Vec<u64>,
+    /// Next row for `data` mode `sequential`, shared by the persona's VUs.
+    pub data_cursor: AtomicU64,
+    /// Whether every action is a plain request without extras (the fast loop).
+    pub plain: bool,
+}
+
+impl PreparedPersona {
+    fn new(persona: Persona, journey: &Journey) -> PreparedPersona {
+        let mut total = 0u64;
+        let cumulative = persona
+            .actions
+            .iter()
+            .map(|(_, w)| {
+                total += u64::from((*w).max(1));
+                total
+            })
+            .collect();
+        let plain = persona.setup.is_empty()
+            && persona.data.is_none()
+            && persona.actions.iter().all(|(a, _)| match a {
+                Action::Request(i) => journey.step(*i).is_none_or(StepExtras::is_plain),
+                Action::Flow(_) => false,
+            });
+        PreparedPersona {
+            persona,
+            cumulative,
+            data_cursor: AtomicU64::new(0),
+            plain,
+        }
+    }
+
+    pub fn total_weight(&self) -> u64 {
+        *self.cumulative.last().unwrap_or(&1)
+    }
+
+    /// Picks an action by weight; `roll` is uniform in `0..total_weight()`.
+    pub fn pick(&self, roll: u64) -> Action {
+        let i = self
+            .cumulative
+            .partition_point(|&c| c <= roll)
+            .min(self.persona.actions.len() - 1);
+        self.persona.actions[i].0
+    }
 }
 
 impl Prepared {
@@ -75,11 +143,76 @@ impl Prepared {
         if requests.is_empty() {
             return Err("the profile has no requests".into());
         }
+        let journey = profile.journey.clone();
+        for (req, extras) in requests.iter_mut().zip(&journey.steps) {
+            let json_check = !req.check.json.is_empty();
+            let json_extract = extras
+                .extract
+                .iter()
+                .any(|e| !matches!(e.source, crate::profile::journey::ExtractSource::Header(_)));
+            let json_metric = matches!(
+                extras.metric.as_ref().map(|m| &m.source),
+                Some(crate::profile::journey::MetricSource::Json { .. })
+            );
+            req.parse_json = json_check
+                || extras.repeat_until.is_some()
+                || json_metric
+                || extras
+                    .extract
+                    .iter()
+                    .any(|e| matches!(e.source, crate::profile::journey::ExtractSource::Json(_)));
+            req.keep_body |= req.parse_json || json_extract;
+            req.detail = !extras.is_plain();
+        }
+        let mut personas: Vec<Persona> = journey.personas.clone();
+        if personas.is_empty() {
+            personas.push(Persona {
+                name: String::new(),
+                weight: 1,
+                think_time: None,
+                setup: Vec::new(),
+                actions: profile
+                    .requests
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| (Action::Request(i), r.weight))
+                    .collect(),
+                data: None,
+            });
+        }
+        let mut total = 0u64;
+        let persona_cumulative = personas
+            .iter()
+            .map(|p| {
+                total += u64::from(p.weight.max(1));
+                total
+            })
+            .collect();
+        let personas = personas
+            .into_iter()
+            .map(|p| PreparedPersona::new(p, &journey))
+            .collect();
         Ok(Arc::new(Prepared {
             origins,
             requests,
             cumulative,
+            base_url: profile.base_url.trim_end_matches('/').to_string(),
+            journey,
+            personas,
+            persona_cumulative,
+            check_offsets: crate::metrics::journey::check_labels(profile).0,
         }))
+    }
+
+    /// The persona of VU `id`: deterministic, spread by the golden ratio so that any
+    /// number of VUs splits by the weights within about one VU per persona.
+    pub fn persona_for(&self, id: u64) -> usize {
+        let total = *self.persona_cumulative.last().unwrap_or(&1);
+        let spread = (id as f64 * 0.618_033_988_749_894_9).fract();
+        let roll = ((spread * total as f64) as u64).min(total - 1);
+        self.persona_cumulative
+            .partition_point(|&c| c <= roll)
+            .min(self.personas.len() - 1)
     }
 
     /// Picks a request index by weight; `roll` is uniform in `0..total_weight()`.
@@ -199,6 +332,9 @@ fn prepare(
         timeout: spec.timeout.unwrap_or(profile.defaults.timeout),
         check: spec.check.clone(),
         head_bytes,
+        keep_body: spec.check.body_contains.is_some(),
+        parse_json: false,
+        detail: false,
     })
 }
 
@@ -235,6 +371,38 @@ mod tests {
         assert_eq!(p.total_weight(), 4);
         let picks: Vec<usize> = (0..4).map(|r| p.pick(r)).collect();
         assert_eq!(picks, vec![0, 1, 1, 1]);
+    }
+
+    #[test]
+    fn personas_split_vus_by_weight() {
+        use crate::profile::Persona;
+        let mut p = profile(&[("/a", 1), ("/b", 1), ("/c", 1)]);
+        p.journey.personas = [5u32, 3, 2]
+            .iter()
+            .enumerate()
+            .map(|(i, w)| Persona {
+                name: format!("p{i}"),
+                weight: *w,
+                think_time: None,
+                setup: Vec::new(),
+                actions: vec![(Action::Request(i), 1)],
+                data: None,
+            })
+            .collect();
+        let prepared = Prepared::new(&p).unwrap();
+        for vus in [10u64, 37, 1000] {
+            let mut counts = [0u64; 3];
+            for id in 0..vus {
+                counts[prepared.persona_for(id)] += 1;
+            }
+            for (i, w) in [5.0, 3.0, 2.0].iter().enumerate() {
+                let want = vus as f64 * w / 10.0;
+                assert!(
+                    (counts[i] as f64 - want).abs() <= 1.5,
+                    "{vus} VUs: {counts:?}"
+                );
+            }
+        }
     }
 
     #[test]

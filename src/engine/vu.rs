@@ -1,6 +1,7 @@
-//! One virtual user: wait while paused, pick a request by weight, send it, record
-//! the outcome locally, think, repeat — until retired (finish the in-flight
-//! request, then stop) or aborted (stop now).
+//! One virtual user: take a persona (by VU id, so shares follow the weights), run
+//! its setup once (retrying with backoff), then loop: wait while paused, pick a
+//! request or flow by weight, send it, record the outcome locally, think, repeat —
+//! until retired (finish the in-flight request, then stop) or aborted (stop now).
 
 use std::sync::Arc;
 
@@ -10,8 +11,10 @@ use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::engine::client::{ClientConfig, VuClient};
+use crate::engine::journey::{self, StepCx, VuJourney, record_executed};
 use crate::engine::request::Prepared;
 use crate::metrics::recorder::{Batch, LocalRecorder};
+use crate::profile::Action;
 use crate::profile::ThinkTime;
 
 /// Whether VUs may send. Latest-value fan-out from the engine.
@@ -43,7 +46,12 @@ pub async fn run_vu(id: u64, shared: Arc<VuShared>, retire: CancellationToken) {
     let mut client = VuClient::new(shared.client.clone(), shared.prepared.clone());
     let mut recorder = LocalRecorder::new(shared.batches.clone());
     let mut run_state = shared.run_state.clone();
-    let total_weight = shared.prepared.total_weight();
+    let prepared = shared.prepared.clone();
+    let mut vu = VuJourney::new(id, &prepared);
+    let persona = &prepared.personas[vu.persona];
+    let think = persona.persona.think_time.unwrap_or(shared.think);
+    let total_weight = persona.total_weight();
+    vu.next_row(&prepared, &mut rng, true);
     'run: loop {
         while *run_state.borrow_and_update() == RunState::Paused {
             recorder.flush();
@@ -56,19 +64,79 @@ pub async fn run_vu(id: u64, shared: Arc<VuShared>, retire: CancellationToken) {
         if retire.is_cancelled() || shared.abort.is_cancelled() {
             break;
         }
-        let index = shared.prepared.pick(rng.random_range(0..total_weight));
-        // Retiring does not interrupt the request: it completes and is recorded.
-        let executed = tokio::select! {
-            executed = client.execute(index) => executed,
-            _ = shared.abort.cancelled() => break,
-        };
-        if let Some(message) = executed.message {
-            recorder.note_error(executed.outcome.class, message);
+        if !vu.setup_done {
+            let mut cx = StepCx {
+                client: &mut client,
+                recorder: &mut recorder,
+                prepared: &prepared,
+                vu: &mut vu,
+                rng: &mut rng,
+            };
+            let ok = tokio::select! {
+                ok = journey::run_setup(&mut cx) => ok,
+                _ = shared.abort.cancelled() => break,
+            };
+            if !ok {
+                // Back off rather than hammer a failing login.
+                recorder.flush();
+                let pause = vu.setup_backoff(&mut rng);
+                vu.next_row(&prepared, &mut rng, false);
+                tokio::select! {
+                    _ = tokio::time::sleep(pause) => {}
+                    _ = retire.cancelled() => break,
+                    _ = shared.abort.cancelled() => break,
+                }
+                continue;
+            }
         }
-        recorder.record(index, &executed.outcome);
+        vu.iteration += 1;
+        if vu.iteration > 1 {
+            vu.next_row(&prepared, &mut rng, false);
+        }
+        let action = persona.pick(rng.random_range(0..total_weight));
+        match action {
+            // The fast path: a prepared request, no rendering, no journey state.
+            Action::Request(index) if persona.plain => {
+                // Retiring does not interrupt the request: it completes and is recorded.
+                let mut executed = tokio::select! {
+                    executed = client.execute(index) => executed,
+                    _ = shared.abort.cancelled() => break,
+                };
+                record_executed(&mut recorder, &prepared, index, &mut executed);
+            }
+            Action::Request(index) => {
+                let mut cx = StepCx {
+                    client: &mut client,
+                    recorder: &mut recorder,
+                    prepared: &prepared,
+                    vu: &mut vu,
+                    rng: &mut rng,
+                };
+                tokio::select! {
+                    _ = journey::run_step(&mut cx, index) => {}
+                    _ = shared.abort.cancelled() => break,
+                }
+            }
+            Action::Flow(flow) => {
+                let mut cx = StepCx {
+                    client: &mut client,
+                    recorder: &mut recorder,
+                    prepared: &prepared,
+                    vu: &mut vu,
+                    rng: &mut rng,
+                };
+                let finished = tokio::select! {
+                    finished = journey::run_flow(&mut cx, flow, &retire) => finished,
+                    _ = shared.abort.cancelled() => break,
+                };
+                if !finished {
+                    break;
+                }
+            }
+        }
 
-        let think = shared.think;
         if think.max.is_zero() {
+            recorder.maybe_flush();
             continue;
         }
         let pause = if think.min == think.max {

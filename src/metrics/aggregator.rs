@@ -16,6 +16,7 @@ use crate::metrics::dashboard::{
     ClassStat, Dashboard, LogEntry, LogKind, MemoryStatus, RequestStat, RunMode, SecondRow,
     ThresholdStatus, Verdict,
 };
+use crate::metrics::journey::{JourneyConfig, JourneyStats};
 use crate::metrics::recorder::Batch;
 use crate::metrics::scope::ScopeStats;
 use crate::metrics::series::SeriesStore;
@@ -44,6 +45,8 @@ pub struct AggregatorConfig {
     pub abort_on_fail: bool,
     /// When the run started; shared with the engine so times agree.
     pub start: Instant,
+    /// Flow, metric, check and persona names (journeys work).
+    pub journey: JourneyConfig,
     /// The same instant on the wall clock, for snapshots and reports.
     pub started_at: chrono::DateTime<chrono::Utc>,
 }
@@ -107,6 +110,8 @@ pub struct RunRecord {
     pub aborted_by_threshold: bool,
     /// The last frame published.
     pub last_frame: Arc<Dashboard>,
+    /// Flows, checks, custom metrics, range chunks.
+    pub journey: JourneyStats,
 }
 
 /// The open second being accumulated.
@@ -144,6 +149,7 @@ pub struct Aggregator {
     verdicts: Vec<Verdict>,
     rps_peak: f64,
     aborted_by_threshold: bool,
+    journey: JourneyStats,
 }
 
 impl Aggregator {
@@ -191,6 +197,7 @@ impl Aggregator {
             verdicts,
             rps_peak: 0.0,
             aborted_by_threshold: false,
+            journey: JourneyStats::new(config.journey.clone()),
             config,
         }
     }
@@ -262,6 +269,7 @@ impl Aggregator {
             thresholds: self.config.thresholds.clone(),
             aborted_by_threshold: self.aborted_by_threshold,
             last_frame: frame,
+            journey: self.journey.clone(),
         }
     }
 
@@ -301,6 +309,9 @@ impl Aggregator {
                 );
             }
             self.last_message[i] = Some(message.clone());
+        }
+        for line in self.journey.fold(&batch.journey) {
+            self.push_log(LogKind::FirstError, line);
         }
     }
 
@@ -443,7 +454,11 @@ impl Aggregator {
         let scope = match &t.request {
             Some(name) => match self.config.request_names.iter().position(|n| n == name) {
                 Some(i) => &self.per_request[i],
-                None => return 0.0,
+                // A flow or custom metric (journeys).
+                None => match self.journey.scope(name) {
+                    Some(scope) => scope,
+                    None => return 0.0,
+                },
             },
             None => &self.overall,
         };
@@ -460,7 +475,10 @@ impl Aggregator {
                 .and_then(|i| self.scope_slot[i]),
             None => Some(0),
         };
-        let Some(slot) = slot else { return 0.0 };
+        let Some(slot) = slot else {
+            // Flows and custom metrics keep no per-second window: the run value stands in.
+            return self.run_value(t);
+        };
         let mut merged = ScopeStats::default();
         for second in &self.recent {
             merged.merge(&second[slot]);
@@ -595,6 +613,7 @@ impl Aggregator {
             thresholds: self.config.thresholds,
             aborted_by_threshold: self.aborted_by_threshold,
             last_frame,
+            journey: self.journey,
         }
     }
 }
@@ -622,7 +641,9 @@ pub fn verdict(t: &Threshold, value: f64) -> Verdict {
 pub fn format_stat(stat: Stat, value: f64) -> String {
     match stat {
         Stat::Percentile { .. } | Stat::Mean => format!("{value:.1}ms"),
-        Stat::ErrorRate | Stat::ClassRate { .. } => format!("{:.2}%", value * 100.0),
+        Stat::ErrorRate | Stat::ClassRate { .. } | Stat::MetricRate => {
+            format!("{:.2}%", value * 100.0)
+        }
         Stat::Rps => format!("{value:.1}/s"),
     }
 }

@@ -4,6 +4,8 @@
 
 pub mod aggregator;
 pub mod dashboard;
+pub mod journey;
+pub mod journey_summary;
 pub mod recorder;
 pub mod scope;
 pub mod series;

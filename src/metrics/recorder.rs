@@ -38,6 +38,8 @@ pub struct Batch {
     pub bytes_out: u64,
     /// At most one message per error class per batch (the first seen).
     pub messages: Vec<(OutcomeClass, String)>,
+    /// Flows, checks, custom rates, range chunks (journeys work; empty for plain profiles).
+    pub journey: crate::metrics::journey::JourneyCounts,
 }
 
 impl Batch {
@@ -46,6 +48,7 @@ impl Batch {
             && self.messages.is_empty()
             && self.bytes_in == 0
             && self.bytes_out == 0
+            && self.journey.is_empty()
     }
 }
 
@@ -84,6 +87,11 @@ impl LocalRecorder {
         self.batch.bytes_in += outcome.bytes_in;
         self.batch.bytes_out += outcome.bytes_out;
         self.maybe_flush();
+    }
+
+    /// Journey counts of the current batch (flows, checks, rates, chunks).
+    pub fn journey(&mut self) -> &mut crate::metrics::journey::JourneyCounts {
+        &mut self.batch.journey
     }
 
     /// Keeps the first message of each error class in the current batch. The

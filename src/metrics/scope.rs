@@ -98,6 +98,8 @@ impl ScopeStats {
             Stat::Mean => self.hist.mean() / 1000.0,
             Stat::ErrorRate => self.error_rate(),
             Stat::ClassRate { class } => ratio(self.classes[class.index()], self.requests()),
+            // Custom rate metrics record a hit as `Ok` (see `metrics::journey`).
+            Stat::MetricRate => ratio(self.classes[OutcomeClass::Ok.index()], self.requests()),
             Stat::Rps => {
                 if secs > 0.0 {
                     self.requests() as f64 / secs

@@ -5,12 +5,16 @@
 //! are the resolved form the engine runs: durations parsed, `${VAR}` substituted,
 //! bodies loaded, thresholds parsed.
 
+pub mod data;
 mod error;
+pub mod journey;
+mod journey_parse;
 mod locate;
 mod parse;
 mod raw;
 mod request;
 mod subst;
+pub mod template;
 mod values;
 
 use std::time::Duration;
@@ -18,6 +22,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde::Serialize;
 
+pub use journey::{Action, Flow, Journey, JsonQuery, Persona, StepExtras};
 pub use parse::{ProfileError, load_profile, parse_profile};
 pub use subst::substitute_vars;
 
@@ -42,6 +47,9 @@ pub struct Profile {
     pub thresholds: Vec<Threshold>,
     /// End the run as soon as a threshold fails.
     pub abort_on_fail: bool,
+    /// Personas, setup, flows and per-request journey options (empty for plain profiles).
+    #[serde(skip)]
+    pub journey: Journey,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -140,16 +148,96 @@ pub struct Body {
 /// What a response must satisfy to count as a success.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Check {
-    /// Accepted statuses; `None` means any 2xx/3xx.
+    /// Accepted statuses; `None` (and no `status_ranges`) means any 2xx/3xx.
     pub status: Option<Vec<u16>>,
     pub body_contains: Option<String>,
     #[serde(with = "opt_duration")]
     pub max_duration: Option<Duration>,
+    /// Accepted inclusive status ranges (`status = "2xx"` or `"200-299,404"`).
+    pub status_ranges: Vec<(u16, u16)>,
+    /// `json = { "$.ok" = true }`: the first value each query selects must equal the value.
+    pub json: Vec<(journey::JsonQuery, serde_json::Value)>,
+    /// `header = { "X-Cache" = "HIT", ETag = true }`.
+    pub headers: Vec<(String, HeaderExpect)>,
+}
+
+/// What a header check wants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeaderExpect {
+    Present,
+    Absent,
+    Equals(String),
 }
 
 impl Check {
     pub fn is_empty(&self) -> bool {
-        self.status.is_none() && self.body_contains.is_none() && self.max_duration.is_none()
+        self.status.is_none()
+            && self.body_contains.is_none()
+            && self.max_duration.is_none()
+            && self.status_ranges.is_empty()
+            && self.json.is_empty()
+            && self.headers.is_empty()
+    }
+
+    /// Whether `status` is accepted by the explicit status check (None: no explicit one).
+    pub fn status_allows(&self, status: u16) -> Option<bool> {
+        if self.status.is_none() && self.status_ranges.is_empty() {
+            return None;
+        }
+        Some(
+            self.status.as_ref().is_some_and(|s| s.contains(&status))
+                || self
+                    .status_ranges
+                    .iter()
+                    .any(|&(a, b)| (a..=b).contains(&status)),
+        )
+    }
+
+    /// One label per check item, in the order they are evaluated and counted:
+    /// status, body_contains, each json, each header, max_duration.
+    pub fn item_labels(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(allowed) = self.status_allows_label() {
+            out.push(allowed);
+        }
+        if let Some(needle) = &self.body_contains {
+            out.push(format!("body_contains \"{needle}\""));
+        }
+        for (query, value) in &self.json {
+            out.push(format!("json {} == {value}", query.text));
+        }
+        for (name, expect) in &self.headers {
+            out.push(match expect {
+                HeaderExpect::Present => format!("header {name} present"),
+                HeaderExpect::Absent => format!("header {name} absent"),
+                HeaderExpect::Equals(v) => format!("header {name} == \"{v}\""),
+            });
+        }
+        if let Some(max) = self.max_duration {
+            out.push(format!("max_duration {}", humantime::format_duration(max)));
+        }
+        out
+    }
+
+    fn status_allows_label(&self) -> Option<String> {
+        if self.status.is_none() && self.status_ranges.is_empty() {
+            return None;
+        }
+        let mut parts: Vec<String> = self
+            .status
+            .iter()
+            .flatten()
+            .map(|c| c.to_string())
+            .collect();
+        parts.extend(self.status_ranges.iter().map(|&(a, b)| {
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}-{b}")
+            }
+        }));
+        Some(format!("status in [{}]", parts.join(", ")))
     }
 }
 
@@ -215,6 +303,7 @@ impl Profile {
             }],
             thresholds: Vec::new(),
             abort_on_fail: false,
+            journey: Journey::default(),
         })
     }
 }

@@ -5,7 +5,6 @@
 //! 2. shape: serde into the `raw` mirrors (unknown keys, wrong types);
 //! 3. meaning: durations, weights, paths, bodies, thresholds, cross-references.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use serde_spanned::Spanned;
@@ -13,13 +12,13 @@ use toml::de::DeTable;
 
 pub use super::error::ProfileError;
 use super::error::{Reporter, did_you_mean};
+use super::journey_parse::resolve_journeys;
 use super::locate::{field_at, field_by_lines, quote_key};
 use super::raw::{RawLoad, RawProfile, RawStages, RawThresholds};
-use super::request::resolve_request;
 use super::values::Ctx;
 use super::{DEFAULT_GRACEFUL_STOP, DEFAULT_TIMEOUT, Defaults, Load, Profile, ThinkTime};
 use crate::plan::{Stage, parse_stages};
-use crate::threshold::{Threshold, parse_threshold};
+use crate::threshold::{Stat, Threshold, parse_threshold};
 
 /// Reads and parses the profile at `path`. `vars` are `-e KEY=VALUE` pairs, which
 /// win over the environment for `${VAR}`.
@@ -100,38 +99,12 @@ fn resolve(ctx: &Ctx<'_>, raw: RawProfile) -> Result<Profile, ProfileError> {
         },
     };
 
-    if raw.request.is_empty() {
-        return Err(top(
-            "request",
-            "no requests; a profile needs at least one [[request]]",
-            "add\n    [[request]]\n    name = \"ping\"\n    path = \"/ping\"",
-        ));
-    }
-    let mut requests = Vec::with_capacity(raw.request.len());
-    // Name → index, to report duplicates against the first use.
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for (i, raw_request) in raw.request.iter().enumerate() {
-        let spec = resolve_request(ctx, i, raw_request)?;
-        if let Some(&first) = seen.get(&spec.name) {
-            let at = match &raw_request.get_ref().name {
-                Some(name) => name.span(),
-                None => raw_request.span(),
-            };
-            return Err(ctx
-                .report
-                .at(
-                    at,
-                    format!("request[{i}].name"),
-                    format!("request name \"{}\" is already used by request[{first}]", spec.name),
-                )
-                .with_hint("give each request a distinct name = \"…\" (thresholds refer to requests by name)"));
-        }
-        seen.insert(spec.name.clone(), i);
-        requests.push(spec);
-    }
+    let resolved = resolve_journeys(ctx, &raw)?;
+    let requests = resolved.requests;
+    let journey = resolved.journey;
 
     let (thresholds, abort_on_fail) = match &raw.thresholds {
-        Some(t) => resolve_thresholds(ctx, t, &requests)?,
+        Some(t) => resolve_thresholds(ctx, t, &requests, &journey)?,
         None => (Vec::new(), false),
     };
 
@@ -144,6 +117,7 @@ fn resolve(ctx: &Ctx<'_>, raw: RawProfile) -> Result<Profile, ProfileError> {
         requests,
         thresholds,
         abort_on_fail,
+        journey,
     })
 }
 
@@ -241,11 +215,29 @@ fn resolve_thresholds(
     ctx: &Ctx<'_>,
     raw: &RawThresholds,
     requests: &[super::RequestSpec],
+    journey: &super::Journey,
 ) -> Result<(Vec<Threshold>, bool), ProfileError> {
     let mut thresholds = Vec::with_capacity(raw.entries.len());
     for (key, value) in &raw.entries {
         let field = format!("thresholds.{}", quote_key(key.get_ref()));
         let expr = format!("{} {}", key.get_ref(), value.get_ref());
+        let metric = key.get_ref().trim();
+        if journey.metrics.iter().any(|m| m == metric) {
+            // A custom rate metric: `cache_hit = "> 80%"`, read like `error_rate`.
+            let mut t =
+                parse_threshold(&format!("error_rate {}", value.get_ref())).map_err(|why| {
+                    ctx.err(value, &field, why.replace("error_rate", metric))
+                        .with_hint(format!(
+                            "a custom metric is a rate: {} = \"> 80%\"",
+                            quote_key(metric)
+                        ))
+                })?;
+            t.expr = t.expr.replacen("error_rate", metric, 1);
+            t.request = Some(metric.to_string());
+            t.stat = Stat::MetricRate;
+            thresholds.push(t);
+            continue;
+        }
         let threshold = parse_threshold(&expr).map_err(|why| {
             // Any valid metric accepts ">= 0", so if this probe fails the key is to blame.
             let key_is_bad = parse_threshold(&format!("{} >= 0", key.get_ref())).is_err();
@@ -265,8 +257,13 @@ fn resolve_thresholds(
         })?;
         if let Some(name) = &threshold.request
             && !requests.iter().any(|r| &r.name == name)
+            && !journey.flows.iter().any(|f| &f.name == name)
         {
-            let names: Vec<&str> = requests.iter().map(|r| r.name.as_str()).collect();
+            let names: Vec<&str> = requests
+                .iter()
+                .map(|r| r.name.as_str())
+                .chain(journey.flows.iter().map(|f| f.name.as_str()))
+                .collect();
             let err = ctx.err(
                 key,
                 &field,

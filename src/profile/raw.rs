@@ -23,6 +23,89 @@ pub(crate) struct RawProfile {
     #[serde(default)]
     pub request: Vec<Spanned<RawRequest>>,
     pub thresholds: Option<RawThresholds>,
+    /// Setup steps of the implicit persona (top-level requests and flows).
+    #[serde(default)]
+    pub setup: Vec<Spanned<RawRequest>>,
+    #[serde(default)]
+    pub flow: Vec<Spanned<RawFlow>>,
+    #[serde(default)]
+    pub persona: Vec<Spanned<RawPersona>>,
+    /// Data file of the implicit persona.
+    pub data: Option<Spanned<RawData>>,
+}
+
+/// One `[[persona]]`: a kind of user with its own share of the VUs.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPersona {
+    pub name: Option<Spanned<String>>,
+    pub weight: Option<Spanned<i64>>,
+    pub think_time: Option<Spanned<String>>,
+    pub data: Option<Spanned<RawData>>,
+    #[serde(default)]
+    pub setup: Vec<Spanned<RawRequest>>,
+    #[serde(default)]
+    pub request: Vec<Spanned<RawRequest>>,
+    #[serde(default)]
+    pub flow: Vec<Spanned<RawFlow>>,
+}
+
+/// One `[[flow]]`: ordered steps picked as one unit.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFlow {
+    pub name: Option<Spanned<String>>,
+    pub weight: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub step: Vec<Spanned<RawRequest>>,
+}
+
+/// `data = { file = "assets/users.csv", mode = "per-vu" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawData {
+    pub file: Spanned<String>,
+    pub mode: Option<Spanned<String>>,
+}
+
+/// `range = { chunk = "2MB", seek = "random" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRange {
+    pub chunk: Spanned<String>,
+    pub seek: Option<Spanned<String>>,
+}
+
+/// `multipart = { field = "file", size = "100KB", filename = "x.bin", content_type = "…" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMultipart {
+    pub field: Option<Spanned<String>>,
+    pub size: Spanned<String>,
+    pub filename: Option<Spanned<String>>,
+    pub content_type: Option<Spanned<String>>,
+}
+
+/// `metric = { name = "cache_hit", header = "X-Cache", equals = "HIT" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMetric {
+    pub name: Spanned<String>,
+    pub header: Option<Spanned<String>>,
+    pub json: Option<Spanned<String>>,
+    pub status: Option<Spanned<RawStatuses>>,
+    pub equals: Option<Spanned<toml::Value>>,
+}
+
+/// `repeat_until = { json = "$.status", equals = "done", interval = "1s", max_attempts = 60 }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRepeatUntil {
+    pub json: Spanned<String>,
+    pub equals: Spanned<toml::Value>,
+    pub fail_if: Option<Spanned<toml::Value>>,
+    pub interval: Option<Spanned<String>>,
+    pub max_attempts: Option<Spanned<i64>>,
 }
 
 /// `[load]`.
@@ -73,6 +156,11 @@ pub(crate) struct RawRequest {
     pub json: Option<Spanned<toml::Value>>,
     pub body_file: Option<Spanned<String>>,
     pub check: Option<RawCheck>,
+    pub extract: Option<RawPairs<String>>,
+    pub range: Option<Spanned<RawRange>>,
+    pub multipart: Option<Spanned<RawMultipart>>,
+    pub metric: Option<Spanned<RawMetric>>,
+    pub repeat_until: Option<Spanned<RawRepeatUntil>>,
 }
 
 /// `check = { … }` of a request.
@@ -82,14 +170,45 @@ pub(crate) struct RawCheck {
     pub status: Option<Spanned<RawStatuses>>,
     pub body_contains: Option<Spanned<String>>,
     pub max_duration: Option<Spanned<String>>,
+    /// `json = { "$.ok" = true }`: JSONPath (or pointer) → expected value.
+    pub json: Option<RawPairs<toml::Value>>,
+    /// `header = { "X-Cache" = "HIT", ETag = true }`: equals a string, or present (`true`) / absent (`false`).
+    pub header: Option<RawPairs<toml::Value>>,
 }
 
-/// `status = 200` or `status = [200, 204]`.
+/// `status = 200`, `status = [200, 204]` or `status = "2xx"` / `"200-299,404"`.
 #[derive(Debug)]
 pub(crate) enum RawStatuses {
     /// Located by the enclosing `Spanned`.
     One(i64),
     Many(Vec<Spanned<i64>>),
+    Ranges(String),
+}
+
+/// A `{ key = value }` table in file order, keys and values located.
+#[derive(Debug)]
+pub(crate) struct RawPairs<V>(pub Vec<(Spanned<String>, Spanned<V>)>);
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for RawPairs<V> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct PairsVisitor<V>(std::marker::PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for PairsVisitor<V> {
+            type Value = RawPairs<V>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a table, e.g. { token = \"$.token\" }")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawPairs<V>, A::Error> {
+                let mut pairs: Vec<(Spanned<String>, Spanned<V>)> = Vec::new();
+                while let Some(key) = map.next_key()? {
+                    pairs.push((key, map.next_value()?));
+                }
+                // toml hands keys over sorted; keep the file's order instead.
+                pairs.sort_by_key(|(key, _)| key.span().start);
+                Ok(RawPairs(pairs))
+            }
+        }
+        deserializer.deserialize_map(PairsVisitor(std::marker::PhantomData))
+    }
 }
 
 /// A `{ "Name" = "value" }` table, in file order.
@@ -134,10 +253,13 @@ impl<'de> Deserialize<'de> for RawStatuses {
         impl<'de> Visitor<'de> for StatusVisitor {
             type Value = RawStatuses;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a status code or a list of them, e.g. [200, 204]")
+                f.write_str("a status code, a list of them (e.g. [200, 204]) or a range (e.g. \"2xx\", \"200-299\")")
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawStatuses, E> {
                 Ok(RawStatuses::One(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawStatuses, E> {
+                Ok(RawStatuses::Ranges(v.to_string()))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawStatuses, A::Error> {
                 let mut codes = Vec::new();

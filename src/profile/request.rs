@@ -1,4 +1,5 @@
-//! One `[[request]]` → [`RequestSpec`]: method, path, weight, body, check.
+//! One `[[request]]` (or setup / flow step) → [`RequestSpec`]: method, path, weight,
+//! body, check; its journey options go to [`StepExtras`] via `journey_parse`.
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -7,23 +8,30 @@ use bytes::Bytes;
 use serde_spanned::Spanned;
 
 use super::error::ProfileError;
-use super::raw::{RawCheck, RawRequest, RawStatuses};
+use super::journey::{JsonQuery, RequestTemplate, StepExtras, parse_size};
+use super::journey_parse::{Builder, resolve_extras};
+use super::raw::{RawCheck, RawMultipart, RawRequest, RawStatuses};
+use super::template::{Template, has_placeholder};
 use super::values::Ctx;
-use super::{Body, Check, RequestSpec};
+use super::{Body, Check, HeaderExpect, RequestSpec};
 
 /// Methods a request may use (an extension method is almost always a typo).
 const METHODS: [&str; 9] = [
     "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT",
 ];
 
-/// Resolves `request[index]`; `raw` is the whole table, so a missing key can point at it.
+/// Resolves the request table at `prefix` (e.g. `request[2]`, `persona[0].flow[1].step[0]`);
+/// `raw` is the whole table, so a missing key can point at it. `b` knows which
+/// `{{variables}}` are defined here.
 pub(crate) fn resolve_request(
     ctx: &Ctx<'_>,
-    index: usize,
+    prefix: &str,
     raw: &Spanned<RawRequest>,
-) -> Result<RequestSpec, ProfileError> {
-    let field = |key: &str| format!("request[{index}].{key}");
+    b: &mut Builder,
+) -> Result<(RequestSpec, StepExtras), ProfileError> {
+    let field = |key: &str| format!("{prefix}.{key}");
     let table = raw.get_ref();
+    let mut template = RequestTemplate::default();
 
     let method = match &table.method {
         None => "GET".to_string(),
@@ -49,7 +57,9 @@ pub(crate) fn resolve_request(
             .err(raw, field("path"), "missing required key \"path\"")
             .with_hint("add e.g. path = \"/ping\" (or an absolute \"http://host:port/path\")"));
     };
-    let path = ctx.subst(raw_path, &field("path"))?;
+    let written = ctx.subst(raw_path, &field("path"))?;
+    let (path, path_template) = compile_template(ctx, b, raw_path, &field("path"), &written)?;
+    template.path = path_template;
     check_path(&path).map_err(|(why, hint)| {
         let err = ctx.err(raw_path, field("path"), why);
         match hint {
@@ -63,7 +73,7 @@ pub(crate) fn resolve_request(
             return Err(ctx.err(name, field("name"), "name must not be empty"));
         }
         Some(name) => name.get_ref().trim().to_string(),
-        None => path.clone(),
+        None => written.clone(),
     };
 
     let weight = match &table.weight {
@@ -92,24 +102,108 @@ pub(crate) fn resolve_request(
         .as_ref()
         .map(|t| ctx.positive_duration(t, &field("timeout")))
         .transpose()?;
-    let headers = match &table.headers {
+    let mut headers = match &table.headers {
         Some(headers) => ctx.headers(headers, &field("headers"))?,
         None => Vec::new(),
     };
+    for (i, (name, value)) in headers.iter_mut().enumerate() {
+        if has_placeholder(value) {
+            let at = &table.headers.as_ref().expect("headers resolved above").0[i].1;
+            let here = format!("{}.{name}", field("headers"));
+            let (text, compiled) = compile_template(ctx, b, at, &here, value)?;
+            if http::HeaderValue::from_str(&text).is_err() {
+                return Err(ctx.err(
+                    at,
+                    here,
+                    format!("header value \"{value}\" is not valid header text"),
+                ));
+            }
+            *value = text;
+            if let Some(compiled) = compiled {
+                template.headers.push((name.clone(), compiled));
+            }
+        }
+    }
+    let mut body = resolve_body(ctx, prefix, table)?;
+    if let Some(b_body) = &mut body
+        && b_body.source != "multipart"
+        && let Ok(text) = std::str::from_utf8(&b_body.bytes)
+        && has_placeholder(text)
+    {
+        let text = text.to_string();
+        let at = table
+            .body
+            .as_ref()
+            .map(Spanned::span)
+            .or(table.json.as_ref().map(Spanned::span))
+            .or(table.body_file.as_ref().map(Spanned::span))
+            .unwrap_or(raw.span());
+        let at = Spanned::new(at, ());
+        let key = if table.json.is_some() { "json" } else { "body" };
+        let (rendered, compiled) = compile_template(ctx, b, &at, &field(key), &text)?;
+        b_body.bytes = Bytes::from(rendered);
+        template.body = compiled;
+    }
 
-    Ok(RequestSpec {
+    let spec = RequestSpec {
         name,
         weight,
         method,
         path,
         timeout,
         headers,
-        body: resolve_body(ctx, index, table)?,
+        body,
         check: match &table.check {
-            Some(check) => resolve_check(ctx, index, check)?,
+            Some(check) => resolve_check(ctx, prefix, check)?,
             None => Check::default(),
         },
-    })
+    };
+    let mut extras = resolve_extras(ctx, prefix, table, b)?;
+    if template.path.is_some() || !template.headers.is_empty() || template.body.is_some() {
+        extras.template = Some(template);
+    }
+    Ok((spec, extras))
+}
+
+/// Compiles a `{{…}}` template in `text`. Returns the text to validate and prepare
+/// with (placeholders as `x`) and the template, or the text itself when nothing is
+/// left to render per request (no placeholders, or only `env.` ones).
+fn compile_template<T>(
+    ctx: &Ctx<'_>,
+    b: &Builder,
+    at: &Spanned<T>,
+    field: &str,
+    text: &str,
+) -> Result<(String, Option<Template>), ProfileError> {
+    if !has_placeholder(text) {
+        return Ok((text.replace("{{{{", "{{"), None));
+    }
+    let env = |name: &str| ctx.lookup_var(name);
+    let template = Template::compile(text, &|name| b.lookup(name), &env).map_err(|why| {
+        let known = b.known_names();
+        let hint = if known.is_empty() {
+            "no variables are defined here: extract one in a setup step (extract = { token = \"$.token\" }) or load a data file; built-ins are vu, iteration, uuid, random_int(MIN,MAX), env.NAME".to_string()
+        } else {
+            format!(
+                "variables defined here: {}; built-ins: vu, iteration, uuid, random_int(MIN,MAX), env.NAME",
+                known.join(", ")
+            )
+        };
+        ctx.err(at, field, why).with_hint(hint)
+    })?;
+    if template.is_static() {
+        let mut rng = <rand::rngs::SmallRng as rand::SeedableRng>::seed_from_u64(0);
+        let text = template
+            .render(&mut super::template::RenderCtx {
+                vu: 0,
+                iteration: 0,
+                vars: &[],
+                rng: &mut rng,
+            })
+            .unwrap_or_default();
+        return Ok((text, None));
+    }
+    Ok((template.placeholder_text(), Some(template)))
 }
 
 /// A path starts with `/` or is an absolute http(s) URL; `Err` has the reason and maybe a hint.
@@ -148,14 +242,15 @@ fn check_path(path: &str) -> Result<(), (String, Option<String>)> {
 /// At most one of `body`, `json`, `body_file`.
 fn resolve_body(
     ctx: &Ctx<'_>,
-    index: usize,
+    prefix: &str,
     table: &RawRequest,
 ) -> Result<Option<Body>, ProfileError> {
-    let field = |key: &str| format!("request[{index}].{key}");
+    let field = |key: &str| format!("{prefix}.{key}");
     let set: Vec<(&str, Range<usize>)> = [
         ("body", table.body.as_ref().map(Spanned::span)),
         ("json", table.json.as_ref().map(Spanned::span)),
         ("body_file", table.body_file.as_ref().map(Spanned::span)),
+        ("multipart", table.multipart.as_ref().map(Spanned::span)),
     ]
     .into_iter()
     .filter_map(|(key, span)| Some((key, span?)))
@@ -169,8 +264,11 @@ fn resolve_body(
                 format!("\"{first}\" and \"{second}\" are both set, but a request has one body"),
             )
             .with_hint(
-                "keep one of body (text), json (a TOML value sent as JSON) and body_file (a path)",
+                "keep one of body (text), json (a TOML value sent as JSON), body_file (a path) and multipart (a generated upload)",
             ));
+    }
+    if let Some(multipart) = &table.multipart {
+        return resolve_multipart(ctx, &field("multipart"), multipart).map(Some);
     }
 
     if let Some(body) = &table.body {
@@ -190,7 +288,7 @@ fn resolve_body(
     }
     if let Some(file) = &table.body_file {
         let written = ctx.subst(file, &field("body_file"))?;
-        let candidates = body_file_candidates(ctx.file(), Path::new(&written));
+        let candidates = file_candidates(ctx.file(), Path::new(&written));
         let Some(found) = candidates.iter().find(|p| p.is_file()) else {
             let looked: Vec<String> = candidates
                 .iter()
@@ -217,10 +315,10 @@ fn resolve_body(
     Ok(None)
 }
 
-/// Where a relative `body_file` may live: the current directory first, then the
+/// Where a relative `body_file` (or data file) may live: the current directory first, then the
 /// profile directory's parent (so `assets/x.json` works from the repo root and from
 /// `profiles/`).
-fn body_file_candidates(profile: &Path, file: &Path) -> Vec<PathBuf> {
+pub(crate) fn file_candidates(profile: &Path, file: &Path) -> Vec<PathBuf> {
     if file.is_absolute() {
         return vec![file.to_path_buf()];
     }
@@ -236,16 +334,136 @@ fn body_file_candidates(profile: &Path, file: &Path) -> Vec<PathBuf> {
     }
 }
 
-fn resolve_check(ctx: &Ctx<'_>, index: usize, raw: &RawCheck) -> Result<Check, ProfileError> {
-    let field = |key: &str| format!("request[{index}].check.{key}");
+/// Boundary of generated multipart bodies; the generated content is lowercase letters,
+/// so it can never contain it.
+const MULTIPART_BOUNDARY: &str = "loadpilot-7MA4YWxkTrZu0gW";
+
+/// `multipart = { field, size, filename, content_type }` → a generated form body, built once.
+fn resolve_multipart(
+    ctx: &Ctx<'_>,
+    field: &str,
+    raw: &Spanned<RawMultipart>,
+) -> Result<Body, ProfileError> {
+    let m = raw.get_ref();
+    let size = parse_size(m.size.get_ref()).map_err(|why| {
+        ctx.err(&m.size, format!("{field}.size"), why)
+            .with_hint("write e.g. size = \"100KB\" (KB = 1000 bytes, KiB = 1024)")
+    })?;
+    if size > 1 << 30 {
+        return Err(ctx.err(
+            &m.size,
+            format!("{field}.size"),
+            "uploads are generated in memory once; keep size at most 1 GiB",
+        ));
+    }
+    let text =
+        |v: &Option<Spanned<String>>, key: &str, default: &str| -> Result<String, ProfileError> {
+            let value = match v {
+                Some(v) => ctx.subst(v, &format!("{field}.{key}"))?,
+                None => default.to_string(),
+            };
+            if value.contains(['"', '\r', '\n']) {
+                let at = v.as_ref().map_or(raw.span(), Spanned::span);
+                return Err(ctx.report.at(
+                    at,
+                    format!("{field}.{key}"),
+                    format!("\"{value}\" must not contain quotes or line breaks"),
+                ));
+            }
+            Ok(value)
+        };
+    let name = text(&m.field, "field", "file")?;
+    let filename = text(&m.filename, "filename", "upload.bin")?;
+    let content_type = text(&m.content_type, "content_type", "application/octet-stream")?;
+    let head = format!(
+        "--{MULTIPART_BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
+    );
+    let tail = format!("\r\n--{MULTIPART_BOUNDARY}--\r\n");
+    let mut bytes = Vec::with_capacity(head.len() + size as usize + tail.len());
+    bytes.extend_from_slice(head.as_bytes());
+    bytes.extend((0..size).map(|i| b'a' + (i % 26) as u8));
+    bytes.extend_from_slice(tail.as_bytes());
+    Ok(Body {
+        bytes: Bytes::from(bytes),
+        content_type: Some(format!(
+            "multipart/form-data; boundary={MULTIPART_BOUNDARY}"
+        )),
+        source: "multipart".into(),
+    })
+}
+
+/// `"2xx"`, `"200-299"`, `"200-299,404"` → inclusive ranges.
+pub(crate) fn parse_status_ranges(text: &str) -> Result<Vec<(u16, u16)>, String> {
+    let mut out = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let code = |t: &str| match t.trim().parse::<u16>() {
+            Ok(c @ 100..=599) => Ok(c),
+            _ => Err(format!(
+                "\"{}\" is not an HTTP status code (100 to 599)",
+                t.trim()
+            )),
+        };
+        let range = if let Some(class) = part.strip_suffix("xx").or(part.strip_suffix("XX")) {
+            let digit = code(&format!("{class}00"))?;
+            (digit, digit + 99)
+        } else if let Some((a, b)) = part.split_once('-') {
+            let (a, b) = (code(a)?, code(b)?);
+            if a > b {
+                return Err(format!("status range \"{part}\" runs backwards"));
+            }
+            (a, b)
+        } else {
+            let c = code(part)?;
+            (c, c)
+        };
+        out.push(range);
+    }
+    if out.is_empty() {
+        return Err("no status codes given".into());
+    }
+    Ok(out)
+}
+
+/// Any status form → inclusive ranges (for `metric.status`).
+pub(crate) fn statuses_to_ranges(
+    ctx: &Ctx<'_>,
+    field: &str,
+    status: &Spanned<RawStatuses>,
+) -> Result<Vec<(u16, u16)>, ProfileError> {
+    let bad = |why: String| ctx.err(status, field, why);
+    match status.get_ref() {
+        RawStatuses::Ranges(text) => parse_status_ranges(text).map_err(bad),
+        RawStatuses::One(c) => parse_status_ranges(&c.to_string()).map_err(bad),
+        RawStatuses::Many(codes) => codes
+            .iter()
+            .map(|c| parse_status_ranges(&c.get_ref().to_string()).map(|r| r[0]))
+            .collect::<Result<_, _>>()
+            .map_err(bad),
+    }
+}
+
+fn resolve_check(ctx: &Ctx<'_>, prefix: &str, raw: &RawCheck) -> Result<Check, ProfileError> {
+    let field = |key: &str| format!("{prefix}.check.{key}");
+    let mut status_ranges = Vec::new();
     let status = match &raw.status {
         None => None,
+        Some(status) if matches!(status.get_ref(), RawStatuses::Ranges(_)) => {
+            let RawStatuses::Ranges(text) = status.get_ref() else {
+                unreachable!("matched above")
+            };
+            status_ranges = parse_status_ranges(text).map_err(|why| {
+                ctx.err(status, field("status"), why)
+                    .with_hint("write e.g. status = \"2xx\", \"200-299\", \"200-299,404\" or a list [200, 204]")
+            })?;
+            None
+        }
         Some(status) => {
             let codes: Vec<(i64, Range<usize>)> = match status.get_ref() {
                 RawStatuses::One(code) => vec![(*code, status.span())],
                 RawStatuses::Many(codes) => {
                     codes.iter().map(|c| (*c.get_ref(), c.span())).collect()
                 }
+                RawStatuses::Ranges(_) => unreachable!("handled above"),
             };
             if codes.is_empty() {
                 return Err(ctx
@@ -278,9 +496,48 @@ fn resolve_check(ctx: &Ctx<'_>, index: usize, raw: &RawCheck) -> Result<Check, P
         .as_ref()
         .map(|d| ctx.positive_duration(d, &field("max_duration")))
         .transpose()?;
+    let mut json = Vec::new();
+    for (key, value) in raw.json.as_ref().map_or(&[][..], |j| &j.0[..]) {
+        let here = format!(
+            "{}.{}",
+            field("json"),
+            super::locate::quote_key(key.get_ref())
+        );
+        let query = JsonQuery::parse(key.get_ref()).map_err(|why| ctx.err(key, &here, why))?;
+        json.push((query, ctx.json(value, &here)?));
+    }
+    let mut headers = Vec::new();
+    for (key, value) in raw.header.as_ref().map_or(&[][..], |h| &h.0[..]) {
+        let here = format!(
+            "{}.{}",
+            field("header"),
+            super::locate::quote_key(key.get_ref())
+        );
+        if http::HeaderName::from_bytes(key.get_ref().as_bytes()).is_err() {
+            return Err(ctx.err(
+                key,
+                &here,
+                format!("\"{}\" is not a valid header name", key.get_ref()),
+            ));
+        }
+        let expect = match value.get_ref() {
+            toml::Value::Boolean(true) => HeaderExpect::Present,
+            toml::Value::Boolean(false) => HeaderExpect::Absent,
+            toml::Value::String(s) => HeaderExpect::Equals(ctx.subst_str(s, value, &here)?),
+            _ => {
+                return Err(ctx
+                    .err(value, &here, "expected a string (the value must equal it) or true / false (present / absent)")
+                    .with_hint("write e.g. header = { \"X-Cache\" = \"HIT\", ETag = true }"));
+            }
+        };
+        headers.push((key.get_ref().clone(), expect));
+    }
     Ok(Check {
         status,
         body_contains,
         max_duration,
+        status_ranges,
+        json,
+        headers,
     })
 }

@@ -33,6 +33,16 @@ impl Ctx<'_> {
         self.report.file
     }
 
+    /// A `-e` variable (the last one wins), else the environment.
+    pub fn lookup_var(&self, name: &str) -> Option<String> {
+        self.vars
+            .iter()
+            .rev()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+            .or_else(|| std::env::var(name).ok())
+    }
+
     /// `${VAR}` substitution of a string field.
     pub fn subst(&self, value: &Spanned<String>, field: &str) -> Result<String, ProfileError> {
         self.subst_str(value.get_ref(), value, field)

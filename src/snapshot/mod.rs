@@ -355,6 +355,8 @@ impl Snapshot {
             thresholds: self.thresholds.clone(),
             aborted_by_threshold: self.aborted_by_threshold,
             last_frame: Arc::new(frame),
+            // Journey statistics (flows, checks, custom metrics) are not in snapshots yet.
+            journey: Default::default(),
         })
     }
 }

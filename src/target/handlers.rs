@@ -35,6 +35,8 @@ const SLOW_RANGE_MS: std::ops::RangeInclusive<u64> = 200..=3_000;
 const SLOW_TIMEOUT_DELAY: Duration = Duration::from_secs(12);
 /// `/stream/{name}` size without `?size=`: 50 MiB.
 pub const DEFAULT_STREAM_BYTES: u64 = 50 * 1024 * 1024;
+/// Share of `/api/items` answers marked `X-Cache: HIT` (the rest `MISS`).
+const ITEMS_CACHE_HIT_SHARE: f64 = 0.85;
 /// Largest accepted `/login` body.
 const LOGIN_BODY_LIMIT_BYTES: usize = 64 * 1024;
 
@@ -52,7 +54,17 @@ pub async fn items(state: &AppState) -> Response<ResponseBody> {
     let items: Vec<_> = (1..=5)
         .map(|id| json!({ "id": id, "name": format!("item-{id}"), "price_cents": 199 * id }))
         .collect();
-    respond::json(StatusCode::OK, &json!({ "items": items }))
+    // A cache in front of the catalogue: most reads hit it.
+    let cache = if rand::rng().random_bool(ITEMS_CACHE_HIT_SHARE) {
+        "HIT"
+    } else {
+        "MISS"
+    };
+    respond::header(
+        respond::json(StatusCode::OK, &json!({ "items": items })),
+        http::header::HeaderName::from_static("x-cache"),
+        cache,
+    )
 }
 
 pub async fn slow(state: &AppState) -> Response<ResponseBody> {
@@ -132,6 +144,10 @@ pub async fn login(state: &AppState, body: Incoming) -> Response<ResponseBody> {
     let user = credentials.username.unwrap_or_else(|| "guest".to_owned());
     let token = state.sessions.login(&user);
     respond::json(StatusCode::OK, &json!({ "token": token, "user": user }))
+}
+
+pub fn logins(state: &AppState) -> Response<ResponseBody> {
+    respond::json(StatusCode::OK, &json!({ "users": state.sessions.logins() }))
 }
 
 pub async fn me(state: &AppState, parts: &Parts) -> Response<ResponseBody> {

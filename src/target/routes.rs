@@ -19,6 +19,8 @@ pub enum Route<'a> {
     Flaky,
     Limited,
     Login,
+    /// `GET /logins`: logins per user name so far.
+    Logins,
     Me,
     /// `GET|HEAD /stream/{name}`.
     Stream(&'a str),
@@ -61,6 +63,7 @@ impl<'a> Route<'a> {
             "/flaky" => only(get, Route::Flaky, "GET"),
             "/limited" => only(get, Route::Limited, "GET"),
             "/login" => only(post, Route::Login, "POST"),
+            "/logins" => only(get, Route::Logins, "GET"),
             "/api/me" => only(get, Route::Me, "GET"),
             "/upload" => only(post, Route::Upload, "POST"),
             "/jobs" => only(post, Route::SubmitJob, "POST"),
@@ -121,6 +124,7 @@ mod tests {
             Route::Stream("movie")
         );
         assert_eq!(Route::parse(&post, "/jobs"), Route::SubmitJob);
+        assert_eq!(Route::parse(&get, "/logins"), Route::Logins);
         assert_eq!(Route::parse(&get, "/jobs/abc"), Route::Job("abc"));
         assert_eq!(Route::parse(&get, "/jobs"), Route::MethodNotAllowed("POST"));
         assert_eq!(Route::parse(&get, "/status/418"), Route::Status("418"));

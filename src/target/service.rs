@@ -49,6 +49,7 @@ pub async fn handle(
         Route::Limited => handlers::limited(&state).await,
         Route::Login => handlers::login(&state, body).await,
         Route::Me => handlers::me(&state, &parts).await,
+        Route::Logins => handlers::logins(&state),
         // The body owns the worker until the last byte is sent.
         Route::Stream(name) => handlers::stream(name, &parts, permit),
         Route::Upload => handlers::upload(&parts, body).await,

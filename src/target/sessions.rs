@@ -1,23 +1,29 @@
 //! `/login` and `/api/me`: bearer tokens the target issued and still remembers.
 
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use super::bounded::{BoundedMap, random_hex_id};
 
 /// Tokens remembered at once; the oldest are forgotten (and then answer 401), like expiry.
 const MAX_SESSIONS: usize = 10_000;
+/// Distinct user names counted by `GET /logins`; logins of further names are not counted.
+const MAX_COUNTED_USERS: usize = 10_000;
 
 /// Issued tokens → user names.
 #[derive(Debug)]
 pub struct Sessions {
     /// Short critical sections (one insert or lookup), never held across an `.await`.
     tokens: Mutex<BoundedMap<String>>,
+    /// Logins per user name, for `GET /logins` (tests check who logged in). Short sections.
+    logins: Mutex<BTreeMap<String, u64>>,
 }
 
 impl Default for Sessions {
     fn default() -> Self {
         Self {
             tokens: Mutex::new(BoundedMap::new(MAX_SESSIONS)),
+            logins: Mutex::new(BTreeMap::new()),
         }
     }
 }
@@ -27,7 +33,21 @@ impl Sessions {
     pub fn login(&self, user: &str) -> String {
         let token = random_hex_id();
         self.lock().insert(token.clone(), user.to_owned());
+        let mut logins = self.logins.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = logins.get_mut(user) {
+            *n += 1;
+        } else if logins.len() < MAX_COUNTED_USERS {
+            logins.insert(user.to_owned(), 1);
+        }
         token
+    }
+
+    /// Logins so far by user name.
+    pub fn logins(&self) -> BTreeMap<String, u64> {
+        self.logins
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The user a token was issued to.

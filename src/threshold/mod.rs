@@ -22,6 +22,9 @@ pub enum Stat {
     ClassRate { class: OutcomeClass },
     /// Requests per second over the run.
     Rps,
+    /// Share of hits of a custom rate metric (`cache_hit > 80%`); the threshold's
+    /// `request` names the metric. Added by the journeys work.
+    MetricRate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -73,7 +73,7 @@ pub fn parse_threshold(expr: &str) -> Result<Threshold, String> {
 /// Listed in error messages.
 const VALID_METRICS: &str = "p50, p75, p90, p95, p99, p99.9 (any pNN or pNN.N), min, max, med, avg, \
      error_rate, rps, 429_rate, 4xx_rate, 500_rate, 5xx_rate, timeout_rate, connect_rate, \
-     tls_rate, dns_rate, protocol_rate, check_rate";
+     tls_rate, dns_rate, protocol_rate, check_rate, setup_rate";
 
 /// Splits `[REQUEST.]METRIC`: the whole text as a metric first, then at each `.` from the right.
 fn split_metric(lhs: &str) -> Option<(Option<&str>, String, Stat, Kind)> {

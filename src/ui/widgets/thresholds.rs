@@ -43,7 +43,7 @@ enum Unit {
 fn unit(expr: &str) -> Unit {
     match parse_threshold(expr).map(|t| t.stat) {
         Ok(Stat::Percentile { .. } | Stat::Mean) => Unit::Ms,
-        Ok(Stat::ErrorRate | Stat::ClassRate { .. }) => Unit::Fraction,
+        Ok(Stat::ErrorRate | Stat::ClassRate { .. } | Stat::MetricRate) => Unit::Fraction,
         Ok(Stat::Rps) => Unit::PerSec,
         Err(_) => {
             let metric = expr
@@ -52,7 +52,8 @@ fn unit(expr: &str) -> Unit {
                 .unwrap_or_default()
                 .trim();
             let stat = metric.rsplit('.').next().unwrap_or(metric);
-            if stat.ends_with("rate") {
+            // `cache_hit > 80%`: a custom rate metric (journeys) does not parse alone.
+            if stat.ends_with("rate") || expr.trim_end().ends_with('%') {
                 Unit::Fraction
             } else if stat == "rps" {
                 Unit::PerSec

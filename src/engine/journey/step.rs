@@ -1,0 +1,218 @@
+//! One journey step: render (templates, range header), send, then read what the
+//! response says (range size, custom metric, extracted variables) and record it.
+
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::Uri;
+use http::header::{CONTENT_LENGTH, HeaderName, HeaderValue, RANGE};
+
+use super::StepCx;
+use super::record_executed;
+use crate::engine::client::Detail;
+use crate::engine::request::PreparedRequest;
+use crate::outcome::{Outcome, OutcomeClass};
+use crate::profile::journey::{
+    Extract, ExtractSource, MetricRule, MetricSource, RequestTemplate, json_to_var,
+};
+use crate::profile::template::RenderCtx;
+
+/// How a step went, and the JSON body when `repeat_until` needs it.
+pub struct StepResult {
+    pub class: OutcomeClass,
+    pub json: Option<serde_json::Value>,
+}
+
+/// Runs request `index` as a journey step and records it.
+pub async fn run_step(cx: &mut StepCx<'_>, index: usize) -> StepResult {
+    let prepared = cx.prepared;
+    let req = &prepared.requests[index];
+    let Some(extras) = prepared.journey.step(index) else {
+        let mut executed = cx.client.execute(index).await;
+        let class = executed.outcome.class;
+        record_executed(cx.recorder, prepared, index, &mut executed);
+        return StepResult { class, json: None };
+    };
+
+    let mut owned: PreparedRequest;
+    let mut range_start = None;
+    let send = if extras.template.is_some() || extras.range.is_some() {
+        owned = req.clone();
+        if let Some(template) = &extras.template
+            && let Err(why) = render(&mut owned, template, &prepared.base_url, cx)
+        {
+            // A variable that was never set means setup (or an earlier step) did not do its job.
+            let class = OutcomeClass::Setup;
+            cx.recorder
+                .note_error(class, format!("{}: {why}", req.name));
+            cx.recorder.record(
+                index,
+                &Outcome {
+                    latency_us: 0,
+                    class,
+                    status: 0,
+                    bytes_in: 0,
+                    bytes_out: 0,
+                },
+            );
+            return StepResult { class, json: None };
+        }
+        if let Some(spec) = &extras.range {
+            let (start, end) = cx.vu.range(index).window(spec, cx.rng);
+            range_start = Some(start);
+            let value = HeaderValue::from_str(&format!("bytes={start}-{end}"))
+                .expect("digits are valid header text");
+            owned.headers.insert(RANGE, value);
+        }
+        &owned
+    } else {
+        req
+    };
+
+    let mut executed = cx.client.execute_request(send, Instant::now()).await;
+    let detail = executed.detail.take();
+    if let Some(d) = &detail {
+        let status = executed.outcome.status;
+        if extras.range.is_some() && range_start.is_some() {
+            cx.vu.range(index).learn(status, &d.headers, d.body_bytes);
+            if matches!(status, 200 | 206) {
+                cx.recorder
+                    .journey()
+                    .chunk(d.body_bytes, executed.outcome.latency_us);
+            }
+        }
+        if let Some(metric) = &extras.metric {
+            let hit = metric_hit(metric, status, d);
+            cx.recorder.journey().rate(metric.index, hit);
+        }
+        if !executed.outcome.class.is_error() {
+            for e in &extras.extract {
+                match extract(e, d) {
+                    Some(value) => cx.vu.vars[usize::from(e.slot)] = Some(value),
+                    None => {
+                        executed.outcome.class = OutcomeClass::Check;
+                        executed.message.get_or_insert_with(|| {
+                            format!(
+                                "{}: extract {} = \"{}\" matched nothing in the response",
+                                req.name,
+                                e.name,
+                                e.source.describe()
+                            )
+                        });
+                    }
+                }
+            }
+        }
+    }
+    if extras.setup && executed.outcome.class.is_error() {
+        executed.outcome.class = OutcomeClass::Setup;
+        let message = executed
+            .message
+            .take()
+            .unwrap_or_else(|| format!("{}: failed", req.name));
+        executed.message = Some(format!("setup failed: {message}"));
+    }
+    let class = executed.outcome.class;
+    record_executed(cx.recorder, prepared, index, &mut executed);
+    StepResult {
+        class,
+        json: detail.and_then(|d| d.json),
+    }
+}
+
+/// Renders the templated parts of `req` in place; `Err` says what could not be rendered.
+fn render(
+    req: &mut PreparedRequest,
+    template: &RequestTemplate,
+    base_url: &str,
+    cx: &mut StepCx<'_>,
+) -> Result<(), String> {
+    let prepared = cx.prepared;
+    let mut ctx = RenderCtx {
+        vu: cx.vu.id,
+        iteration: cx.vu.iteration,
+        vars: &cx.vu.vars,
+        rng: cx.rng,
+    };
+    let unset = |slot: u16| {
+        let name = prepared
+            .journey
+            .vars
+            .get(usize::from(slot))
+            .map_or("?", String::as_str);
+        format!("variable {{{{{name}}}}} is not set (its extract has not matched yet)")
+    };
+    if let Some(path) = &template.path {
+        let path = path.render(&mut ctx).map_err(unset)?;
+        let url = if path.starts_with("http://") || path.starts_with("https://") {
+            path
+        } else {
+            format!("{base_url}{path}")
+        };
+        let absolute: Uri = url
+            .parse()
+            .map_err(|e| format!("rendered URL \"{url}\" is not valid: {e}"))?;
+        req.path_uri = absolute
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .parse()
+            .map_err(|e| format!("rendered path of \"{url}\" is not valid: {e}"))?;
+        req.absolute_uri = absolute;
+    }
+    for (name, value) in &template.headers {
+        let value = value.render(&mut ctx).map_err(unset)?;
+        let value = HeaderValue::from_str(&value)
+            .map_err(|_| format!("rendered header {name}: \"{value}\" is not valid header text"))?;
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("bad header name \"{name}\""))?;
+        req.headers.insert(name, value);
+    }
+    if let Some(body) = &template.body {
+        let body = body.render(&mut ctx).map_err(unset)?;
+        req.headers
+            .insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+        req.body = Bytes::from(body);
+    }
+    Ok(())
+}
+
+fn extract(e: &Extract, d: &Detail) -> Option<String> {
+    match &e.source {
+        ExtractSource::Json(query) => d
+            .json
+            .as_ref()
+            .and_then(|j| query.first(j))
+            .filter(|v| !v.is_null())
+            .map(json_to_var),
+        ExtractSource::Header(name) => d
+            .headers
+            .get(name.as_str())
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        ExtractSource::Regex(re) => {
+            let body = std::str::from_utf8(d.body.as_deref()?).ok()?;
+            let caps = re.captures(body)?;
+            caps.get(1)
+                .or_else(|| caps.get(0))
+                .map(|m| m.as_str().to_string())
+        }
+    }
+}
+
+fn metric_hit(metric: &MetricRule, status: u16, d: &Detail) -> bool {
+    match &metric.source {
+        MetricSource::Header { name, equals } => match (d.headers.get(name.as_str()), equals) {
+            (Some(v), Some(want)) => v.as_bytes() == want.as_bytes(),
+            (Some(_), None) => true,
+            (None, _) => false,
+        },
+        MetricSource::Json { query, equals } => {
+            let got = d.json.as_ref().and_then(|j| query.first(j));
+            match equals {
+                Some(want) => got == Some(want),
+                None => got.is_some_and(|v| !v.is_null() && *v != serde_json::Value::Bool(false)),
+            }
+        }
+        MetricSource::Status(ranges) => ranges.iter().any(|&(a, b)| (a..=b).contains(&status)),
+    }
+}

@@ -1,0 +1,251 @@
+//! The journey part of the end-of-run summary: flows, checks, custom metrics, range
+//! chunks and personas. `report::Summary` carries it and appends its text.
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Cell, CellAlignment, Table};
+use serde::Serialize;
+
+use crate::metrics::aggregator::RunRecord;
+use crate::metrics::scope::ScopeStats;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FlowSummary {
+    pub name: String,
+    pub count: u64,
+    pub failed: u64,
+    pub failure_rate: f64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub max_ms: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CheckSummary {
+    pub passed: u64,
+    pub failed: u64,
+    pub pass_rate: f64,
+    /// Failing checks by label, most failures first.
+    pub failing: Vec<(String, u64)>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MetricSummary {
+    pub name: String,
+    pub hits: u64,
+    pub total: u64,
+    pub rate: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ChunkSummary {
+    pub count: u64,
+    pub bytes: u64,
+    /// Mean throughput while reading chunks, 10^6 bytes per second.
+    pub mb_per_sec: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PersonaSummary {
+    pub name: String,
+    pub weight: u32,
+    pub requests: u64,
+    pub errors: u64,
+    pub error_rate: f64,
+    pub p95_ms: f64,
+}
+
+/// Journey results; `None` in the summary for plain profiles.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct JourneySummary {
+    pub flows: Vec<FlowSummary>,
+    pub checks: Option<CheckSummary>,
+    pub metrics: Vec<MetricSummary>,
+    pub chunks: Option<ChunkSummary>,
+    pub personas: Vec<PersonaSummary>,
+}
+
+fn p_ms(s: &ScopeStats, q: f64) -> f64 {
+    if s.hist.is_empty() {
+        0.0
+    } else {
+        s.hist.value_at_quantile(q) as f64 / 1000.0
+    }
+}
+
+impl JourneySummary {
+    pub fn from_record(record: &RunRecord) -> Option<JourneySummary> {
+        let j = &record.journey;
+        if j.is_empty() {
+            return None;
+        }
+        let flows = j
+            .config
+            .flows
+            .iter()
+            .zip(&j.flows)
+            .map(|(name, s)| FlowSummary {
+                name: name.clone(),
+                count: s.requests(),
+                failed: s.errors(),
+                failure_rate: s.error_rate(),
+                p50_ms: p_ms(s, 0.5),
+                p95_ms: p_ms(s, 0.95),
+                max_ms: p_ms(s, 1.0),
+            })
+            .collect();
+        let checks = (j.checks_passed + j.checks_failed > 0).then(|| {
+            let mut failing: Vec<(String, u64)> = j
+                .config
+                .checks
+                .iter()
+                .zip(&j.check_failures)
+                .filter(|(_, n)| **n > 0)
+                .map(|(l, n)| (l.clone(), *n))
+                .collect();
+            failing.sort_by_key(|f| std::cmp::Reverse(f.1));
+            CheckSummary {
+                passed: j.checks_passed,
+                failed: j.checks_failed,
+                pass_rate: j.checks_passed as f64 / (j.checks_passed + j.checks_failed) as f64,
+                failing,
+            }
+        });
+        let metrics = j
+            .config
+            .metrics
+            .iter()
+            .zip(&j.metrics)
+            .map(|(name, s)| MetricSummary {
+                name: name.clone(),
+                hits: s.requests() - s.errors(),
+                total: s.requests(),
+                rate: 1.0 - s.error_rate(),
+            })
+            .collect();
+        let chunks = (j.chunks > 0).then(|| ChunkSummary {
+            count: j.chunks,
+            bytes: j.chunk_bytes,
+            mb_per_sec: j.chunk_mb_per_sec(),
+        });
+        let personas = j
+            .config
+            .personas
+            .iter()
+            .map(|(name, weight, requests)| {
+                let mut merged = ScopeStats::default();
+                for &i in requests {
+                    if let Some(s) = record.per_request.get(i) {
+                        merged.merge(s);
+                    }
+                }
+                PersonaSummary {
+                    name: name.clone(),
+                    weight: *weight,
+                    requests: merged.requests(),
+                    errors: merged.errors(),
+                    error_rate: merged.error_rate(),
+                    p95_ms: p_ms(&merged, 0.95),
+                }
+            })
+            .collect();
+        Some(JourneySummary {
+            flows,
+            checks,
+            metrics,
+            chunks,
+            personas,
+        })
+    }
+
+    pub fn render_text(&self) -> String {
+        let mut out = String::new();
+        let right = |c: Cell| c.set_alignment(CellAlignment::Right);
+        if !self.personas.is_empty() {
+            let mut t = Table::new();
+            t.load_preset(UTF8_FULL_CONDENSED)
+                .set_header(vec!["persona", "weight", "requests", "errors", "p95"]);
+            for p in &self.personas {
+                t.add_row(vec![
+                    Cell::new(&p.name),
+                    right(Cell::new(p.weight)),
+                    right(Cell::new(p.requests)),
+                    right(Cell::new(format!("{:.2}%", p.error_rate * 100.0))),
+                    right(Cell::new(format!("{:.1}ms", p.p95_ms))),
+                ]);
+            }
+            out.push_str(&format!("\n{t}\n"));
+        }
+        if !self.flows.is_empty() {
+            let mut t = Table::new();
+            t.load_preset(UTF8_FULL_CONDENSED)
+                .set_header(vec!["flow", "count", "failed", "p50", "p95", "max"]);
+            for f in &self.flows {
+                t.add_row(vec![
+                    Cell::new(&f.name),
+                    right(Cell::new(f.count)),
+                    right(Cell::new(format!(
+                        "{} ({:.2}%)",
+                        f.failed,
+                        f.failure_rate * 100.0
+                    ))),
+                    right(Cell::new(format!("{:.1}ms", f.p50_ms))),
+                    right(Cell::new(format!("{:.1}ms", f.p95_ms))),
+                    right(Cell::new(format!("{:.1}ms", f.max_ms))),
+                ]);
+            }
+            out.push_str(&format!("\n{t}\n"));
+        }
+        if let Some(c) = &self.checks {
+            out.push_str(&format!(
+                "\nchecks: {:.1}% ✓ {} ✗ {}\n",
+                c.pass_rate * 100.0,
+                thousands(c.passed),
+                thousands(c.failed)
+            ));
+            for (label, n) in c.failing.iter().take(10) {
+                out.push_str(&format!("  ✗ {label}: {}\n", thousands(*n)));
+            }
+        }
+        for m in &self.metrics {
+            out.push_str(&format!(
+                "metric {}: {:.1}% ({} of {})\n",
+                m.name,
+                m.rate * 100.0,
+                thousands(m.hits),
+                thousands(m.total)
+            ));
+        }
+        if let Some(c) = &self.chunks {
+            out.push_str(&format!(
+                "range chunks: {} · {} · {:.1} MB/s\n",
+                thousands(c.count),
+                crate::report::human_bytes(c.bytes),
+                c.mb_per_sec
+            ));
+        }
+        out
+    }
+}
+
+/// `12003` → `12,003`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(super::thousands(12003), "12,003");
+        assert_eq!(super::thousands(24), "24");
+        assert_eq!(super::thousands(1_000_000), "1,000,000");
+    }
+}

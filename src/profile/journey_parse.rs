@@ -1,0 +1,638 @@
+//! Raw personas, setup steps, flows and per-request journey keys → [`Journey`].
+//!
+//! Variables are checked per persona: a setup step may use data-file columns and
+//! what earlier setup steps extract; every other request and flow step may use any
+//! variable its persona defines. An unknown `{{name}}` is a load-time error.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_spanned::Spanned;
+
+use super::data::{DataMode, DataSet, load_rows};
+use super::error::ProfileError;
+use super::journey::{
+    Action, Extract, ExtractSource, Flow, Journey, JsonQuery, MetricRule, MetricSource, Persona,
+    RangeSpec, RepeatUntil, Seek, StepExtras, parse_size,
+};
+use super::raw::{RawData, RawFlow, RawProfile, RawRequest};
+use super::request::{resolve_request, statuses_to_ranges};
+use super::values::Ctx;
+use super::{RequestSpec, ThinkTime};
+
+/// Variable slots and metric names being collected, and which variables are in scope.
+#[derive(Default)]
+pub(crate) struct Builder {
+    vars: Vec<String>,
+    known: Vec<bool>,
+    metrics: Vec<String>,
+}
+
+impl Builder {
+    fn slot(&mut self, name: &str) -> u16 {
+        match self.vars.iter().position(|v| v == name) {
+            Some(i) => i as u16,
+            None => {
+                self.vars.push(name.to_string());
+                self.known.push(false);
+                (self.vars.len() - 1) as u16
+            }
+        }
+    }
+
+    fn define(&mut self, name: &str) {
+        let slot = self.slot(name);
+        self.known[usize::from(slot)] = true;
+    }
+
+    /// The slot of `name` if it is defined in the current scope.
+    pub fn lookup(&self, name: &str) -> Option<u16> {
+        let i = self.vars.iter().position(|v| v == name)?;
+        self.known[i].then_some(i as u16)
+    }
+
+    pub fn known_names(&self) -> Vec<&str> {
+        self.vars
+            .iter()
+            .zip(&self.known)
+            .filter(|(_, k)| **k)
+            .map(|(v, _)| v.as_str())
+            .collect()
+    }
+
+    fn forget_all(&mut self) {
+        self.known.fill(false);
+    }
+}
+
+/// Everything the request tables of a profile resolve to.
+pub(crate) struct Resolved {
+    pub requests: Vec<RequestSpec>,
+    pub journey: Journey,
+}
+
+struct Out {
+    requests: Vec<RequestSpec>,
+    steps: Vec<StepExtras>,
+    flows: Vec<Flow>,
+    /// Name → field of its first use (requests and flows share one namespace).
+    names: HashMap<String, String>,
+}
+
+/// The tables of one persona (the implicit one borrows the top-level tables).
+struct PersonaTables<'a> {
+    prefix: String,
+    name: String,
+    weight: u32,
+    think_time: Option<ThinkTime>,
+    data: Option<&'a Spanned<RawData>>,
+    setup: &'a [Spanned<RawRequest>],
+    request: &'a [Spanned<RawRequest>],
+    flow: &'a [Spanned<RawFlow>],
+}
+
+pub(crate) fn resolve_journeys(ctx: &Ctx<'_>, raw: &RawProfile) -> Result<Resolved, ProfileError> {
+    let top_level = !raw.request.is_empty() || !raw.flow.is_empty() || !raw.setup.is_empty();
+    if let (true, Some(first)) = (top_level, raw.persona.first()) {
+        return Err(ctx
+            .err(first, "persona[0]", "this profile has both top-level [[request]]/[[flow]]/[[setup]] tables and [[persona]] tables")
+            .with_hint("move the top-level tables into a [[persona]] (as [[persona.request]], [[persona.flow]], [[persona.setup]]), or drop the personas"));
+    }
+    if let (false, Some(data)) = (raw.persona.is_empty(), &raw.data) {
+        return Err(ctx
+            .err(
+                data,
+                "data",
+                "a top-level data file is for profiles without personas",
+            )
+            .with_hint("give each [[persona]] its own data = { file = … }"));
+    }
+    let mut tables = Vec::new();
+    if raw.persona.is_empty() {
+        tables.push(PersonaTables {
+            prefix: String::new(),
+            name: String::new(),
+            weight: 1,
+            think_time: None,
+            data: raw.data.as_ref(),
+            setup: &raw.setup,
+            request: &raw.request,
+            flow: &raw.flow,
+        });
+    }
+    let mut persona_names: HashMap<String, usize> = HashMap::new();
+    for (i, p) in raw.persona.iter().enumerate() {
+        let prefix = format!("persona[{i}]");
+        let table = p.get_ref();
+        let name = match &table.name {
+            Some(n) if n.get_ref().trim().is_empty() || n.get_ref().contains('·') => {
+                return Err(ctx.err(
+                    n,
+                    format!("{prefix}.name"),
+                    "a persona name must not be empty or contain \"·\"",
+                ));
+            }
+            Some(n) => n.get_ref().trim().to_string(),
+            None => {
+                return Err(ctx
+                    .err(p, format!("{prefix}.name"), "missing required key \"name\"")
+                    .with_hint("add e.g. name = \"registered\" (request names are shown as \"registered · NAME\")"));
+            }
+        };
+        if let Some(first) = persona_names.insert(name.clone(), i) {
+            let at = table.name.as_ref().expect("named above");
+            return Err(ctx.err(
+                at,
+                format!("{prefix}.name"),
+                format!("persona name \"{name}\" is already used by persona[{first}]"),
+            ));
+        }
+        tables.push(PersonaTables {
+            weight: weight(ctx, table.weight.as_ref(), &format!("{prefix}.weight"))?,
+            think_time: match &table.think_time {
+                Some(t) => Some(ThinkTime::parse(t.get_ref()).map_err(|why| {
+                    ctx.err(t, format!("{prefix}.think_time"), why)
+                        .with_hint("write one duration (\"1s\") or a range (\"5s..15s\")")
+                })?),
+                None => None,
+            },
+            prefix,
+            name,
+            data: table.data.as_ref(),
+            setup: &table.setup,
+            request: &table.request,
+            flow: &table.flow,
+        });
+    }
+
+    let mut b = Builder::default();
+    let mut out = Out {
+        requests: Vec::new(),
+        steps: Vec::new(),
+        flows: Vec::new(),
+        names: HashMap::new(),
+    };
+    let mut personas = Vec::with_capacity(tables.len());
+    for t in &tables {
+        personas.push(resolve_persona(ctx, &mut b, &mut out, t)?);
+    }
+    if out.requests.is_empty() {
+        return Err(ctx
+            .report
+            .at(
+                0..0,
+                "request",
+                "no requests; a profile needs at least one [[request]]",
+            )
+            .with_hint("add\n    [[request]]\n    name = \"ping\"\n    path = \"/ping\""));
+    }
+    Ok(Resolved {
+        requests: out.requests,
+        journey: Journey {
+            personas,
+            flows: out.flows,
+            steps: out.steps,
+            metrics: b.metrics,
+            vars: b.vars,
+        },
+    })
+}
+
+fn weight(ctx: &Ctx<'_>, raw: Option<&Spanned<i64>>, field: &str) -> Result<u32, ProfileError> {
+    let Some(w) = raw else { return Ok(1) };
+    let v = *w.get_ref();
+    if v < 1 {
+        return Err(ctx.err(
+            w,
+            field,
+            "weight must be at least 1 (weight 0 would never run)",
+        ));
+    }
+    u32::try_from(v).map_err(|_| {
+        ctx.err(
+            w,
+            field,
+            format!("weight {v} is too large (at most {})", u32::MAX),
+        )
+    })
+}
+
+fn resolve_persona(
+    ctx: &Ctx<'_>,
+    b: &mut Builder,
+    out: &mut Out,
+    t: &PersonaTables<'_>,
+) -> Result<Persona, ProfileError> {
+    let at = |key: &str| {
+        if t.prefix.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", t.prefix)
+        }
+    };
+    let full_name = |name: &str| {
+        if t.name.is_empty() {
+            name.to_string()
+        } else {
+            format!("{} · {name}", t.name)
+        }
+    };
+    b.forget_all();
+    let data = match t.data {
+        Some(raw) => {
+            let set = resolve_data(ctx, b, &at("data"), raw)?;
+            for col in &set.columns {
+                b.define(col);
+            }
+            Some(Arc::new(set))
+        }
+        None => None,
+    };
+
+    let mut setup = Vec::new();
+    for (i, raw) in t.setup.iter().enumerate() {
+        let prefix = at(&format!("setup[{i}]"));
+        let index = push_request(ctx, b, out, &prefix, raw, &full_name, true)?;
+        setup.push(index);
+        for e in &out.steps[index].extract {
+            b.define(&e.name);
+        }
+    }
+    // Everything else may use any variable the persona defines.
+    for raw in t
+        .request
+        .iter()
+        .chain(t.flow.iter().flat_map(|f| &f.get_ref().step))
+    {
+        for (key, _) in raw.get_ref().extract.iter().flat_map(|e| &e.0) {
+            b.define(key.get_ref());
+        }
+    }
+    let mut actions = Vec::new();
+    for (i, raw) in t.request.iter().enumerate() {
+        let prefix = at(&format!("request[{i}]"));
+        let index = push_request(ctx, b, out, &prefix, raw, &full_name, false)?;
+        actions.push((Action::Request(index), out.requests[index].weight));
+    }
+    for (f, raw) in t.flow.iter().enumerate() {
+        let prefix = at(&format!("flow[{f}]"));
+        let flow = raw.get_ref();
+        let name = match &flow.name {
+            Some(n) if n.get_ref().trim().is_empty() => {
+                return Err(ctx.err(n, format!("{prefix}.name"), "name must not be empty"));
+            }
+            Some(n) => full_name(n.get_ref().trim()),
+            None => {
+                return Err(ctx
+                    .err(raw, format!("{prefix}.name"), "missing required key \"name\"")
+                    .with_hint("add e.g. name = \"job\"; the flow's time is reported (and thresholded) under this name"));
+            }
+        };
+        claim_name(
+            ctx,
+            out,
+            "flow",
+            &name,
+            &format!("{prefix}.name"),
+            flow.name.as_ref().map_or(raw.span(), Spanned::span),
+        )?;
+        if flow.step.is_empty() {
+            return Err(ctx
+                .err(
+                    raw,
+                    format!("{prefix}.step"),
+                    "a flow needs at least one [[…flow.step]]",
+                )
+                .with_hint(
+                    "add steps under the flow, e.g.\n    [[flow.step]]\n    path = \"/ping\"",
+                ));
+        }
+        let flow_name = name.clone();
+        let mut steps = Vec::new();
+        for (s, step) in flow.step.iter().enumerate() {
+            let step_prefix = format!("{prefix}.step[{s}]");
+            let name_of = |n: &str| format!("{flow_name}/{n}");
+            let index = push_request(ctx, b, out, &step_prefix, step, &name_of, false)?;
+            steps.push(index);
+        }
+        out.flows.push(Flow { name, steps });
+        actions.push((
+            Action::Flow(out.flows.len() - 1),
+            weight(ctx, flow.weight.as_ref(), &format!("{prefix}.weight"))?,
+        ));
+    }
+    if actions.is_empty() && !t.prefix.is_empty() {
+        return Err(ctx
+            .report
+            .at(
+                0..0,
+                at("request"),
+                format!(
+                    "persona \"{}\" has no [[persona.request]] or [[persona.flow]]",
+                    t.name
+                ),
+            )
+            .with_hint("a persona needs something to do after its setup"));
+    }
+    Ok(Persona {
+        name: t.name.clone(),
+        weight: t.weight,
+        think_time: t.think_time,
+        setup,
+        actions,
+        data,
+    })
+}
+
+fn claim_name(
+    ctx: &Ctx<'_>,
+    out: &mut Out,
+    kind: &str,
+    name: &str,
+    field: &str,
+    at: std::ops::Range<usize>,
+) -> Result<(), ProfileError> {
+    if let Some(first) = out.names.get(name) {
+        return Err(ctx
+            .report
+            .at(at, field, format!("{kind} name \"{name}\" is already used by {first}"))
+            .with_hint("give each request and flow a distinct name = \"…\" (thresholds refer to them by name)"));
+    }
+    out.names.insert(
+        name.to_string(),
+        field.trim_end_matches(".name").to_string(),
+    );
+    Ok(())
+}
+
+fn push_request(
+    ctx: &Ctx<'_>,
+    b: &mut Builder,
+    out: &mut Out,
+    prefix: &str,
+    raw: &Spanned<RawRequest>,
+    full_name: &dyn Fn(&str) -> String,
+    setup: bool,
+) -> Result<usize, ProfileError> {
+    let (mut spec, mut extras) = resolve_request(ctx, prefix, raw, b)?;
+    spec.name = full_name(&spec.name);
+    let at = raw
+        .get_ref()
+        .name
+        .as_ref()
+        .map_or(raw.span(), Spanned::span);
+    claim_name(
+        ctx,
+        out,
+        "request",
+        &spec.name,
+        &format!("{prefix}.name"),
+        at,
+    )?;
+    if setup && raw.get_ref().repeat_until.is_some() {
+        let r = raw.get_ref().repeat_until.as_ref().expect("checked");
+        return Err(ctx.err(
+            r,
+            format!("{prefix}.repeat_until"),
+            "repeat_until works in flow steps only",
+        ));
+    }
+    extras.setup = setup;
+    out.requests.push(spec);
+    out.steps.push(extras);
+    Ok(out.requests.len() - 1)
+}
+
+fn resolve_data(
+    ctx: &Ctx<'_>,
+    b: &mut Builder,
+    field: &str,
+    raw: &Spanned<RawData>,
+) -> Result<DataSet, ProfileError> {
+    let d = raw.get_ref();
+    let mode = match &d.mode {
+        None => DataMode::PerVu,
+        Some(m) => DataMode::parse(m.get_ref()).ok_or_else(|| {
+            ctx.err(m, format!("{field}.mode"), format!("unknown mode \"{}\"", m.get_ref()))
+                .with_hint("use \"per-vu\" (one row per VU), \"sequential\" (next row each iteration) or \"random\"")
+        })?,
+    };
+    let written = ctx.subst(&d.file, &format!("{field}.file"))?;
+    let candidates = super::request::file_candidates(ctx.file(), Path::new(&written));
+    let Some(found) = candidates.iter().find(|p| p.is_file()) else {
+        let looked: Vec<String> = candidates
+            .iter()
+            .map(|p| format!("\"{}\"", p.display()))
+            .collect();
+        return Err(ctx
+            .err(&d.file, format!("{field}.file"), format!("data file \"{written}\" not found (looked at {})", looked.join(" and ")))
+            .with_hint("relative paths are tried from the current directory, then from the directory above the profile's"));
+    };
+    let (columns, rows) =
+        load_rows(found).map_err(|why| ctx.err(&d.file, format!("{field}.file"), why))?;
+    for col in &columns {
+        if !is_var_name(col) {
+            return Err(ctx.err(
+                &d.file,
+                format!("{field}.file"),
+                format!(
+                    "column \"{col}\" of \"{}\" is not a variable name (letters, digits and _)",
+                    found.display()
+                ),
+            ));
+        }
+    }
+    let slots = columns.iter().map(|c| b.slot(c)).collect();
+    Ok(DataSet {
+        file: found.display().to_string(),
+        mode,
+        columns,
+        slots,
+        rows,
+    })
+}
+
+fn is_var_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `extract`, `range`, `metric`, `repeat_until` of one request table.
+pub(crate) fn resolve_extras(
+    ctx: &Ctx<'_>,
+    prefix: &str,
+    table: &RawRequest,
+    b: &mut Builder,
+) -> Result<StepExtras, ProfileError> {
+    let field = |key: &str| format!("{prefix}.{key}");
+    let mut extras = StepExtras::default();
+    for (name, source) in table.extract.iter().flat_map(|e| &e.0) {
+        let here = format!("{}.{}", field("extract"), name.get_ref());
+        if !is_var_name(name.get_ref()) {
+            return Err(ctx.err(name, &here, format!("\"{}\" is not a variable name (letters, digits and _, not starting with a digit)", name.get_ref())));
+        }
+        let text = source.get_ref().trim();
+        let source_parsed = if let Some(header) = text.strip_prefix("header:") {
+            let header = header.trim();
+            if http::HeaderName::from_bytes(header.as_bytes()).is_err() {
+                return Err(ctx.err(
+                    source,
+                    &here,
+                    format!("\"{header}\" is not a valid header name"),
+                ));
+            }
+            ExtractSource::Header(header.to_string())
+        } else if let Some(pattern) = text.strip_prefix("regex:") {
+            ExtractSource::Regex(regex::Regex::new(pattern).map_err(|e| {
+                ctx.err(
+                    source,
+                    &here,
+                    format!("bad regex: {}", e.to_string().lines().last().unwrap_or("")),
+                )
+            })?)
+        } else {
+            ExtractSource::Json(JsonQuery::parse(text).map_err(|why| {
+                ctx.err(source, &here, why)
+                    .with_hint("write \"$.token\" (JSONPath), \"/token\" (JSON pointer), \"header:X-Name\" or \"regex:id=(\\\\w+)\"")
+            })?)
+        };
+        extras.extract.push(Extract {
+            name: name.get_ref().clone(),
+            slot: b.slot(name.get_ref()),
+            source: source_parsed,
+        });
+    }
+    if let Some(range) = &table.range {
+        let r = range.get_ref();
+        let chunk_bytes = parse_size(r.chunk.get_ref()).map_err(|why| {
+            ctx.err(&r.chunk, format!("{}.chunk", field("range")), why)
+                .with_hint("write e.g. chunk = \"2MB\"")
+        })?;
+        let seek = match r.seek.as_ref().map(|s| s.get_ref().trim()) {
+            None | Some("sequential") => Seek::Sequential,
+            Some("random") => Seek::Random,
+            Some(other) => {
+                return Err(ctx
+                    .err(
+                        r.seek.as_ref().expect("set"),
+                        format!("{}.seek", field("range")),
+                        format!("unknown seek \"{other}\""),
+                    )
+                    .with_hint("use \"sequential\" or \"random\""));
+            }
+        };
+        extras.range = Some(RangeSpec { chunk_bytes, seek });
+    }
+    if let Some(metric) = &table.metric {
+        extras.metric = Some(resolve_metric(ctx, &field("metric"), metric, b)?);
+    }
+    if let Some(repeat) = &table.repeat_until {
+        let r = repeat.get_ref();
+        let here = field("repeat_until");
+        let query = JsonQuery::parse(r.json.get_ref())
+            .map_err(|why| ctx.err(&r.json, format!("{here}.json"), why))?;
+        let interval = match &r.interval {
+            Some(i) => ctx.positive_duration(i, &format!("{here}.interval"))?,
+            None => std::time::Duration::from_secs(1),
+        };
+        let max_attempts = match &r.max_attempts {
+            None => 60,
+            Some(m) => match u32::try_from(*m.get_ref()) {
+                Ok(n @ 1..=100_000) => n,
+                _ => {
+                    return Err(ctx.err(
+                        m,
+                        format!("{here}.max_attempts"),
+                        "max_attempts must be from 1 to 100000",
+                    ));
+                }
+            },
+        };
+        extras.repeat_until = Some(RepeatUntil {
+            query,
+            equals: ctx.json(&r.equals, &format!("{here}.equals"))?,
+            fail_if: r
+                .fail_if
+                .as_ref()
+                .map(|f| ctx.json(f, &format!("{here}.fail_if")))
+                .transpose()?,
+            interval,
+            max_attempts,
+        });
+    }
+    Ok(extras)
+}
+
+fn resolve_metric(
+    ctx: &Ctx<'_>,
+    field: &str,
+    raw: &Spanned<super::raw::RawMetric>,
+    b: &mut Builder,
+) -> Result<MetricRule, ProfileError> {
+    let m = raw.get_ref();
+    let name = m.name.get_ref().trim();
+    if !is_var_name(name) {
+        return Err(ctx.err(&m.name, format!("{field}.name"), format!("metric name \"{name}\" must be letters, digits and _ (thresholds refer to it: \"{name}\" = \"> 80%\")")));
+    }
+    if crate::threshold::parse_threshold(&format!("{name} >= 0")).is_ok() {
+        return Err(ctx.err(
+            &m.name,
+            format!("{field}.name"),
+            format!("\"{name}\" is a built-in metric name; pick another"),
+        ));
+    }
+    let sources = [m.header.is_some(), m.json.is_some(), m.status.is_some()];
+    if sources.iter().filter(|s| **s).count() != 1 {
+        return Err(ctx
+            .err(
+                raw,
+                field,
+                "a metric needs exactly one of header, json and status",
+            )
+            .with_hint(
+                "e.g. metric = { name = \"cache_hit\", header = \"X-Cache\", equals = \"HIT\" }",
+            ));
+    }
+    let source = if let Some(header) = &m.header {
+        let equals = match m.equals.as_ref().map(|e| (e, e.get_ref())) {
+            None => None,
+            Some((_, toml::Value::String(s))) => Some(s.clone()),
+            Some((e, _)) => {
+                return Err(ctx.err(
+                    e,
+                    format!("{field}.equals"),
+                    "a header is compared with a string",
+                ));
+            }
+        };
+        MetricSource::Header {
+            name: header.get_ref().trim().to_string(),
+            equals,
+        }
+    } else if let Some(json) = &m.json {
+        MetricSource::Json {
+            query: JsonQuery::parse(json.get_ref())
+                .map_err(|why| ctx.err(json, format!("{field}.json"), why))?,
+            equals: m
+                .equals
+                .as_ref()
+                .map(|e| ctx.json(e, &format!("{field}.equals")))
+                .transpose()?,
+        }
+    } else {
+        let status = m.status.as_ref().expect("one source is set");
+        MetricSource::Status(statuses_to_ranges(ctx, &format!("{field}.status"), status)?)
+    };
+    let index = match b.metrics.iter().position(|n| n == name) {
+        Some(i) => i,
+        None => {
+            b.metrics.push(name.to_string());
+            b.metrics.len() - 1
+        }
+    };
+    Ok(MetricRule { index, source })
+}
