@@ -649,6 +649,33 @@ mod tests {
     }
 
     #[test]
+    fn b_prompts_for_a_baseline_path_and_asks_the_loop_to_load_it() {
+        let now = Instant::now();
+        let mut app = app_with(RunMode::Ramping, 5);
+        assert_eq!(key(&mut app, KeyAction::PickBaseline, now), None);
+        assert_eq!(
+            app.prompt.as_ref().map(|p| p.kind),
+            Some(PromptKind::BaselinePath)
+        );
+        for c in " runs/before.json ".chars() {
+            app.update(Msg::Prompt(PromptEdit::Insert(c)), now);
+        }
+        assert_eq!(
+            app.update(Msg::Prompt(PromptEdit::Submit), now),
+            Some(Action::LoadBaseline(PathBuf::from("runs/before.json")))
+        );
+        assert!(app.prompt.is_none());
+        assert_eq!(app.header_rows(), 2);
+        let baseline = Arc::new(Baseline {
+            label: "before.json".into(),
+            rows: Vec::new(),
+        });
+        app.update(Msg::Baseline(baseline), now);
+        assert_eq!(app.header_rows(), 3);
+        assert!(app.local_log.last().unwrap().text.contains("before.json"));
+    }
+
+    #[test]
     fn quit_stops_then_quits_on_second_press() {
         let now = Instant::now();
         let mut app = app_with(RunMode::Ramping, 5);

@@ -461,6 +461,20 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_missing_baseline_file_is_logged_not_fatal() {
+        let h = start();
+        press(&h, KeyCode::Char('b'));
+        for c in "/nonexistent/before.json".chars() {
+            press(&h, KeyCode::Char(c));
+        }
+        press(&h, KeyCode::Enter);
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        h.shutdown.cancel();
+        let screen = h.task.await.unwrap().unwrap();
+        assert!(screen.contains("baseline not loaded"), "{screen}");
+    }
+
+    #[tokio::test]
     async fn snapshot_key_logs_a_local_line() {
         let h = start();
         press(&h, KeyCode::Char('s'));
