@@ -14,6 +14,11 @@
 //!
 //! The terminal is restored on every path: [`TerminalGuard`]'s `Drop`, and a
 //! panic hook that restores before the panic message prints.
+//!
+//! The same `App` and widgets serve saved runs: [`viewer`] (`loadpilot open`:
+//! frames built by [`replay::Replay`] at a time cursor, read-only keys) and
+//! [`compare_view`] (`loadpilot compare` on a terminal). [`baseline`] is a saved
+//! run drawn faded behind a live one (`--baseline`, `b`) with deltas in the header.
 
 pub mod app;
 pub mod baseline;
