@@ -135,7 +135,15 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             let (before, after) = (read_snapshot(&before)?, read_snapshot(&after)?);
             let comparison = crate::compare::Comparison::new(&before, &after)?;
             let failures = comparison.failures(&rules);
-            print!("{}", comparison.render(format, &failures));
+            let text = comparison.render(format, &failures);
+            if format == crate::cli::CompareFormat::Text
+                && std::io::stdout().is_terminal()
+                && std::io::stdin().is_terminal()
+            {
+                let (b, a) = (before.to_record()?, after.to_record()?);
+                crate::ui::compare_view::run(&b, &a, &text).await?;
+            }
+            print!("{text}");
             Ok(if failures.is_empty() {
                 ExitCode::SUCCESS
             } else {
@@ -498,6 +506,11 @@ pub async fn execute(
 ) -> Result<ExitCode, AppError> {
     let interactive =
         !opts.headless && std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+    // A bad baseline file is a usage error before any load is sent.
+    let baseline = match &opts.baseline {
+        Some(path) => Some(Arc::new(crate::ui::baseline::Baseline::load(path)?)),
+        None => None,
+    };
     let session = Session::start(profile, opts, demo_pid)?;
     let signals_done = CancellationToken::new();
     let signalled = CancellationToken::new();
@@ -517,6 +530,7 @@ pub async fn execute(
                 .snapshot_path
                 .is_some()
                 .then(|| session.snapshots.clone()),
+            baseline,
         };
         // However the dashboard ends (quit, error, panic), the run stops with it,
         // so the final snapshot and summary are still written.

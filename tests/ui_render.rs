@@ -424,3 +424,196 @@ fn resizes_live() {
             .contains("terminal too small")
     );
 }
+
+// ---------------------------------------------------------------------------
+// Saved runs: the viewer (`loadpilot open`), the baseline overlay, the compare view.
+
+use loadpilot::metrics::aggregator::RunRecord;
+use loadpilot::metrics::scope::ScopeStats;
+use loadpilot::ui::baseline::Baseline;
+use loadpilot::ui::compare_view::{self, CompareView};
+use loadpilot::ui::replay::Replay;
+
+/// A whole-run scope whose latencies spread around `base_ms`.
+fn scope(requests: u64, errors: u64, base_ms: f64) -> ScopeStats {
+    let mut s = ScopeStats::default();
+    for i in 0..200u64 {
+        let ms = base_ms * (0.5 + (i as f64 / 200.0).powi(3) * 4.0);
+        s.hist.record((ms * 1000.0) as u64).unwrap();
+    }
+    s.classes[OutcomeClass::Ok.index()] = requests - errors;
+    s.classes[OutcomeClass::S500.index()] = errors;
+    s
+}
+
+/// A deterministic saved run of `seconds` seconds; `slower` scales latency.
+fn saved_run(seconds: u32, slower: f64) -> RunRecord {
+    let rows: Vec<SecondRow> = series(seconds, 100, 0.05)
+        .iter()
+        .map(|r| {
+            let mut r = *r;
+            let scale = |us: u64| (us as f64 * slower) as u64;
+            r.latency = Percentiles {
+                p50_us: scale(r.latency.p50_us),
+                p90_us: scale(r.latency.p90_us),
+                p95_us: scale(r.latency.p95_us),
+                p99_us: scale(r.latency.p99_us),
+                max_us: scale(r.latency.max_us),
+            };
+            r
+        })
+        .collect();
+    let requests: u64 = rows.iter().map(|r| r.requests).sum();
+    let errors: u64 = rows.iter().map(|r| r.errors()).sum();
+    let mut by_status = vec![Vec::new(); OutcomeClass::COUNT];
+    by_status[OutcomeClass::S500.index()] = vec![(500, errors / 2)];
+    let mut last_message = vec![None; OutcomeClass::COUNT];
+    last_message[OutcomeClass::S500.index()] = Some("500 Internal Server Error".into());
+    last_message[OutcomeClass::Timeout.index()] = Some("no response within 10s".into());
+    RunRecord {
+        profile_name: "checkout-flow".into(),
+        target: "http://127.0.0.1:8080".into(),
+        started_at: chrono::DateTime::UNIX_EPOCH,
+        duration: Duration::from_secs(u64::from(seconds)),
+        complete: true,
+        request_names: vec!["home".into(), "search".into()],
+        overall: scope(requests, errors, 10.0 * slower),
+        per_request: vec![
+            scope(requests * 2 / 3, 0, 8.0 * slower),
+            scope(requests / 3, errors, 20.0 * slower),
+        ],
+        by_status,
+        last_message,
+        bytes_in: 0,
+        bytes_out: 0,
+        series: rows,
+        second_histograms: Vec::new(),
+        per_stage: Vec::new(),
+        log: vec![
+            log(0, LogKind::Stage, "stage 1/2: ramp to 50 VUs over 2m"),
+            log(45, LogKind::Operator, "+10 VUs (VUs 15 → 25)"),
+            log(
+                100,
+                LogKind::FirstError,
+                "first 500: 500 Internal Server Error",
+            ),
+            log(120, LogKind::Stage, "stage 2/2: hold 50 VUs for 1m"),
+            log(150, LogKind::Annotation, "note: cache flushed"),
+        ],
+        actions: Vec::new(),
+        thresholds: vec![
+            loadpilot::threshold::parse_threshold("p95 < 100ms").unwrap(),
+            loadpilot::threshold::parse_threshold("error_rate < 1%").unwrap(),
+        ],
+        aborted_by_threshold: false,
+        last_frame: Arc::new(Dashboard::empty("checkout-flow", "http://127.0.0.1:8080")),
+    }
+}
+
+/// The viewer over a 180 s run, its cursor moved to 01:30 with the keys.
+fn viewer_mid_run(size: (u16, u16)) -> App {
+    let replay = Arc::new(Replay::from_record(&saved_run(180, 1.0)));
+    let mut a = App::viewer(replay, Theme::colored(), 2);
+    let now = std::time::Instant::now();
+    a.update(
+        Msg::Resize {
+            width: size.0,
+            height: size.1,
+        },
+        now,
+    );
+    a.update(Msg::Key(KeyAction::CursorStart), now);
+    for _ in 0..9 {
+        a.update(Msg::Key(KeyAction::CursorForward10), now);
+    }
+    a
+}
+
+#[test]
+fn viewer_cursor_mid_run_80x24() {
+    let a = viewer_mid_run((80, 24));
+    let t = render(&a, 80, 24);
+    let screen = t.backend().to_string();
+    assert!(screen.contains("at 01:30 / 03:00"), "{screen}");
+    assert!(screen.contains(" VIEW "), "{screen}");
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn viewer_cursor_mid_run_160x48() {
+    let a = viewer_mid_run((160, 48));
+    let t = render(&a, 160, 48);
+    let screen = t.backend().to_string();
+    // Events after the cursor (01:30) are not shown yet.
+    assert!(screen.contains("+10 VUs (VUs 15 → 25)"), "{screen}");
+    assert!(!screen.contains("first 500"), "{screen}");
+    assert!(!screen.contains("cache flushed"), "{screen}");
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn viewer_moves_the_shown_time_and_refuses_steering() {
+    let mut a = viewer_mid_run((80, 24));
+    let now = std::time::Instant::now();
+    a.update(Msg::Key(KeyAction::CursorBack), now);
+    let screen = render(&a, 80, 24).backend().to_string();
+    assert!(screen.contains("at 01:29 / 03:00"), "{screen}");
+    a.update(Msg::Key(KeyAction::VusUp10), now);
+    let screen = render(&a, 80, 24).backend().to_string();
+    assert!(
+        screen.contains("read-only: this is a saved run"),
+        "{screen}"
+    );
+    a.update(Msg::Key(KeyAction::Help), now);
+    let screen = render(&a, 80, 24).backend().to_string();
+    assert!(screen.contains("cursor 1 s back"), "{screen}");
+    assert!(!screen.contains("+10 VUs"), "{screen}");
+}
+
+/// The live dashboard with a baseline 30% slower behind it.
+fn with_baseline(size: (u16, u16)) -> App {
+    let baseline = Baseline::from_record(&saved_run(300, 1.3), "before.json");
+    let mut a = app(healthy(), Theme::colored(), size).with_baseline(Some(Arc::new(baseline)));
+    a.window = TimeWindow::All;
+    a
+}
+
+#[test]
+fn baseline_overlay_and_deltas_160x48() {
+    let a = with_baseline((160, 48));
+    let t = render(&a, 160, 48);
+    let screen = t.backend().to_string();
+    assert!(screen.contains("vs before.json @02:29"), "{screen}");
+    assert!(screen.contains("Δp95 −"), "{screen}");
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn baseline_overlay_and_deltas_80x24() {
+    let a = with_baseline((80, 24));
+    let t = render(&a, 80, 24);
+    insta::assert_snapshot!(t.backend());
+}
+
+const COMPARE_TABLE: &str = "\
+scope      metric   before    after     change    verdict
+overall    rps      812       798       -1.7%     within noise
+overall    p50      10.4ms    13.5ms    +30%      worse
+overall    p95      22.9ms    29.8ms    +30%      worse
+overall    p99      36.4ms    47.3ms    +30%      worse
+overall    errors   1.4%      1.4%      +0.0pt    within noise
+home       p95      17.6ms    22.9ms    +30%      worse
+search     p95      44.0ms    57.2ms    +30%      worse
+";
+
+#[test]
+fn compare_view_120x36() {
+    let before = saved_run(180, 1.0);
+    let after = saved_run(150, 1.3);
+    let cv = CompareView::new(&before, &after, COMPARE_TABLE, Theme::colored());
+    let mut terminal = Terminal::new(TestBackend::new(120, 36)).unwrap();
+    terminal.draw(|f| compare_view::view(&cv, f)).unwrap();
+    let screen = terminal.backend().to_string();
+    assert!(screen.contains("overall    p95      22.9ms"), "{screen}");
+    insta::assert_snapshot!(terminal.backend());
+}

@@ -5,14 +5,17 @@
 //! status hint and local log lines. It never computes statistics and never assumes
 //! a command took effect: the header shows what the next frame reports.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::command::Command;
 use crate::metrics::dashboard::{Dashboard, LogEntry, LogKind, RunMode};
 
-use super::keymap::KeyAction;
+use super::baseline::{Baseline, Deltas};
+use super::keymap::{self, KeyAction, KeyMode};
 use super::layout::{self, Pane};
+use super::replay::Replay;
 use super::theme::Theme;
 
 /// How long a "sent: …" hint stays in the footer.
@@ -23,6 +26,8 @@ pub const QUIT_WINDOW: Duration = Duration::from_secs(2);
 const LOCAL_LOG_CAP: usize = 50;
 /// Longest annotation accepted by the prompt, in characters.
 const PROMPT_MAX_CHARS: usize = 200;
+/// The hint for a key that would change a saved run.
+pub const READ_ONLY_HINT: &str = "read-only: this is a saved run";
 
 /// Chart time window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +86,8 @@ pub enum Msg {
         width: u16,
         height: u16,
     },
+    /// A baseline snapshot was loaded (`b`): draw it behind the live run.
+    Baseline(Arc<Baseline>),
 }
 
 impl PartialEq for Msg {
@@ -88,6 +95,7 @@ impl PartialEq for Msg {
         match (self, other) {
             (Msg::Frame(a), Msg::Frame(b)) => Arc::ptr_eq(a, b),
             (Msg::FeedClosed, Msg::FeedClosed) => true,
+            (Msg::Baseline(a), Msg::Baseline(b)) => Arc::ptr_eq(a, b),
             (Msg::Key(a), Msg::Key(b)) => a == b,
             (Msg::Prompt(a), Msg::Prompt(b)) => a == b,
             (
@@ -116,14 +124,45 @@ pub enum Action {
     Send(Command),
     /// Hard stop: cancel the shutdown token and return.
     Quit,
-    /// Save a snapshot (not wired yet: the loop logs a local line).
+    /// Save a mid-run snapshot; the loop logs where it went.
     SaveSnapshot,
+    /// Read this snapshot as the baseline (on a blocking task); the result comes
+    /// back as [`Msg::Baseline`] or a log line.
+    LoadBaseline(PathBuf),
 }
 
-/// The annotation prompt's text while it is open.
+/// What the footer prompt is asking for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PromptKind {
+    /// A note for the event log (`m`).
+    #[default]
+    Annotation,
+    /// The path of a baseline snapshot (`b`).
+    BaselinePath,
+}
+
+/// The footer prompt's text while it is open.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Prompt {
+    pub kind: PromptKind,
     pub text: String,
+}
+
+/// A saved run and where the viewer's time cursor is.
+#[derive(Debug, Clone)]
+pub struct ReplayCursor {
+    pub replay: Arc<Replay>,
+    /// Index of the second shown (`0..replay.len()`).
+    pub cursor: usize,
+    /// Draw the cursor line on the charts (off in the compare view).
+    pub show_cursor: bool,
+}
+
+impl ReplayCursor {
+    /// The cursor's run time in seconds.
+    pub fn time_s(&self) -> u32 {
+        self.replay.time_s(self.cursor)
+    }
 }
 
 /// UI state. Owned by the UI loop; `view` reads it, only `update` changes it.
@@ -149,6 +188,13 @@ pub struct App {
     pub theme: Theme,
     /// Logical CPUs of this host, for the "loadpilot is the bottleneck" warning.
     pub cores: usize,
+    /// `Some` in the viewer (`loadpilot open`): the saved run and its time cursor;
+    /// `dashboard` is then the frame at the cursor.
+    pub replay: Option<ReplayCursor>,
+    /// A run drawn faded behind this one (`--baseline`, `b`, compare's "before").
+    pub baseline: Option<Arc<Baseline>>,
+    /// Live minus baseline, recomputed when either changes.
+    pub deltas: Option<Deltas>,
 }
 
 impl App {
@@ -167,7 +213,66 @@ impl App {
             size: (80, 24),
             theme,
             cores: cores.max(1),
+            replay: None,
+            baseline: None,
+            deltas: None,
         }
+    }
+
+    /// The viewer over a saved run: whole-run window, cursor on the last second.
+    pub fn viewer(replay: Arc<Replay>, theme: Theme, cores: usize) -> App {
+        let cursor = replay.len().saturating_sub(1);
+        let frame = Arc::new(replay.frame_at(cursor));
+        let mut app = App::new(frame, theme, cores);
+        app.window = TimeWindow::All;
+        app.replay = Some(ReplayCursor {
+            replay,
+            cursor,
+            show_cursor: true,
+        });
+        app
+    }
+
+    /// Adds a baseline drawn behind the run (and the header deltas).
+    pub fn with_baseline(mut self, baseline: Option<Arc<Baseline>>) -> App {
+        self.baseline = baseline;
+        self.refresh_deltas();
+        self
+    }
+
+    /// Which key table applies.
+    pub fn key_mode(&self) -> KeyMode {
+        if self.replay.is_some() {
+            KeyMode::Viewer
+        } else {
+            KeyMode::Live
+        }
+    }
+
+    /// Header lines: a third one carries the baseline deltas.
+    pub fn header_rows(&self) -> u16 {
+        if self.baseline.is_some() { 3 } else { 2 }
+    }
+
+    fn refresh_deltas(&mut self) {
+        self.deltas = self
+            .baseline
+            .as_deref()
+            .and_then(|b| Deltas::between(&self.dashboard, b));
+    }
+
+    /// Moves the viewer's cursor to `to(cursor, last)` (clamped to the run) and
+    /// builds the frame at the new position.
+    fn move_cursor(&mut self, to: impl FnOnce(usize, usize) -> usize) -> Option<Action> {
+        let replay = self.replay.as_mut()?;
+        let last = replay.replay.len().saturating_sub(1);
+        let cursor = to(replay.cursor, last).min(last);
+        if cursor != replay.cursor {
+            replay.cursor = cursor;
+            self.dashboard = Arc::new(replay.replay.frame_at(cursor));
+            self.refresh_deltas();
+        }
+        None
     }
 
     pub fn run_done(&self) -> bool {
@@ -212,6 +317,16 @@ impl App {
         match msg {
             Msg::Frame(frame) => {
                 self.dashboard = frame;
+                self.refresh_deltas();
+                None
+            }
+            Msg::Baseline(baseline) => {
+                self.log_local(
+                    LogKind::Info,
+                    format!("baseline: {} ({} s)", baseline.label, baseline.rows.len()),
+                );
+                self.baseline = Some(baseline);
+                self.refresh_deltas();
                 None
             }
             Msg::FeedClosed => {
@@ -230,7 +345,7 @@ impl App {
                 let area = ratatui::layout::Rect::new(0, 0, width, height);
                 self.zoom = match self.zoom {
                     Some(_) => None,
-                    None => layout::pane_at(area, column, row),
+                    None => layout::pane_at(area, self.header_rows(), column, row),
                 };
                 None
             }
@@ -257,11 +372,18 @@ impl App {
                 None
             }
             PromptEdit::Submit => {
-                let text = self.prompt.take()?.text.trim().to_string();
+                let prompt = self.prompt.take()?;
+                let text = prompt.text.trim().to_string();
                 if text.is_empty() {
                     return None;
                 }
-                self.send(Command::Annotate { text }, now)
+                match prompt.kind {
+                    PromptKind::Annotation => self.send(Command::Annotate { text }, now),
+                    PromptKind::BaselinePath => {
+                        self.set_hint(format!("loading baseline {text}…"), now);
+                        Some(Action::LoadBaseline(PathBuf::from(text)))
+                    }
+                }
             }
         }
     }
@@ -296,6 +418,12 @@ impl App {
         if action != KeyAction::Quit {
             self.quit_pressed_at = None;
         }
+        // A saved run takes only the viewer's keys; the rest would change a run.
+        let mode = self.key_mode();
+        if mode == KeyMode::Viewer && !keymap::bindings(mode).any(|b| b.action == action) {
+            self.set_hint(READ_ONLY_HINT, now);
+            return None;
+        }
         let target = self.dashboard.vus_target;
         match action {
             KeyAction::VusUp => self.add_vus(1, now),
@@ -324,6 +452,21 @@ impl App {
                 }
                 None
             }
+            KeyAction::PickBaseline => {
+                self.prompt = Some(Prompt {
+                    kind: PromptKind::BaselinePath,
+                    text: String::new(),
+                });
+                None
+            }
+            KeyAction::CursorBack => self.move_cursor(|c, _| c.saturating_sub(1)),
+            KeyAction::CursorForward => self.move_cursor(|c, _| c + 1),
+            KeyAction::CursorBack10 => self.move_cursor(|c, _| c.saturating_sub(10)),
+            KeyAction::CursorForward10 => self.move_cursor(|c, _| c + 10),
+            KeyAction::CursorStart => self.move_cursor(|_, _| 0),
+            KeyAction::CursorEnd => self.move_cursor(|_, last| last),
+            // The compare view scrolls its table itself.
+            KeyAction::ScrollUp | KeyAction::ScrollDown => None,
             KeyAction::SaveSnapshot => Some(Action::SaveSnapshot),
             KeyAction::Window(window) => {
                 self.window = window;
@@ -503,6 +646,33 @@ mod tests {
         // An empty note sends nothing.
         key(&mut app, KeyAction::Annotate, now);
         assert_eq!(app.update(Msg::Prompt(PromptEdit::Submit), now), None);
+    }
+
+    #[test]
+    fn b_prompts_for_a_baseline_path_and_asks_the_loop_to_load_it() {
+        let now = Instant::now();
+        let mut app = app_with(RunMode::Ramping, 5);
+        assert_eq!(key(&mut app, KeyAction::PickBaseline, now), None);
+        assert_eq!(
+            app.prompt.as_ref().map(|p| p.kind),
+            Some(PromptKind::BaselinePath)
+        );
+        for c in " runs/before.json ".chars() {
+            app.update(Msg::Prompt(PromptEdit::Insert(c)), now);
+        }
+        assert_eq!(
+            app.update(Msg::Prompt(PromptEdit::Submit), now),
+            Some(Action::LoadBaseline(PathBuf::from("runs/before.json")))
+        );
+        assert!(app.prompt.is_none());
+        assert_eq!(app.header_rows(), 2);
+        let baseline = Arc::new(Baseline {
+            label: "before.json".into(),
+            rows: Vec::new(),
+        });
+        app.update(Msg::Baseline(baseline), now);
+        assert_eq!(app.header_rows(), 3);
+        assert!(app.local_log.last().unwrap().text.contains("before.json"));
     }
 
     #[test]

@@ -2,8 +2,14 @@
 //! text the footer and the `?` help overlay show (both are generated from
 //! [`BINDINGS`], so they cannot drift from what the keys do).
 //!
-//! Adding a key: add a [`KeyAction`] variant, a row in [`BINDINGS`], and its case
-//! in `App::update` (plus a test there).
+//! The table serves three screens ([`KeyMode`]): the live dashboard, the read-only
+//! viewer of a saved run (`loadpilot open`) and the compare view. Each row says
+//! which screens it belongs to; a key may mean different things on different
+//! screens (`PgUp` is +10 VUs live and ten seconds back in the viewer), never two
+//! things on one screen.
+//!
+//! Adding a key: add a [`KeyAction`] variant, a row in [`BINDINGS`] with its
+//! modes, and its case in `App::update` (plus a test there).
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -41,19 +47,102 @@ pub enum KeyAction {
     Help,
     /// Graceful stop; a second press within 2 s (or once the run is done) quits.
     Quit,
+    /// Open the prompt for a baseline snapshot's path (live only).
+    PickBaseline,
+    /// Viewer: move the time cursor one second back / forward.
+    CursorBack,
+    CursorForward,
+    /// Viewer: ten seconds back / forward.
+    CursorBack10,
+    CursorForward10,
+    /// Viewer: to the first / last second of the run.
+    CursorStart,
+    CursorEnd,
+    /// Compare view: scroll the comparison table.
+    ScrollUp,
+    ScrollDown,
 }
 
-/// One key: a code plus whether Ctrl is held (Shift is ignored, so `+` and `*`
-/// work on every layout).
+/// Which screen is reading keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyMode {
+    /// The live dashboard of a running test.
+    Live,
+    /// `loadpilot open`: a saved run, read-only.
+    Viewer,
+    /// `loadpilot compare` on a terminal.
+    Compare,
+}
+
+/// The screens a binding belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Modes {
+    pub live: bool,
+    pub viewer: bool,
+    pub compare: bool,
+}
+
+impl Modes {
+    const LIVE: Modes = Modes {
+        live: true,
+        viewer: false,
+        compare: false,
+    };
+    const VIEWER: Modes = Modes {
+        live: false,
+        viewer: true,
+        compare: false,
+    };
+    const COMPARE: Modes = Modes {
+        live: false,
+        viewer: false,
+        compare: true,
+    };
+    /// Live and viewer: the chart and pane keys.
+    const DASHBOARDS: Modes = Modes {
+        live: true,
+        viewer: true,
+        compare: false,
+    };
+    const ALL: Modes = Modes {
+        live: true,
+        viewer: true,
+        compare: true,
+    };
+
+    pub fn contains(self, mode: KeyMode) -> bool {
+        match mode {
+            KeyMode::Live => self.live,
+            KeyMode::Viewer => self.viewer,
+            KeyMode::Compare => self.compare,
+        }
+    }
+}
+
+/// One key: a code plus whether Ctrl is held. Shift is ignored on characters (so
+/// `+` and `*` work on every layout) and must match on other keys (`Shift-←`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Key {
     pub code: KeyCode,
     pub ctrl: bool,
+    pub shift: bool,
 }
 
 impl Key {
     const fn plain(code: KeyCode) -> Key {
-        Key { code, ctrl: false }
+        Key {
+            code,
+            ctrl: false,
+            shift: false,
+        }
+    }
+
+    const fn shift(code: KeyCode) -> Key {
+        Key {
+            code,
+            ctrl: false,
+            shift: true,
+        }
     }
 
     const fn ch(c: char) -> Key {
@@ -64,6 +153,7 @@ impl Key {
         Key {
             code: KeyCode::Char(c),
             ctrl: true,
+            shift: false,
         }
     }
 
@@ -72,6 +162,8 @@ impl Key {
         let base = match self.code {
             KeyCode::Up => "↑".to_string(),
             KeyCode::Down => "↓".to_string(),
+            KeyCode::Left => "←".to_string(),
+            KeyCode::Right => "→".to_string(),
             KeyCode::PageUp => "PgUp".to_string(),
             KeyCode::PageDown => "PgDn".to_string(),
             KeyCode::Tab => "Tab".to_string(),
@@ -82,13 +174,19 @@ impl Key {
         };
         if self.ctrl {
             format!("Ctrl-{base}")
+        } else if self.shift {
+            format!("Shift-{base}")
         } else {
             base
         }
     }
 
     fn matches(&self, event: &KeyEvent) -> bool {
-        self.code == event.code && self.ctrl == event.modifiers.contains(KeyModifiers::CONTROL)
+        let shift_ok = matches!(self.code, KeyCode::Char(_))
+            || self.shift == event.modifiers.contains(KeyModifiers::SHIFT);
+        self.code == event.code
+            && self.ctrl == event.modifiers.contains(KeyModifiers::CONTROL)
+            && shift_ok
     }
 }
 
@@ -99,6 +197,8 @@ pub struct Binding {
     pub action: KeyAction,
     /// Help overlay text.
     pub help: &'static str,
+    /// The screens the row belongs to.
+    pub modes: Modes,
 }
 
 impl Binding {
@@ -118,112 +218,208 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[Key::plain(KeyCode::Up), Key::ch('k')],
         action: KeyAction::VusUp,
         help: "+1 VU",
+        modes: Modes::LIVE,
     },
     Binding {
         keys: &[Key::plain(KeyCode::Down), Key::ch('j')],
         action: KeyAction::VusDown,
         help: "−1 VU",
+        modes: Modes::LIVE,
     },
     Binding {
         keys: &[Key::plain(KeyCode::PageUp), Key::ch('+')],
         action: KeyAction::VusUp10,
         help: "+10 VUs",
+        modes: Modes::LIVE,
     },
     Binding {
         keys: &[Key::plain(KeyCode::PageDown), Key::ch('-')],
         action: KeyAction::VusDown10,
         help: "−10 VUs",
+        modes: Modes::LIVE,
     },
     Binding {
         keys: &[Key::ch('*')],
         action: KeyAction::DoubleVus,
         help: "double the VU target",
+        modes: Modes::LIVE,
     },
     Binding {
         keys: &[Key::ch('/')],
         action: KeyAction::HalveVus,
         help: "halve the VU target",
+        modes: Modes::LIVE,
     },
     Binding {
         keys: &[Key::ch('h')],
         action: KeyAction::Hold,
         help: "hold the schedule at the current target",
+        modes: Modes::LIVE,
     },
     Binding {
         keys: &[Key::ch('r')],
         action: KeyAction::Resume,
         help: "resume the schedule",
+        modes: Modes::LIVE,
     },
     Binding {
         keys: &[Key::ch('n')],
         action: KeyAction::SkipStage,
         help: "skip to the next stage",
+        modes: Modes::LIVE,
     },
     Binding {
         keys: &[Key::ch('p')],
         action: KeyAction::TogglePause,
         help: "pause / unpause all VUs",
+        modes: Modes::LIVE,
     },
     Binding {
         keys: &[Key::ch('m')],
         action: KeyAction::Annotate,
         help: "annotate (type, Enter sends, Esc cancels)",
+        modes: Modes::LIVE,
     },
     Binding {
         keys: &[Key::ch('s')],
         action: KeyAction::SaveSnapshot,
         help: "save a snapshot",
+        modes: Modes::LIVE,
+    },
+    Binding {
+        keys: &[Key::ch('b')],
+        action: KeyAction::PickBaseline,
+        help: "overlay a baseline snapshot (type its path)",
+        modes: Modes::LIVE,
+    },
+    Binding {
+        keys: &[Key::plain(KeyCode::Left)],
+        action: KeyAction::CursorBack,
+        help: "cursor 1 s back",
+        modes: Modes::VIEWER,
+    },
+    Binding {
+        keys: &[Key::plain(KeyCode::Right)],
+        action: KeyAction::CursorForward,
+        help: "cursor 1 s forward",
+        modes: Modes::VIEWER,
+    },
+    Binding {
+        keys: &[Key::shift(KeyCode::Left), Key::plain(KeyCode::PageUp)],
+        action: KeyAction::CursorBack10,
+        help: "cursor 10 s back",
+        modes: Modes::VIEWER,
+    },
+    Binding {
+        keys: &[Key::shift(KeyCode::Right), Key::plain(KeyCode::PageDown)],
+        action: KeyAction::CursorForward10,
+        help: "cursor 10 s forward",
+        modes: Modes::VIEWER,
+    },
+    Binding {
+        keys: &[Key::plain(KeyCode::Home)],
+        action: KeyAction::CursorStart,
+        help: "cursor to the start",
+        modes: Modes::VIEWER,
+    },
+    Binding {
+        keys: &[Key::plain(KeyCode::End)],
+        action: KeyAction::CursorEnd,
+        help: "cursor to the end",
+        modes: Modes::VIEWER,
+    },
+    Binding {
+        keys: &[Key::plain(KeyCode::Up), Key::ch('k')],
+        action: KeyAction::ScrollUp,
+        help: "scroll the table up",
+        modes: Modes::COMPARE,
+    },
+    Binding {
+        keys: &[Key::plain(KeyCode::Down), Key::ch('j')],
+        action: KeyAction::ScrollDown,
+        help: "scroll the table down",
+        modes: Modes::COMPARE,
     },
     Binding {
         keys: &[Key::ch('1')],
         action: KeyAction::Window(TimeWindow::M1),
         help: "chart window: 1 minute",
+        modes: Modes::DASHBOARDS,
     },
     Binding {
         keys: &[Key::ch('2')],
         action: KeyAction::Window(TimeWindow::M5),
         help: "chart window: 5 minutes",
+        modes: Modes::DASHBOARDS,
     },
     Binding {
         keys: &[Key::ch('3')],
         action: KeyAction::Window(TimeWindow::M15),
         help: "chart window: 15 minutes",
+        modes: Modes::DASHBOARDS,
     },
     Binding {
         keys: &[Key::ch('4')],
         action: KeyAction::Window(TimeWindow::All),
         help: "chart window: whole run",
+        modes: Modes::DASHBOARDS,
     },
     Binding {
         keys: &[Key::ch('l')],
         action: KeyAction::LogScale,
         help: "latency log scale on/off",
+        modes: Modes::ALL,
     },
     Binding {
         keys: &[Key::plain(KeyCode::Tab)],
         action: KeyAction::ZoomNext,
         help: "zoom the next pane (or click a pane)",
+        modes: Modes::DASHBOARDS,
     },
     Binding {
         keys: &[Key::plain(KeyCode::Esc)],
         action: KeyAction::Back,
         help: "back (close help, leave zoom)",
+        modes: Modes::DASHBOARDS,
     },
     Binding {
         keys: &[Key::ch('?')],
         action: KeyAction::Help,
         help: "this help",
+        modes: Modes::DASHBOARDS,
     },
     Binding {
         keys: &[Key::ch('q'), Key::ctrl('c')],
         action: KeyAction::Quit,
         help: "stop the run; again within 2 s: quit now",
+        modes: Modes::LIVE,
+    },
+    Binding {
+        keys: &[Key::ch('q'), Key::ctrl('c')],
+        action: KeyAction::Quit,
+        help: "quit",
+        modes: Modes {
+            live: false,
+            viewer: true,
+            compare: true,
+        },
     },
 ];
 
-/// The footer: groups of actions with a short text. Keys are taken from
-/// [`BINDINGS`] (each action's shortest key), so the footer follows the table.
-pub const FOOTER: &[(&[KeyAction], &str)] = &[
+/// A footer: groups of actions with a short text. Keys are taken from
+/// [`BINDINGS`] (each action's shortest key in the footer's mode), so footers
+/// follow the table.
+pub type Footer = &'static [(&'static [KeyAction], &'static str)];
+
+const WINDOWS: &[KeyAction] = &[
+    KeyAction::Window(TimeWindow::M1),
+    KeyAction::Window(TimeWindow::M5),
+    KeyAction::Window(TimeWindow::M15),
+    KeyAction::Window(TimeWindow::All),
+];
+
+/// The live dashboard's footer.
+pub const FOOTER: Footer = &[
     (&[KeyAction::Quit], "quit"),
     (&[KeyAction::Help], "help"),
     (&[KeyAction::VusUp, KeyAction::VusDown], "±1"),
@@ -235,48 +431,87 @@ pub const FOOTER: &[(&[KeyAction], &str)] = &[
     (&[KeyAction::Annotate], "note"),
     (&[KeyAction::ZoomNext], "zoom"),
     (&[KeyAction::DoubleVus, KeyAction::HalveVus], "×2 ÷2"),
+    (WINDOWS, "window"),
+    (&[KeyAction::LogScale], "log"),
+    (&[KeyAction::PickBaseline], "baseline"),
+];
+
+/// The viewer's footer.
+pub const VIEWER_FOOTER: Footer = &[
+    (&[KeyAction::Quit], "quit"),
+    (&[KeyAction::Help], "help"),
+    (&[KeyAction::CursorBack, KeyAction::CursorForward], "±1s"),
     (
-        &[
-            KeyAction::Window(TimeWindow::M1),
-            KeyAction::Window(TimeWindow::M5),
-            KeyAction::Window(TimeWindow::M15),
-            KeyAction::Window(TimeWindow::All),
-        ],
-        "window",
+        &[KeyAction::CursorBack10, KeyAction::CursorForward10],
+        "±10s",
     ),
+    (
+        &[KeyAction::CursorStart, KeyAction::CursorEnd],
+        "first/last",
+    ),
+    (&[KeyAction::ZoomNext], "zoom"),
+    (WINDOWS, "window"),
     (&[KeyAction::LogScale], "log"),
 ];
 
-/// The shortest key bound to `action`, as displayed.
-pub fn short_key(action: KeyAction) -> Option<String> {
-    BINDINGS
-        .iter()
+/// The compare view's footer.
+pub const COMPARE_FOOTER: Footer = &[
+    (&[KeyAction::Quit], "quit"),
+    (&[KeyAction::ScrollUp, KeyAction::ScrollDown], "scroll"),
+    (&[KeyAction::LogScale], "log"),
+];
+
+/// The footer of a screen.
+pub fn footer(mode: KeyMode) -> Footer {
+    match mode {
+        KeyMode::Live => FOOTER,
+        KeyMode::Viewer => VIEWER_FOOTER,
+        KeyMode::Compare => COMPARE_FOOTER,
+    }
+}
+
+/// The rows of a screen, in help order.
+pub fn bindings(mode: KeyMode) -> impl Iterator<Item = &'static Binding> {
+    BINDINGS.iter().filter(move |b| b.modes.contains(mode))
+}
+
+/// The shortest key bound to `action` in `mode`, as displayed.
+pub fn short_key(action: KeyAction, mode: KeyMode) -> Option<String> {
+    bindings(mode)
         .filter(|b| b.action == action)
         .flat_map(|b| b.keys.iter().map(Key::label))
         .min_by_key(|label| label.chars().count())
 }
 
-/// The keys of a footer group: `↑↓`, `+-`, `1-4`.
-pub fn group_keys(actions: &[KeyAction]) -> String {
-    let keys: Vec<String> = actions.iter().filter_map(|a| short_key(*a)).collect();
+/// The keys of a footer group: `↑↓`, `+-`, `1-4`, `PgUp/PgDn`.
+pub fn group_keys(actions: &[KeyAction], mode: KeyMode) -> String {
+    let keys: Vec<String> = actions.iter().filter_map(|a| short_key(*a, mode)).collect();
     match keys.as_slice() {
         [first, .., last] if keys.len() > 2 => format!("{first}-{last}"),
-        _ => keys.concat(),
+        _ if keys.iter().all(|k| k.chars().count() == 1) => keys.concat(),
+        _ => keys.join("/"),
     }
 }
 
-/// The action bound to `event`, if any.
-pub fn action_for(event: &KeyEvent) -> Option<KeyAction> {
-    BINDINGS
-        .iter()
-        .find(|b| b.keys.iter().any(|k| k.matches(event)))
-        .map(|b| b.action)
+/// The action bound to `event` in `mode`, if any. In the viewer a live-only key
+/// (`+`, `h`, …) still yields its action, so `App::update` can refuse it with a
+/// hint instead of ignoring it silently.
+pub fn action_for(event: &KeyEvent, mode: KeyMode) -> Option<KeyAction> {
+    let find = |mode: KeyMode| {
+        bindings(mode)
+            .find(|b| b.keys.iter().any(|k| k.matches(event)))
+            .map(|b| b.action)
+    };
+    match mode {
+        KeyMode::Viewer => find(KeyMode::Viewer).or_else(|| find(KeyMode::Live)),
+        _ => find(mode),
+    }
 }
 
-/// Turns a terminal key event into a message. While the annotation prompt is open
-/// keys edit the text instead (Ctrl-C still quits). Key releases and repeats
-/// reported by some terminals are ignored.
-pub fn key_to_msg(event: &KeyEvent, prompt_open: bool) -> Option<Msg> {
+/// Turns a terminal key event into a message. While a prompt is open keys edit
+/// the text instead (Ctrl-C still quits). Key releases and repeats reported by
+/// some terminals are ignored.
+pub fn key_to_msg(event: &KeyEvent, prompt_open: bool, mode: KeyMode) -> Option<Msg> {
     if event.kind == KeyEventKind::Release {
         return None;
     }
@@ -295,7 +530,7 @@ pub fn key_to_msg(event: &KeyEvent, prompt_open: bool) -> Option<Msg> {
         };
         return Some(Msg::Prompt(edit));
     }
-    action_for(event).map(Msg::Key)
+    action_for(event, mode).map(Msg::Key)
 }
 
 #[cfg(test)]
@@ -341,7 +576,7 @@ mod tests {
         ];
         for (event, action) in cases {
             assert_eq!(
-                key_to_msg(&event, false),
+                key_to_msg(&event, false, KeyMode::Live),
                 Some(Msg::Key(action)),
                 "{event:?}"
             );
@@ -351,65 +586,122 @@ mod tests {
     #[test]
     fn shift_is_ignored_ctrl_is_not() {
         let plus = KeyEvent::new(KeyCode::Char('+'), KeyModifiers::SHIFT);
-        assert_eq!(action_for(&plus), Some(KeyAction::VusUp10));
+        assert_eq!(action_for(&plus, KeyMode::Live), Some(KeyAction::VusUp10));
         let ctrl_k = KeyEvent::new(KeyCode::Char('k'), KeyModifiers::CONTROL);
-        assert_eq!(action_for(&ctrl_k), None);
-        assert_eq!(action_for(&key(KeyCode::Char('x'))), None);
+        assert_eq!(action_for(&ctrl_k, KeyMode::Live), None);
+        assert_eq!(action_for(&key(KeyCode::Char('x')), KeyMode::Live), None);
     }
 
     #[test]
     fn releases_are_ignored() {
         let mut release = key(KeyCode::Char('+'));
         release.kind = KeyEventKind::Release;
-        assert_eq!(key_to_msg(&release, false), None);
+        assert_eq!(key_to_msg(&release, false, KeyMode::Live), None);
     }
 
     #[test]
     fn prompt_captures_keys_but_not_ctrl_c() {
         assert_eq!(
-            key_to_msg(&key(KeyCode::Char('q')), true),
+            key_to_msg(&key(KeyCode::Char('q')), true, KeyMode::Live),
             Some(Msg::Prompt(PromptEdit::Insert('q')))
         );
         assert_eq!(
-            key_to_msg(&key(KeyCode::Enter), true),
+            key_to_msg(&key(KeyCode::Enter), true, KeyMode::Live),
             Some(Msg::Prompt(PromptEdit::Submit))
         );
         assert_eq!(
-            key_to_msg(&key(KeyCode::Esc), true),
+            key_to_msg(&key(KeyCode::Esc), true, KeyMode::Live),
             Some(Msg::Prompt(PromptEdit::Cancel))
         );
         assert_eq!(
-            key_to_msg(&key(KeyCode::Backspace), true),
+            key_to_msg(&key(KeyCode::Backspace), true, KeyMode::Live),
             Some(Msg::Prompt(PromptEdit::Backspace))
         );
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        assert_eq!(key_to_msg(&ctrl_c, true), Some(Msg::Key(KeyAction::Quit)));
+        assert_eq!(
+            key_to_msg(&ctrl_c, true, KeyMode::Live),
+            Some(Msg::Key(KeyAction::Quit))
+        );
     }
 
     #[test]
     fn footer_keys_come_from_the_table() {
-        assert_eq!(group_keys(&[KeyAction::VusUp, KeyAction::VusDown]), "↑↓");
+        let live = KeyMode::Live;
         assert_eq!(
-            group_keys(&[KeyAction::VusUp10, KeyAction::VusDown10]),
+            group_keys(&[KeyAction::VusUp, KeyAction::VusDown], live),
+            "↑↓"
+        );
+        assert_eq!(
+            group_keys(&[KeyAction::VusUp10, KeyAction::VusDown10], live),
             "+-"
         );
-        assert_eq!(group_keys(FOOTER.last().unwrap().0), "l");
-        assert_eq!(group_keys(FOOTER[FOOTER.len() - 2].0), "1-4");
-        assert_eq!(short_key(KeyAction::Quit).as_deref(), Some("q"));
-        for (actions, _) in FOOTER {
-            for a in *actions {
-                assert!(short_key(*a).is_some(), "{a:?} has no key");
+        assert_eq!(group_keys(&[KeyAction::LogScale], live), "l");
+        assert_eq!(group_keys(WINDOWS, live), "1-4");
+        assert_eq!(short_key(KeyAction::Quit, live).as_deref(), Some("q"));
+        assert_eq!(
+            group_keys(
+                &[KeyAction::CursorBack10, KeyAction::CursorForward10],
+                KeyMode::Viewer
+            ),
+            "PgUp/PgDn"
+        );
+        for mode in [KeyMode::Live, KeyMode::Viewer, KeyMode::Compare] {
+            for (actions, _) in footer(mode) {
+                for a in *actions {
+                    assert!(
+                        short_key(*a, mode).is_some(),
+                        "{a:?} has no key in {mode:?}"
+                    );
+                }
             }
         }
     }
 
     #[test]
-    fn no_key_is_bound_twice() {
-        let mut seen = Vec::new();
-        for b in BINDINGS {
-            for k in b.keys {
-                assert!(!seen.contains(k), "{} bound twice", k.label());
-                seen.push(*k);
+    fn viewer_keys_move_the_cursor_and_live_keys_still_reach_update() {
+        let viewer = KeyMode::Viewer;
+        let shift = |code| KeyEvent::new(code, KeyModifiers::SHIFT);
+        let cases = [
+            (key(KeyCode::Left), KeyAction::CursorBack),
+            (key(KeyCode::Right), KeyAction::CursorForward),
+            (shift(KeyCode::Left), KeyAction::CursorBack10),
+            (shift(KeyCode::Right), KeyAction::CursorForward10),
+            (key(KeyCode::PageUp), KeyAction::CursorBack10),
+            (key(KeyCode::PageDown), KeyAction::CursorForward10),
+            (key(KeyCode::Home), KeyAction::CursorStart),
+            (key(KeyCode::End), KeyAction::CursorEnd),
+            (key(KeyCode::Char('4')), KeyAction::Window(TimeWindow::All)),
+            (key(KeyCode::Tab), KeyAction::ZoomNext),
+            (key(KeyCode::Char('q')), KeyAction::Quit),
+            // Live-only keys come through so the viewer can refuse them out loud.
+            (key(KeyCode::Char('+')), KeyAction::VusUp10),
+            (key(KeyCode::Char('h')), KeyAction::Hold),
+        ];
+        for (event, action) in cases {
+            assert_eq!(action_for(&event, viewer), Some(action), "{event:?}");
+        }
+        // Live: arrows left/right mean nothing; PgUp is still +10 VUs.
+        assert_eq!(action_for(&key(KeyCode::Left), KeyMode::Live), None);
+        assert_eq!(
+            action_for(&key(KeyCode::PageUp), KeyMode::Live),
+            Some(KeyAction::VusUp10)
+        );
+        assert_eq!(
+            action_for(&key(KeyCode::Up), KeyMode::Compare),
+            Some(KeyAction::ScrollUp)
+        );
+        assert_eq!(action_for(&key(KeyCode::Char('+')), KeyMode::Compare), None);
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_on_one_screen() {
+        for mode in [KeyMode::Live, KeyMode::Viewer, KeyMode::Compare] {
+            let mut seen = Vec::new();
+            for b in bindings(mode) {
+                for k in b.keys {
+                    assert!(!seen.contains(k), "{} bound twice in {mode:?}", k.label());
+                    seen.push(*k);
+                }
             }
         }
     }

@@ -50,13 +50,14 @@ pub struct Screen {
     pub footer: Rect,
 }
 
-/// Lays out `area`; `None` when it is smaller than [`MIN_WIDTH`]×[`MIN_HEIGHT`].
-pub fn screen(area: Rect, zoom: Option<Pane>) -> Option<Screen> {
+/// Lays out `area` under a header of `header_rows` lines; `None` when it is
+/// smaller than [`MIN_WIDTH`]×[`MIN_HEIGHT`].
+pub fn screen(area: Rect, zoom: Option<Pane>, header_rows: u16) -> Option<Screen> {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return None;
     }
     let [header, body, footer] = Layout::vertical([
-        Constraint::Length(2),
+        Constraint::Length(header_rows),
         Constraint::Fill(1),
         Constraint::Length(1),
     ])
@@ -127,8 +128,8 @@ fn halves(area: Rect) -> [Rect; 2] {
 }
 
 /// The pane drawn at a terminal cell in the un-zoomed layout.
-pub fn pane_at(area: Rect, column: u16, row: u16) -> Option<Pane> {
-    let screen = screen(area, None)?;
+pub fn pane_at(area: Rect, header_rows: u16, column: u16, row: u16) -> Option<Pane> {
+    let screen = screen(area, None, header_rows)?;
     screen
         .panes
         .into_iter()
@@ -142,16 +143,16 @@ mod tests {
 
     #[test]
     fn too_small_is_none() {
-        assert!(screen(Rect::new(0, 0, 59, 24), None).is_none());
-        assert!(screen(Rect::new(0, 0, 80, 15), None).is_none());
-        assert!(screen(Rect::new(0, 0, 80, 24), None).is_some());
+        assert!(screen(Rect::new(0, 0, 59, 24), None, 2).is_none());
+        assert!(screen(Rect::new(0, 0, 80, 15), None, 2).is_none());
+        assert!(screen(Rect::new(0, 0, 80, 24), None, 2).is_some());
     }
 
     #[test]
     fn compact_and_full_layouts() {
-        let small = screen(Rect::new(0, 0, 80, 24), None).unwrap();
+        let small = screen(Rect::new(0, 0, 80, 24), None, 2).unwrap();
         assert_eq!(small.panes.len(), 6);
-        let big = screen(Rect::new(0, 0, 160, 48), None).unwrap();
+        let big = screen(Rect::new(0, 0, 160, 48), None, 3).unwrap();
         assert_eq!(big.panes.len(), 7);
         for (_, rect) in big.panes.iter().chain(small.panes.iter()) {
             assert!(rect.width >= 10 && rect.height >= 3, "{rect:?}");
@@ -160,7 +161,7 @@ mod tests {
 
     #[test]
     fn zoom_fills_the_body() {
-        let s = screen(Rect::new(0, 0, 80, 24), Some(Pane::Requests)).unwrap();
+        let s = screen(Rect::new(0, 0, 80, 24), Some(Pane::Requests), 2).unwrap();
         assert_eq!(s.panes, vec![(Pane::Requests, Rect::new(0, 2, 80, 21))]);
     }
 }

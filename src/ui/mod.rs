@@ -14,11 +14,19 @@
 //!
 //! The terminal is restored on every path: [`TerminalGuard`]'s `Drop`, and a
 //! panic hook that restores before the panic message prints.
+//!
+//! The same `App` and widgets serve saved runs: [`viewer`] (`loadpilot open`:
+//! frames built by [`replay::Replay`] at a time cursor, read-only keys) and
+//! [`compare_view`] (`loadpilot compare` on a terminal). [`baseline`] is a saved
+//! run drawn faded behind a live one (`--baseline`, `b`) with deltas in the header.
 
 pub mod app;
+pub mod baseline;
+pub mod compare_view;
 pub mod format;
 pub mod keymap;
 pub mod layout;
+pub mod replay;
 pub mod theme;
 pub mod view;
 pub mod viewer;
@@ -69,6 +77,8 @@ pub struct UiContext {
     pub shutdown: CancellationToken,
     /// Writes mid-run snapshots (`s`); `None` when the run keeps no snapshots.
     pub snapshots: Option<SnapshotSaver>,
+    /// A saved run drawn faded behind the live one (`--baseline`); `b` can pick another.
+    pub baseline: Option<Arc<baseline::Baseline>>,
 }
 
 /// Takes over the terminal (raw mode, alternate screen, mouse capture), runs until the user quits, restores the terminal on every path (Drop guard + panic hook that restores before the panic message prints).
@@ -80,7 +90,7 @@ pub async fn run_dashboard(mut ctx: UiContext) -> anyhow::Result<()> {
     let size = terminal.size().context("cannot read the terminal size")?;
     let first = ctx.dashboard.borrow_and_update().clone();
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let mut app = App::new(first, Theme::from_env(), cores);
+    let mut app = App::new(first, Theme::from_env(), cores).with_baseline(ctx.baseline.clone());
     app.update(
         Msg::Resize {
             width: size.width,
@@ -114,6 +124,13 @@ where
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // Snapshot writers → this loop: where each mid-run snapshot went (or why not).
     let (saved_tx, mut saved_rx) = mpsc::channel::<Result<String, String>>(4);
+    // Baseline readers (`b`) → this loop: the loaded baseline, or why not.
+    // Bounded: one read per Enter in the prompt; each task sends once and ends.
+    let (baseline_tx, mut baseline_rx) = mpsc::channel::<BaselineLoaded>(4);
+    let replies = Replies {
+        saved: saved_tx,
+        baseline: baseline_tx,
+    };
     loop {
         let now = Instant::now();
         let next_draw = last_draw.map_or(now, |t| t + FRAME_INTERVAL);
@@ -139,7 +156,7 @@ where
                 while let Some(ev) = event.take() {
                     dirty = true;
                     if let Some(action) = on_event(app, ev)
-                        && perform(action, app, &ctx, &saved_tx).is_break()
+                        && perform(action, app, &ctx, &replies).is_break()
                     {
                         return Ok(());
                     }
@@ -170,6 +187,15 @@ where
                     Err(e) => app.log_local(LogKind::Alert, format!("snapshot not saved: {e}")),
                 }
             }
+            Some(loaded) = baseline_rx.recv() => {
+                dirty = true;
+                match loaded {
+                    Ok(baseline) => {
+                        app.update(Msg::Baseline(Arc::new(baseline)), Instant::now().into_std());
+                    }
+                    Err(e) => app.log_local(LogKind::Alert, format!("baseline not loaded: {e}")),
+                }
+            }
             _ = tokio::time::sleep_until(next_draw), if dirty => {}
             _ = tick.tick() => {
                 if app.expire(Instant::now().into_std()) {
@@ -181,10 +207,10 @@ where
 }
 
 /// Turns one terminal event into a message and applies it.
-fn on_event(app: &mut App, event: Event) -> Option<Action> {
+pub(crate) fn on_event(app: &mut App, event: Event) -> Option<Action> {
     let now = Instant::now().into_std();
     let msg = match event {
-        Event::Key(key) => keymap::key_to_msg(&key, app.prompt.is_some())?,
+        Event::Key(key) => keymap::key_to_msg(&key, app.prompt.is_some(), app.key_mode())?,
         Event::Mouse(mouse) if mouse.kind == MouseEventKind::Down(MouseButton::Left) => {
             Msg::Click {
                 column: mouse.column,
@@ -197,13 +223,19 @@ fn on_event(app: &mut App, event: Event) -> Option<Action> {
     app.update(msg, now)
 }
 
+/// A baseline read by a background task: the baseline, or the error as text.
+type BaselineLoaded = Result<baseline::Baseline, String>;
+
+/// Where background tasks started by [`perform`] report back to the loop.
+struct Replies {
+    /// Mid-run snapshot writers: the path written, or the error.
+    saved: mpsc::Sender<Result<String, String>>,
+    /// Baseline readers.
+    baseline: mpsc::Sender<BaselineLoaded>,
+}
+
 /// Carries out an [`Action`]; `Break` means the UI returns.
-fn perform(
-    action: Action,
-    app: &mut App,
-    ctx: &UiContext,
-    saved: &mpsc::Sender<Result<String, String>>,
-) -> ControlFlow<()> {
+fn perform(action: Action, app: &mut App, ctx: &UiContext, replies: &Replies) -> ControlFlow<()> {
     match action {
         Action::Send(command) => match ctx.commands.try_send(command) {
             Ok(()) => {}
@@ -231,7 +263,7 @@ fn perform(
         Action::SaveSnapshot => match &ctx.snapshots {
             Some(saver) => {
                 // Writing takes a moment; the UI keeps drawing and logs the result.
-                let (saver, saved) = (saver.clone(), saved.clone());
+                let (saver, saved) = (saver.clone(), replies.saved.clone());
                 tokio::spawn(async move {
                     let result = saver.save().await;
                     let _ = saved
@@ -246,6 +278,18 @@ fn perform(
             }
             None => app.log_local(LogKind::Info, "this run keeps no snapshots (--no-snapshot)"),
         },
+        Action::LoadBaseline(path) => {
+            // Reading and decoding a snapshot is blocking file work.
+            let reply = replies.baseline.clone();
+            tokio::spawn(async move {
+                let shown = path.display().to_string();
+                let loaded = tokio::task::spawn_blocking(move || baseline::Baseline::load(&path))
+                    .await
+                    .map_err(|e| format!("{shown}: the reader failed: {e}"))
+                    .and_then(|r| r.map_err(|e| e.to_string()));
+                let _ = reply.send(loaded).await;
+            });
+        }
     }
     ControlFlow::Continue(())
 }
@@ -339,6 +383,7 @@ mod tests {
             commands: cmd_tx,
             shutdown: shutdown.clone(),
             snapshots: None,
+            baseline: None,
         };
         let events = Box::pin(futures_util::stream::unfold(key_rx, |mut rx| async move {
             rx.recv().await.map(|e| (e, rx))
@@ -421,12 +466,27 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_missing_baseline_file_is_logged_not_fatal() {
+        let h = start();
+        press(&h, KeyCode::Char('b'));
+        for c in "/nonexistent/before.json".chars() {
+            press(&h, KeyCode::Char(c));
+        }
+        press(&h, KeyCode::Enter);
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        h.shutdown.cancel();
+        let screen = h.task.await.unwrap().unwrap();
+        assert!(screen.contains("baseline not loaded"), "{screen}");
+    }
+
+    #[tokio::test]
     async fn snapshot_key_logs_a_local_line() {
         let h = start();
         press(&h, KeyCode::Char('s'));
         tokio::time::sleep(Duration::from_millis(250)).await;
         h.shutdown.cancel();
         let screen = h.task.await.unwrap().unwrap();
-        assert!(screen.contains("keeps no snapshots"), "{screen}");
+        // The 80-column events pane cuts the line after "snapsho".
+        assert!(screen.contains("this run keeps no snap"), "{screen}");
     }
 }

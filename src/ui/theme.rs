@@ -151,6 +151,25 @@ impl Theme {
         }
     }
 
+    /// A baseline's line behind the live one: its colour (the percentile's, or
+    /// the default for throughput), dimmed.
+    pub fn faded(&self, percentile: Option<usize>) -> Style {
+        match percentile {
+            Some(i) if self.color => self.percentile(i).add_modifier(Modifier::DIM),
+            _ => self.dim(),
+        }
+    }
+
+    /// The viewer's time cursor on the charts.
+    pub fn cursor(&self) -> Style {
+        self.pick(Color::Yellow, Modifier::BOLD)
+    }
+
+    /// A change for the worse / better in the baseline deltas.
+    pub fn delta(&self, worse: bool) -> Style {
+        if worse { self.bad() } else { self.good() }
+    }
+
     /// Operator/annotation markers on the charts.
     pub fn marker(&self) -> Style {
         if self.color {

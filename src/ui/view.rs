@@ -12,7 +12,7 @@ use super::widgets;
 
 pub fn view(app: &App, frame: &mut Frame) {
     let area = frame.area();
-    let Some(screen) = layout::screen(area, app.zoom) else {
+    let Some(screen) = layout::screen(area, app.zoom, app.header_rows()) else {
         too_small(app, frame);
         return;
     };

@@ -1,13 +1,284 @@
-//! `loadpilot open`: the dashboard over a saved run, read-only (placeholder).
+//! `loadpilot open`: the dashboard over a saved run, read-only.
+//!
+//! The same [`App`], `view` and widgets as the live dashboard; the frames come
+//! from a [`Replay`] at a time cursor instead of the aggregator, and the keys from
+//! the viewer's rows of the key table (`←`/`→`, `Home`/`End`, …). Nothing here
+//! talks to a target: the file is all it reads.
+//!
+//! [`run_static`] is the loop of screens whose data does not change while shown
+//! (this viewer and the compare view): draw, wait for a key, apply, draw.
+
+use std::io::{self, IsTerminal};
+use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use crossterm::event::{Event, EventStream};
+use futures_util::{FutureExt, Stream, StreamExt};
+use ratatui::backend::{Backend, CrosstermBackend};
+use ratatui::{Frame, Terminal};
 
 use crate::snapshot::Snapshot;
 
-/// Shows `snapshot` until the user quits.
+use super::app::{Action, App};
+use super::replay::Replay;
+use super::theme::Theme;
+use super::{EVENT_BUDGET, TerminalGuard};
+
+/// How often expiring state (a footer hint) is checked.
+const TICK_INTERVAL: Duration = Duration::from_millis(250);
+
+/// Shows `snapshot` until the user quits. When stdout or stdin is not a terminal,
+/// prints the end-of-run summary instead.
 pub async fn run_viewer(snapshot: Snapshot) -> anyhow::Result<()> {
     let record = snapshot.to_record()?;
-    print!(
-        "{}",
-        crate::report::Summary::from_record(&record).render_text()
+    if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
+        print!(
+            "{}",
+            crate::report::Summary::from_record(&record).render_text()
+        );
+        return Ok(());
+    }
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let app = App::viewer(
+        Arc::new(Replay::from_record(&record)),
+        Theme::from_env(),
+        cores,
     );
-    Ok(())
+    run_static(app).await
+}
+
+/// A screen over data that does not change while it is shown.
+pub trait StaticScreen {
+    /// Applies one terminal event; `Break` closes the screen.
+    fn on_event(&mut self, event: Event) -> ControlFlow<()>;
+    /// Drops expired state (hints); `true` when that changed what is drawn.
+    fn expire(&mut self, now: Instant) -> bool;
+    /// Draws the screen (side-effect free).
+    fn draw(&self, frame: &mut Frame);
+}
+
+impl StaticScreen for App {
+    fn on_event(&mut self, event: Event) -> ControlFlow<()> {
+        match super::on_event(self, event) {
+            Some(Action::Quit) => ControlFlow::Break(()),
+            // A saved run sends nothing: every other action is refused in
+            // `App::update` before it is asked for.
+            _ => ControlFlow::Continue(()),
+        }
+    }
+
+    fn expire(&mut self, now: Instant) -> bool {
+        App::expire(self, now)
+    }
+
+    fn draw(&self, frame: &mut Frame) {
+        super::view::view(self, frame);
+    }
+}
+
+/// Takes over the terminal, runs `screen` until it closes, restores the terminal
+/// on every path (the [`TerminalGuard`]).
+pub async fn run_static<T: StaticScreen + Sized>(mut screen: T) -> anyhow::Result<()> {
+    let guard = TerminalGuard::enter().context("cannot take over the terminal")?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))
+        .context("cannot draw on the terminal")?;
+    let size = terminal.size().context("cannot read the terminal size")?;
+    let _ = screen.on_event(Event::Resize(size.width, size.height));
+    let result = drive_static(&mut terminal, &mut screen, EventStream::new()).await;
+    drop(terminal);
+    drop(guard);
+    result
+}
+
+/// The loop, generic over the backend and the event source so tests can drive it
+/// with a `TestBackend` and scripted events: draw when something changed, wait
+/// for input, drain up to [`EVENT_BUDGET`] ready events, repeat.
+pub async fn drive_static<B, S, T>(
+    terminal: &mut Terminal<B>,
+    screen: &mut T,
+    mut events: S,
+) -> anyhow::Result<()>
+where
+    B: Backend,
+    B::Error: std::error::Error + Send + Sync + 'static,
+    S: Stream<Item = io::Result<Event>> + Unpin,
+    T: StaticScreen,
+{
+    let mut tick = tokio::time::interval(TICK_INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut dirty = true;
+    loop {
+        if dirty {
+            terminal
+                .draw(|frame| screen.draw(frame))
+                .context("cannot draw")?;
+            dirty = false;
+        }
+        tokio::select! {
+            event = events.next() => {
+                // Input closed: nobody can press q any more, so leave.
+                let Some(event) = event else { return Ok(()) };
+                let mut event = Some(event.context("cannot read terminal input")?);
+                let mut handled = 0;
+                while let Some(ev) = event.take() {
+                    dirty = true;
+                    if screen.on_event(ev).is_break() {
+                        return Ok(());
+                    }
+                    handled += 1;
+                    if handled < EVENT_BUDGET {
+                        event = match events.next().now_or_never() {
+                            Some(Some(Ok(ev))) => Some(ev),
+                            _ => None,
+                        };
+                    }
+                }
+            }
+            _ = tick.tick() => {
+                if screen.expire(Instant::now()) {
+                    dirty = true;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::backend::TestBackend;
+
+    use crate::metrics::dashboard::{Dashboard, Percentiles, SecondRow};
+    use crate::outcome::OutcomeClass;
+    use crate::ui::app::{Msg, READ_ONLY_HINT};
+    use crate::ui::keymap::KeyAction;
+
+    fn replay(seconds: u32) -> Arc<Replay> {
+        let series = (0..seconds)
+            .map(|t| {
+                let mut classes = [0; OutcomeClass::COUNT];
+                classes[OutcomeClass::Ok.index()] = 100;
+                SecondRow {
+                    t_s: t,
+                    requests: 100,
+                    classes,
+                    latency: Percentiles {
+                        p50_us: 1000,
+                        p90_us: 2000,
+                        p95_us: 3000,
+                        p99_us: 4000,
+                        max_us: 5000,
+                    },
+                    ..SecondRow::default()
+                }
+            })
+            .collect();
+        let record = crate::metrics::aggregator::RunRecord {
+            profile_name: "p".into(),
+            target: "http://x".into(),
+            started_at: chrono::DateTime::UNIX_EPOCH,
+            duration: Duration::from_secs(u64::from(seconds)),
+            complete: true,
+            request_names: Vec::new(),
+            overall: Default::default(),
+            per_request: Vec::new(),
+            by_status: vec![Vec::new(); OutcomeClass::COUNT],
+            last_message: vec![None; OutcomeClass::COUNT],
+            bytes_in: 0,
+            bytes_out: 0,
+            series,
+            second_histograms: Vec::new(),
+            per_stage: Vec::new(),
+            log: Vec::new(),
+            actions: Vec::new(),
+            thresholds: Vec::new(),
+            aborted_by_threshold: false,
+            last_frame: Arc::new(Dashboard::empty("p", "http://x")),
+        };
+        Arc::new(Replay::from_record(&record))
+    }
+
+    fn cursor(app: &App) -> usize {
+        app.replay.as_ref().unwrap().cursor
+    }
+
+    fn key(app: &mut App, action: KeyAction) -> Option<Action> {
+        app.update(Msg::Key(action), Instant::now())
+    }
+
+    #[test]
+    fn cursor_moves_and_clamps() {
+        let mut app = App::viewer(replay(30), Theme::plain(), 2);
+        assert_eq!(cursor(&app), 29, "opens on the last second");
+        key(&mut app, KeyAction::CursorForward);
+        assert_eq!(cursor(&app), 29);
+        key(&mut app, KeyAction::CursorForward10);
+        assert_eq!(cursor(&app), 29);
+        key(&mut app, KeyAction::CursorBack);
+        assert_eq!(cursor(&app), 28);
+        assert_eq!(app.dashboard.series.len(), 29);
+        key(&mut app, KeyAction::CursorBack10);
+        assert_eq!(cursor(&app), 18);
+        key(&mut app, KeyAction::CursorBack10);
+        key(&mut app, KeyAction::CursorBack10);
+        assert_eq!(cursor(&app), 0);
+        key(&mut app, KeyAction::CursorBack);
+        assert_eq!(cursor(&app), 0);
+        assert_eq!(app.dashboard.requests, 100);
+        key(&mut app, KeyAction::CursorEnd);
+        assert_eq!(cursor(&app), 29);
+        assert_eq!(app.dashboard.requests, 3000);
+        key(&mut app, KeyAction::CursorStart);
+        assert_eq!(cursor(&app), 0);
+        // An empty run has one position, 0.
+        let mut empty = App::viewer(replay(0), Theme::plain(), 2);
+        key(&mut empty, KeyAction::CursorForward);
+        assert_eq!(cursor(&empty), 0);
+    }
+
+    #[test]
+    fn run_changing_keys_are_refused_with_a_hint() {
+        let mut app = App::viewer(replay(30), Theme::plain(), 2);
+        let now = Instant::now();
+        for action in [
+            KeyAction::VusUp10,
+            KeyAction::VusDown,
+            KeyAction::DoubleVus,
+            KeyAction::Hold,
+            KeyAction::Resume,
+            KeyAction::SkipStage,
+            KeyAction::TogglePause,
+            KeyAction::Annotate,
+            KeyAction::SaveSnapshot,
+            KeyAction::PickBaseline,
+        ] {
+            app.hint = None;
+            assert_eq!(app.update(Msg::Key(action), now), None, "{action:?}");
+            assert_eq!(app.hint_at(now), Some(READ_ONLY_HINT), "{action:?}");
+            assert!(app.prompt.is_none());
+        }
+        assert_eq!(key(&mut app, KeyAction::Quit), Some(Action::Quit));
+    }
+
+    #[tokio::test]
+    async fn the_loop_moves_the_cursor_and_quits_on_q() {
+        let mut app = App::viewer(replay(30), Theme::plain(), 2);
+        let press = |code| Ok(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+        let events = futures_util::stream::iter(vec![
+            press(KeyCode::Left),
+            press(KeyCode::Left),
+            press(KeyCode::Char('+')),
+            press(KeyCode::Char('q')),
+            press(KeyCode::Left),
+        ]);
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        drive_static(&mut terminal, &mut app, events).await.unwrap();
+        assert_eq!(cursor(&app), 27, "keys after q are not read");
+        let screen = terminal.backend().to_string();
+        assert!(screen.contains("at 00:29 / 00:30"), "{screen}");
+        assert!(screen.contains("VIEW"), "{screen}");
+    }
 }

@@ -7,30 +7,42 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::ui::app::App;
-use crate::ui::keymap::{FOOTER, group_keys};
+use crate::ui::app::PromptKind;
+use crate::ui::keymap::{footer, group_keys};
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
     if let Some(prompt) = &app.prompt {
+        let (label, action) = match prompt.kind {
+            PromptKind::Annotation => (" note: ", "send"),
+            PromptKind::BaselinePath => (" baseline file: ", "load"),
+        };
         let line = Line::from(vec![
-            Span::styled(" note: ", theme.accent()),
+            Span::styled(label, theme.accent()),
             Span::raw(prompt.text.clone()),
             Span::styled("▏", theme.accent()),
-            Span::styled("  Enter send · Esc cancel", theme.dim()),
+            Span::styled(format!("  Enter {action} · Esc cancel"), theme.dim()),
         ]);
         frame.render_widget(Paragraph::new(line), area);
         return;
     }
+    let mode = app.key_mode();
     let mut spans = vec![Span::raw(" ")];
-    if app.run_done() || app.feed_closed {
+    if let Some((hint, _)) = app.hint.as_ref().filter(|_| app.replay.is_some()) {
+        spans.push(Span::styled(hint.clone(), theme.warn()));
+        spans.push(Span::raw("  "));
+    } else if app.replay.is_some() {
+        spans.push(Span::styled("saved run", theme.accent()));
+        spans.push(Span::raw("  "));
+    } else if app.run_done() || app.feed_closed {
         spans.push(Span::styled("run finished — q to quit", theme.good()));
         spans.push(Span::raw("  "));
     } else if let Some((hint, _)) = &app.hint {
         spans.push(Span::styled(hint.clone(), theme.warn()));
         spans.push(Span::raw("  "));
     }
-    for (actions, text) in FOOTER {
-        spans.push(Span::styled(group_keys(actions), theme.key()));
+    for (actions, text) in footer(mode) {
+        spans.push(Span::styled(group_keys(actions, mode), theme.key()));
         spans.push(Span::styled(format!(" {text}  "), theme.dim()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);

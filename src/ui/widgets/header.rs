@@ -1,13 +1,19 @@
 //! Two lines: profile, target and elapsed/planned time; stage progress, mode and
-//! VUs (active / target, as the engine reports them).
+//! VUs (active / target, as the engine reports them). In the viewer the time is
+//! the cursor's, the mode reads VIEW and the cursor second's percentiles follow.
+//! With a baseline, a third line: the deltas against it.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use std::time::Duration;
+
 use crate::ui::app::App;
+use crate::ui::baseline::Deltas;
 use crate::ui::format;
+use crate::ui::theme::Theme;
 
 /// Cells of the stage progress bar.
 const STAGE_BAR_WIDTH: usize = 10;
@@ -15,12 +21,24 @@ const STAGE_BAR_WIDTH: usize = 10;
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let d = &app.dashboard;
     let theme = &app.theme;
-    let [top, bottom] =
-        Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    // One rect per line; the third (deltas) is empty unless a baseline is shown.
+    let line = |i: u16| Rect {
+        y: area.y + i.min(area.height),
+        height: u16::from(i < area.height),
+        ..area
+    };
+    let (top, bottom, third) = (line(0), line(1), line(2));
 
-    let time = match d.planned {
-        Some(planned) => format!("{} / {} ", format::clock(d.elapsed), format::clock(planned)),
-        None => format!("{} ", format::clock(d.elapsed)),
+    let time = match (&app.replay, d.planned) {
+        (Some(r), _) => format!(
+            "at {} / {} ",
+            format::clock_s(r.time_s()),
+            format::clock(r.replay.duration())
+        ),
+        (None, Some(planned)) => {
+            format!("{} / {} ", format::clock(d.elapsed), format::clock(planned))
+        }
+        (None, None) => format!("{} ", format::clock(d.elapsed)),
     };
     let time_width = time.chars().count() as u16;
     let [left, right] =
@@ -51,10 +69,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         spans.push(Span::styled(" → ", theme.dim()));
         spans.push(Span::raw(format!("{} VUs  ", d.stage.stage_target)));
     }
-    spans.push(Span::styled(
-        format!(" {} ", d.mode.label()),
-        theme.mode(d.mode),
-    ));
+    if app.replay.is_some() {
+        spans.push(Span::styled(" VIEW ", theme.mode(d.mode)));
+    } else {
+        spans.push(Span::styled(
+            format!(" {} ", d.mode.label()),
+            theme.mode(d.mode),
+        ));
+    }
     spans.push(Span::styled("  VUs ", theme.dim()));
     spans.push(Span::styled(
         format!("{} / {}", d.vus_active, d.vus_target),
@@ -71,5 +93,66 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             theme.text()
         },
     ));
+    if app.replay.is_some() {
+        let now = d.series.last().map(|r| r.latency).unwrap_or_default();
+        for (name, us) in [
+            ("p50", now.p50_us),
+            ("p95", now.p95_us),
+            ("p99", now.p99_us),
+        ] {
+            spans.push(Span::styled(format!("  {name} "), theme.dim()));
+            spans.push(Span::raw(format::us(us)));
+        }
+    }
     frame.render_widget(Paragraph::new(Line::from(spans)), bottom);
+    if let Some(baseline) = &app.baseline {
+        frame.render_widget(
+            Paragraph::new(deltas_line(&baseline.label, app.deltas, theme)),
+            third,
+        );
+    }
+}
+
+/// `vs before.json @00:42  Δp50 +1.2ms  Δp95 …`; positive latency and error
+/// deltas are worse, a positive rate delta is better.
+fn deltas_line<'a>(label: &str, deltas: Option<Deltas>, theme: &Theme) -> Line<'a> {
+    let mut spans = vec![
+        Span::styled(" vs ", theme.dim()),
+        Span::styled(label.to_string(), theme.title()),
+    ];
+    let Some(d) = deltas else {
+        spans.push(Span::styled(
+            "  (no baseline second to compare)",
+            theme.dim(),
+        ));
+        return Line::from(spans);
+    };
+    spans.push(Span::styled(
+        format!(
+            " @{}",
+            format::clock(Duration::from_secs(u64::from(d.at_s)))
+        ),
+        theme.dim(),
+    ));
+    for (name, us) in [("Δp50", d.p50_us), ("Δp95", d.p95_us), ("Δp99", d.p99_us)] {
+        spans.push(Span::styled(format!("  {name} "), theme.dim()));
+        let sign = if us < 0 { "−" } else { "+" };
+        spans.push(Span::styled(
+            format!("{sign}{}", format::us(us.unsigned_abs())),
+            theme.delta(us > 0),
+        ));
+    }
+    spans.push(Span::styled("  Δrps ", theme.dim()));
+    let sign = if d.rps < 0.0 { "−" } else { "+" };
+    spans.push(Span::styled(
+        format!("{sign}{}", format::count(d.rps.abs())),
+        theme.delta(d.rps < 0.0),
+    ));
+    spans.push(Span::styled("  Δerr ", theme.dim()));
+    let sign = if d.error_rate < 0.0 { "−" } else { "+" };
+    spans.push(Span::styled(
+        format!("{sign}{}", format::pct(d.error_rate.abs())),
+        theme.delta(d.error_rate > 0.0),
+    ));
+    Line::from(spans)
 }

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use crate::ui::app::App;
-use crate::ui::keymap::{BINDINGS, Binding};
+use crate::ui::keymap::{Binding, bindings};
 
 use super::{pane_block, title};
 
@@ -24,7 +24,8 @@ fn line<'a>(b: &Binding, app: &App) -> Line<'a> {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
-    let rows = BINDINGS.len() as u16;
+    let shown: Vec<Binding> = bindings(app.key_mode()).copied().collect();
+    let rows = shown.len() as u16;
     // One column when it fits, else two.
     let two_columns = rows + 2 > area.height;
     let (width, height) = if two_columns {
@@ -50,15 +51,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let inner = block.inner(overlay);
     frame.render_widget(block, overlay);
     if two_columns {
-        let half = BINDINGS.len().div_ceil(2);
+        let half = shown.len().div_ceil(2);
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(50), Constraint::Fill(1)]).areas(inner);
         let col =
             |bs: &[Binding]| Paragraph::new(bs.iter().map(|b| line(b, app)).collect::<Vec<_>>());
-        frame.render_widget(col(&BINDINGS[..half]), left);
-        frame.render_widget(col(&BINDINGS[half..]), right);
+        frame.render_widget(col(&shown[..half]), left);
+        frame.render_widget(col(&shown[half..]), right);
     } else {
-        let lines: Vec<Line> = BINDINGS.iter().map(|b| line(b, app)).collect();
+        let lines: Vec<Line> = shown.iter().map(|b| line(b, app)).collect();
         frame.render_widget(Paragraph::new(lines), inner);
     }
 }

@@ -1,5 +1,7 @@
 //! Latency over time: p50/p90/p95/p99/max lines, threshold limits as horizontal
-//! lines, operator actions as vertical markers; linear or log scale.
+//! lines, operator actions as vertical markers; linear or log scale. With a
+//! baseline, p50/p95/p99 of both runs (the baseline faded, behind); in the
+//! viewer, the time cursor as a vertical line.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -12,7 +14,9 @@ use crate::metrics::dashboard::{Percentiles, SecondRow};
 use crate::ui::app::App;
 use crate::ui::format;
 
-use super::{marker_times, pane_block, placeholder, points, title, window_bounds};
+use super::{
+    baseline_points, cursor_x, marker_times, pane_block, placeholder, points, title, window_bounds,
+};
 
 const NAMES: [&str; 5] = ["p50", "p90", "p95", "p99", "max"];
 
@@ -101,19 +105,27 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
         return;
     }
 
-    let (x0, x1) = window_bounds(d, app.window);
+    let (x0, x1) = window_bounds(app);
     let max_points = usize::from(area.width.saturating_sub(10)).max(1) * 2;
-    let lines: Vec<Vec<(f64, f64)>> = (0..NAMES.len())
-        .map(|i| {
-            points(d, x0, max_points, |r: &SecondRow| {
-                pick(&r.latency, i) as f64 / 1000.0
-            })
-        })
+    // With a baseline only p50/p95/p99 are drawn, for both runs.
+    let drawn: &[usize] = if app.baseline.is_some() {
+        &[0, 2, 3]
+    } else {
+        &[0, 1, 2, 3, 4]
+    };
+    let ms = |i: usize| move |r: &SecondRow| pick(&r.latency, i) as f64 / 1000.0;
+    let lines: Vec<(usize, Vec<(f64, f64)>)> = drawn
+        .iter()
+        .map(|&i| (i, points(d, x0, max_points, ms(i))))
+        .collect();
+    let behind: Vec<(usize, Vec<(f64, f64)>)> = drawn
+        .iter()
+        .map(|&i| (i, baseline_points(app, x0, x1, max_points, ms(i))))
         .collect();
 
     let mut lo_ms = f64::MAX;
     let mut hi_ms: f64 = 0.0;
-    for &(_, v) in lines.iter().flatten() {
+    for &(_, v) in lines.iter().chain(&behind).flat_map(|(_, l)| l) {
         if v > 0.0 {
             lo_ms = lo_ms.min(v);
         }
@@ -127,10 +139,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
     }
     let y_bounds = scale.bounds(lo_ms, hi_ms);
 
-    let scaled: Vec<Vec<(f64, f64)>> = lines
-        .iter()
-        .map(|line| line.iter().map(|&(x, v)| (x, scale.y(v))).collect())
-        .collect();
+    let rescale = |lines: &[(usize, Vec<(f64, f64)>)]| -> Vec<(usize, Vec<(f64, f64)>)> {
+        lines
+            .iter()
+            .map(|(i, line)| (*i, line.iter().map(|&(x, v)| (x, scale.y(v))).collect()))
+            .collect()
+    };
+    let scaled = rescale(&lines);
+    let behind = rescale(&behind);
     let limits: Vec<Vec<(f64, f64)>> = d
         .latency_limits_ms
         .iter()
@@ -144,6 +160,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
         .map(|t| vec![(t, y_bounds[0]), (t, y_bounds[1])])
         .collect();
 
+    let cursor: Vec<(f64, f64)> = cursor_x(app)
+        .map(|x| vec![(x, y_bounds[0]), (x, y_bounds[1])])
+        .unwrap_or_default();
+
     let mut datasets = Vec::new();
     for data in &limits {
         datasets.push(line(data, theme.limit_line()));
@@ -151,9 +171,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
     for data in &markers {
         datasets.push(line(data, theme.marker()));
     }
+    for (i, data) in behind.iter().rev() {
+        datasets.push(line(data, theme.faded(Some(*i))));
+    }
     // Drawn last so the percentiles sit on top; max first so p50 ends uppermost.
-    for (i, data) in scaled.iter().enumerate().rev() {
-        datasets.push(line(data, theme.percentile(i)));
+    for (i, data) in scaled.iter().rev() {
+        datasets.push(line(data, theme.percentile(*i)));
+    }
+    if !cursor.is_empty() {
+        datasets.push(line(&cursor, theme.cursor()));
     }
 
     let mid = (y_bounds[0] + y_bounds[1]) / 2.0;

@@ -51,15 +51,24 @@ pub fn placeholder(frame: &mut Frame, area: Rect, block: Block<'_>, text: &str, 
     );
 }
 
-/// The x range (run seconds) the charts show for the app's window.
-pub fn window_bounds(d: &Dashboard, window: TimeWindow) -> (u32, u32) {
-    let end = d
+/// The x range (run seconds) the charts show for the app's window. Live, the
+/// window ends now; in the viewer it ends at the cursor, except the whole-run
+/// window, which spans the saved run (and a baseline) so the cursor moves across.
+pub fn window_bounds(app: &App) -> (u32, u32) {
+    let d = &app.dashboard;
+    let mut end = d
         .series
         .last()
         .map(|r| r.t_s + 1)
         .unwrap_or(0)
         .max(d.elapsed.as_secs() as u32);
-    match window.seconds() {
+    if let (TimeWindow::All, Some(replay)) = (app.window, &app.replay) {
+        end = end.max(replay.replay.end_s());
+        if let Some(b) = &app.baseline {
+            end = end.max(b.end_s());
+        }
+    }
+    match app.window.seconds() {
         Some(w) => {
             let x0 = end.saturating_sub(w);
             (x0, x0 + w)
@@ -68,16 +77,15 @@ pub fn window_bounds(d: &Dashboard, window: TimeWindow) -> (u32, u32) {
     }
 }
 
-/// The rows inside the window, thinned to about `max_points` by keeping, for
-/// each bucket of consecutive rows, the row-wise maximum picked by `pick`
-/// (so a one-second spike stays visible on a long window).
-pub fn points(
-    d: &Dashboard,
-    from_s: u32,
+/// `rows` thinned to about `max_points` by keeping, for each bucket of
+/// consecutive rows, the row-wise maximum picked by `pick` (so a one-second
+/// spike stays visible on a long window).
+pub fn thin<'a>(
+    rows: impl Iterator<Item = &'a SecondRow>,
     max_points: usize,
     pick: impl Fn(&SecondRow) -> f64,
 ) -> Vec<(f64, f64)> {
-    let rows: Vec<&SecondRow> = d.series.since(from_s).collect();
+    let rows: Vec<&SecondRow> = rows.collect();
     let bucket = rows.len().div_ceil(max_points.max(1)).max(1);
     rows.chunks(bucket)
         .map(|chunk| {
@@ -87,14 +95,55 @@ pub fn points(
         .collect()
 }
 
-/// Run times (seconds) of operator actions and annotations inside `[x0, x1]`,
-/// for vertical markers on the charts.
+/// The frame's rows from `from_s` on, thinned (see [`thin`]).
+pub fn points(
+    d: &Dashboard,
+    from_s: u32,
+    max_points: usize,
+    pick: impl Fn(&SecondRow) -> f64,
+) -> Vec<(f64, f64)> {
+    thin(d.series.since(from_s), max_points, pick)
+}
+
+/// The baseline's rows inside `[x0, x1]`, thinned; empty without a baseline.
+pub fn baseline_points(
+    app: &App,
+    x0: u32,
+    x1: u32,
+    max_points: usize,
+    pick: impl Fn(&SecondRow) -> f64,
+) -> Vec<(f64, f64)> {
+    app.baseline
+        .as_deref()
+        .map(|b| thin(b.window(x0, x1), max_points, pick))
+        .unwrap_or_default()
+}
+
+/// Run times (seconds) of events inside `[x0, x1]`, for vertical markers on the
+/// charts: operator actions and annotations live; in the viewer also stage
+/// changes, threshold breaches and first errors.
 pub fn marker_times(app: &App, x0: u32, x1: u32) -> Vec<f64> {
+    let viewer = app.replay.is_some();
     app.dashboard
         .log
         .iter()
-        .filter(|e| matches!(e.kind, LogKind::Operator | LogKind::Annotation))
+        .filter(|e| {
+            matches!(e.kind, LogKind::Operator | LogKind::Annotation)
+                || (viewer
+                    && matches!(
+                        e.kind,
+                        LogKind::Stage | LogKind::ThresholdBreach | LogKind::FirstError
+                    ))
+        })
         .map(|e| e.at.as_secs_f64())
         .filter(|t| *t >= f64::from(x0) && *t <= f64::from(x1))
         .collect()
+}
+
+/// Where the viewer's cursor line goes on the charts, if one is drawn.
+pub fn cursor_x(app: &App) -> Option<f64> {
+    app.replay
+        .as_ref()
+        .filter(|r| r.show_cursor)
+        .map(|r| f64::from(r.time_s()))
 }

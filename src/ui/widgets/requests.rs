@@ -3,7 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table};
 
 use crate::ui::app::App;
@@ -14,7 +14,12 @@ use super::{pane_block, placeholder, title};
 pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
     let d = &app.dashboard;
     let theme = &app.theme;
-    let block = pane_block(Line::from(title("Requests", theme)), theme, zoomed);
+    let mut heading = vec![title("Requests", theme)];
+    if app.replay.is_some() {
+        // A snapshot keeps per-request totals for the whole run only.
+        heading.push(Span::styled("whole run ", theme.dim()));
+    }
+    let block = pane_block(Line::from(heading), theme, zoomed);
     if d.request_stats.is_empty() {
         placeholder(frame, area, block, "no requests yet", theme.dim());
         return;

@@ -96,11 +96,22 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
         );
         return;
     }
-    let mut lines = vec![Line::from(Span::styled(
-        "run  30s  threshold  value run · 30s",
-        theme.dim(),
-    ))];
+    // A snapshot has no 30 s window: the viewer shows whole-run verdicts only.
+    let legend = if app.replay.is_some() {
+        "whole run  threshold  value"
+    } else {
+        "run  30s  threshold  value run · 30s"
+    };
+    let mut lines = vec![Line::from(Span::styled(legend, theme.dim()))];
     for t in &d.thresholds {
+        if app.replay.is_some() {
+            lines.push(Line::from(vec![
+                badge(t.run, theme),
+                Span::raw(format!(" {} ", t.expr)),
+                Span::styled(value(&t.expr, t.run_value), theme.dim()),
+            ]));
+            continue;
+        }
         lines.push(Line::from(vec![
             badge(t.run, theme),
             Span::raw(" "),

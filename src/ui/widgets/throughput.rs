@@ -1,5 +1,6 @@
 //! Requests per second over time, successes and errors as separate lines, with
-//! the current and peak rate and bytes in/out per second.
+//! the current and peak rate and bytes in/out per second. A baseline's total
+//! rate is drawn faded behind; in the viewer, the time cursor as a vertical line.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -12,7 +13,9 @@ use crate::outcome::OutcomeClass;
 use crate::ui::app::App;
 use crate::ui::format;
 
-use super::{marker_times, pane_block, placeholder, points, title, window_bounds};
+use super::{
+    baseline_points, cursor_x, marker_times, pane_block, placeholder, points, title, window_bounds,
+};
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
     let d = &app.dashboard;
@@ -39,15 +42,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
         return;
     }
 
-    let (x0, x1) = window_bounds(d, app.window);
+    let (x0, x1) = window_bounds(app);
     let max_points = usize::from(area.width.saturating_sub(10)).max(1) * 2;
     let ok = points(d, x0, max_points, |r: &SecondRow| {
         r.classes[OutcomeClass::Ok.index()] as f64
     });
     let err = points(d, x0, max_points, |r: &SecondRow| r.errors() as f64);
+    let behind = baseline_points(app, x0, x1, max_points, |r: &SecondRow| r.requests as f64);
     let hi = ok
         .iter()
         .chain(err.iter())
+        .chain(behind.iter())
         .map(|&(_, y)| y)
         .fold(0.0, f64::max);
     let y_bounds = [0.0, (hi * 1.1).max(1.0)];
@@ -55,6 +60,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
         .into_iter()
         .map(|t| vec![(t, 0.0), (t, y_bounds[1])])
         .collect();
+    let cursor: Vec<(f64, f64)> = cursor_x(app)
+        .map(|x| vec![(x, 0.0), (x, y_bounds[1])])
+        .unwrap_or_default();
 
     let mut datasets: Vec<Dataset> = markers
         .iter()
@@ -66,20 +74,21 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
                 .data(m)
         })
         .collect();
-    datasets.push(
+    let line = |data, style| {
         Dataset::default()
             .marker(Marker::Braille)
             .graph_type(GraphType::Line)
-            .style(theme.good())
-            .data(&ok),
-    );
-    datasets.push(
-        Dataset::default()
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Line)
-            .style(theme.bad())
-            .data(&err),
-    );
+            .style(style)
+            .data(data)
+    };
+    if !behind.is_empty() {
+        datasets.push(line(&behind, theme.faded(None)));
+    }
+    datasets.push(line(&ok, theme.good()));
+    datasets.push(line(&err, theme.bad()));
+    if !cursor.is_empty() {
+        datasets.push(line(&cursor, theme.cursor()));
+    }
 
     let chart = Chart::new(datasets)
         .block(block)
