@@ -216,6 +216,10 @@ fn demo_dashboard_keys_steer_the_run_and_quit_restores_the_terminal() {
     assert_snapshot(&out);
 }
 
+// A stopped run still reports its thresholds: 0 when they pass, 99 when a short run
+// failed one (the demo's error budget can trip in its first second). Either way the
+// process exits normally, restores the terminal and writes the snapshot.
+
 #[test]
 fn ctrl_c_twice_forces_quit_restores_the_terminal_and_writes_the_snapshot() {
     let dir = tempfile::tempdir().unwrap();
@@ -229,7 +233,7 @@ fn ctrl_c_twice_forces_quit_restores_the_terminal_and_writes_the_snapshot() {
     s.press("\u{3}");
     let status = wait_exit(&mut s);
     assert!(
-        status.success(),
+        matches!(status.exit_code(), 0 | 99),
         "exit status {status:?}:\n{}",
         s.contents()
     );
@@ -254,7 +258,7 @@ fn sigterm_restores_the_terminal_and_writes_the_snapshot() {
     assert!(killed.success());
     let status = wait_exit(&mut s);
     assert!(
-        status.success(),
+        matches!(status.exit_code(), 0 | 99),
         "exit status {status:?}:\n{}",
         s.contents()
     );

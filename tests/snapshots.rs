@@ -480,6 +480,7 @@ fn synthetic(run: SyntheticRun) -> RunRecord {
         started_at: run.started.parse().unwrap(),
         duration: Duration::from_secs(u64::from(run.seconds)),
         complete: true,
+        journey: Default::default(),
         request_names: names,
         overall,
         per_request,

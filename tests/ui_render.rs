@@ -476,6 +476,7 @@ fn saved_run(seconds: u32, slower: f64) -> RunRecord {
         started_at: chrono::DateTime::UNIX_EPOCH,
         duration: Duration::from_secs(u64::from(seconds)),
         complete: true,
+        journey: Default::default(),
         request_names: vec!["home".into(), "search".into()],
         overall: scope(requests, errors, 10.0 * slower),
         per_request: vec![

@@ -27,7 +27,9 @@ pub struct SecondRow {
     /// Seconds since the run started (this row covers `[t_s, t_s + 1)`).
     pub t_s: u32,
     pub requests: u64,
-    /// Requests by [`OutcomeClass`] index (`errors[0]` counts successes).
+    /// Requests by [`OutcomeClass`] index (`classes[0]` counts successes). Reads
+    /// shorter arrays (snapshots from before a class was added) padded with zeros.
+    #[serde(deserialize_with = "classes_padded")]
     pub classes: [u64; OutcomeClass::COUNT],
     pub latency: Percentiles,
     /// Active VUs at the end of the second.
@@ -40,6 +42,23 @@ pub struct SecondRow {
     pub host_mem_used: u64,
     /// The watched target process's resident memory, bytes (0 when not watched).
     pub target_rss: u64,
+}
+
+/// Per-class counts, padded with zeros when written before newer classes existed.
+fn classes_padded<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<[u64; OutcomeClass::COUNT], D::Error> {
+    let counts = Vec::<u64>::deserialize(d)?;
+    if counts.len() > OutcomeClass::COUNT {
+        return Err(serde::de::Error::custom(format!(
+            "{} outcome classes, this version knows {}",
+            counts.len(),
+            OutcomeClass::COUNT
+        )));
+    }
+    let mut out = [0; OutcomeClass::COUNT];
+    out[..counts.len()].copy_from_slice(&counts);
+    Ok(out)
 }
 
 impl SecondRow {

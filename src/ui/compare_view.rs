@@ -218,6 +218,7 @@ mod tests {
             started_at: chrono::DateTime::UNIX_EPOCH,
             duration: std::time::Duration::from_secs(1),
             complete: true,
+            journey: Default::default(),
             request_names: Vec::new(),
             overall: Default::default(),
             per_request: Vec::new(),

@@ -268,6 +268,7 @@ mod tests {
             started_at: chrono::DateTime::UNIX_EPOCH,
             duration: Duration::from_secs(u64::from(seconds)),
             complete: true,
+            journey: Default::default(),
             request_names: Vec::new(),
             overall: Default::default(),
             per_request: Vec::new(),
