@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Throughput benchmark: loadpilot (headless, N VUs, no think time) next to wrk
 # (-t1 -cN) against the same nginx on loopback (one worker answering `return 200`),
-# plus loadpilot's peak RSS at 1,000 VUs. Prints figures; asserts nothing.
+# loadpilot's peak RSS at 1,000 VUs, and the dashboard's cost: the same run with the
+# live dashboard drawing in a pseudo-terminal (`script`) versus headless, alternated
+# twice. Prints figures; asserts nothing.
 #
 #   scripts/bench.sh [SECONDS] [VUS]
 #
@@ -63,7 +65,7 @@ WRK_P50=$(awk '$1=="50%" {print $2}' <<<"$WRK_OUT")
 WRK_P99=$(awk '$1=="99%" {print $2}' <<<"$WRK_OUT")
 
 echo "loadpilot run $URL --vus $VUS --duration ${SECS}s --headless" >&2
-"$LP" run "$URL" --vus "$VUS" --duration "${SECS}s" --headless --summary-json "$WORK/lp.json" >/dev/null
+"$LP" run "$URL" --vus "$VUS" --duration "${SECS}s" --headless --no-snapshot --summary-json "$WORK/lp.json" >/dev/null
 read -r LP_RPS LP_P50 LP_P99 LP_ERR < <(python3 - "$WORK/lp.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))["overall"]
@@ -73,7 +75,7 @@ PY
 
 # Peak RSS at 1,000 VUs (with a little think time, as real users have).
 echo "loadpilot run $URL --vus 1000 --duration ${SECS}s (RSS)" >&2
-"$LP" run "$URL" --vus 1000 --duration "${SECS}s" --headless >/dev/null 2>&1 &
+"$LP" run "$URL" --vus 1000 --duration "${SECS}s" --headless --no-snapshot >/dev/null 2>&1 &
 LP_PID=$!
 PEAK_KB=0
 while kill -0 "$LP_PID" 2>/dev/null; do
@@ -83,9 +85,30 @@ while kill -0 "$LP_PID" 2>/dev/null; do
 done
 wait "$LP_PID" || true
 
+# Dashboard cost: headless and dashboard runs alternated; the dashboard run gets a
+# 160x48 pseudo-terminal and a `q` after the run has finished.
+rps_of() { python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["overall"]["rps"]))' "$1"; }
+HEADLESS=()
+DASHBOARD=()
+for i in 1 2; do
+  echo "dashboard cost, round $i" >&2
+  "$LP" run "$URL" --vus "$VUS" --duration "${SECS}s" --headless --no-snapshot --summary-json "$WORK/h$i.json" >/dev/null 2>&1
+  HEADLESS+=("$(rps_of "$WORK/h$i.json")")
+  (sleep $((SECS + 2)); printf q) | script -qfec \
+    "stty rows 48 cols 160; '$LP' run '$URL' --vus $VUS --duration ${SECS}s --no-snapshot --summary-json '$WORK/d$i.json'" \
+    /dev/null >/dev/null 2>&1
+  DASHBOARD+=("$(rps_of "$WORK/d$i.json")")
+done
+
 RATIO=$(python3 -c "print(f'{$LP_RPS / $WRK_RPS:.2f}')")
 printf '\n%-28s %12s %10s %10s\n' "tool" "requests/s" "p50" "p99"
 printf '%-28s %12.0f %10s %10s\n' "wrk -t1 -c$VUS" "$WRK_RPS" "$WRK_P50" "$WRK_P99"
 printf '%-28s %12.0f %10s %10s   (errors: %s)\n' "loadpilot --vus $VUS" "$LP_RPS" "$LP_P50" "$LP_P99" "$LP_ERR"
 printf 'ratio loadpilot/wrk: %s (aim >= 0.80)\n' "$RATIO"
 printf 'loadpilot peak RSS at 1000 VUs: %.1f MB (aim < 100 MB)\n' "$(python3 -c "print($PEAK_KB/1024)")"
+printf 'headless requests/s:  %s\n' "${HEADLESS[*]}"
+printf 'dashboard requests/s: %s\n' "${DASHBOARD[*]}"
+python3 -c "
+h = [${HEADLESS[0]}, ${HEADLESS[1]}]; d = [${DASHBOARD[0]}, ${DASHBOARD[1]}]
+cost = 1 - (sum(d) / len(d)) / (sum(h) / len(h))
+print(f'dashboard cost: {cost * 100:+.1f}% of headless requests/s (aim < 5%; negative = within noise)')"

@@ -172,6 +172,10 @@ pub struct RunOptions {
     /// Do not write a snapshot at the end of the run.
     #[arg(long, conflicts_with = "out")]
     pub no_snapshot: bool,
+    /// Worker threads for the load engine (default: one per core). On a machine
+    /// shared with the target, fewer threads leave it a core.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
     /// Seconds between headless progress lines.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "5s")]
     pub progress_every: Duration,
@@ -195,6 +199,17 @@ pub struct DemoArgs {
     pub profile: Option<PathBuf>,
     #[command(flatten)]
     pub opts: RunOptions,
+}
+
+impl Cli {
+    /// The `--threads` of a command that runs load, if given.
+    pub fn worker_threads(&self) -> Option<usize> {
+        match &self.command {
+            CliCommand::Run(args) => args.opts.threads.map(usize::from),
+            CliCommand::Demo(args) => args.opts.threads.map(usize::from),
+            _ => None,
+        }
+    }
 }
 
 pub fn parse_duration(text: &str) -> Result<Duration, String> {

@@ -159,15 +159,13 @@ impl VuClient {
     }
 
     /// Sends request `index`, measuring latency from now.
-    pub async fn execute(&mut self, index: usize) -> Executed {
-        self.execute_from(index, Instant::now()).await
-    }
-
-    /// Sends request `index`, measuring latency from `start` (the open model passes
-    /// the intended send time, so queueing in the loader counts as latency).
-    pub async fn execute_from(&mut self, index: usize, start: Instant) -> Executed {
-        let prepared = self.prepared.clone();
-        self.execute_request(&prepared.requests[index], start).await
+    ///
+    /// `prepared` is the caller's own reference (the same requests this client was
+    /// made for): borrowing it, rather than cloning this client's `Arc` per request,
+    /// keeps every VU off one shared reference counter.
+    pub async fn execute(&mut self, prepared: &Prepared, index: usize) -> Executed {
+        self.execute_request(&prepared.requests[index], Instant::now())
+            .await
     }
 
     /// Sends `req` (a prepared request, or one rendered from it for a journey step)
@@ -264,12 +262,12 @@ impl VuClient {
         let sent = match conn {
             Conn::H1(sender) => {
                 *request.uri_mut() = req.path_uri.clone();
-                request.headers_mut().insert(HOST, req.host.clone());
                 sender.ready().await.map_err(SendError::from_hyper)?;
                 sender.send_request(request).await
             }
             Conn::H2(sender) => {
                 *request.uri_mut() = req.absolute_uri.clone();
+                request.headers_mut().remove(HOST);
                 sender.ready().await.map_err(SendError::from_hyper)?;
                 sender.send_request(request).await
             }

@@ -45,7 +45,11 @@ impl VuPool {
             self.active.push(retire.clone());
             let id = self.next_id;
             self.next_id += 1;
-            self.tasks.spawn(run_vu(id, self.shared.clone(), retire));
+            // Each VU checks its own child of the abort token: checking the shared
+            // token itself would take its lock from every VU on every request.
+            let abort = self.shared.abort.child_token();
+            self.tasks
+                .spawn(run_vu(id, self.shared.clone(), retire, abort));
         }
         while self.active.len() > target {
             if let Some(retire) = self.active.pop() {

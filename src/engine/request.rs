@@ -41,9 +41,9 @@ pub struct PreparedRequest {
     pub path_uri: Uri,
     /// Absolute form, for HTTP/2 (which carries the authority in the URI).
     pub absolute_uri: Uri,
-    /// Headers without `Host`.
+    /// Headers, `Host` included (HTTP/2 drops it and sends the authority in the URI).
     pub headers: HeaderMap,
-    /// The `Host` header for HTTP/1.1.
+    /// The `Host` header's value.
     pub host: HeaderValue,
     pub body: Bytes,
     pub timeout: Duration,
@@ -320,6 +320,9 @@ fn prepare(
             .iter()
             .map(|(n, v)| (n.as_str().len() + v.len() + 4) as u64)
             .sum::<u64>();
+    // Kept in the map so HTTP/1.1 sends it with no per-request insert; the HTTP/2
+    // path drops it (the authority travels in the URI there).
+    headers.insert(HOST, host.clone());
     Ok(PreparedRequest {
         name: spec.name.clone(),
         origin: origin_index,

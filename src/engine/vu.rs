@@ -41,7 +41,13 @@ pub struct VuShared {
 }
 
 /// Runs one VU until `retire` (graceful) or `shared.abort` (immediate).
-pub async fn run_vu(id: u64, shared: Arc<VuShared>, retire: CancellationToken) {
+/// `abort` is this VU's child of `shared.abort`.
+pub async fn run_vu(
+    id: u64,
+    shared: Arc<VuShared>,
+    retire: CancellationToken,
+    abort: CancellationToken,
+) {
     let mut rng = SmallRng::seed_from_u64(shared.seed ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let mut client = VuClient::new(shared.client.clone(), shared.prepared.clone());
     let mut recorder = LocalRecorder::new(shared.batches.clone());
@@ -52,16 +58,22 @@ pub async fn run_vu(id: u64, shared: Arc<VuShared>, retire: CancellationToken) {
     let think = persona.persona.think_time.unwrap_or(shared.think);
     let total_weight = persona.total_weight();
     vu.next_row(&prepared, &mut rng, true);
+    // Both stop signals are awaited through futures made once per VU: a fresh
+    // `cancelled()` future per request would register with the token tree's shared
+    // lock on every request.
+    let aborted = abort.cancelled();
+    let retired = retire.cancelled();
+    tokio::pin!(aborted, retired);
     'run: loop {
         while *run_state.borrow_and_update() == RunState::Paused {
             recorder.flush();
             tokio::select! {
                 changed = run_state.changed() => if changed.is_err() { break 'run },
-                _ = retire.cancelled() => break 'run,
-                _ = shared.abort.cancelled() => break 'run,
+                _ = &mut retired => break 'run,
+                _ = &mut aborted => break 'run,
             }
         }
-        if retire.is_cancelled() || shared.abort.is_cancelled() {
+        if retire.is_cancelled() || abort.is_cancelled() {
             break;
         }
         if !vu.setup_done {
@@ -74,7 +86,7 @@ pub async fn run_vu(id: u64, shared: Arc<VuShared>, retire: CancellationToken) {
             };
             let ok = tokio::select! {
                 ok = journey::run_setup(&mut cx) => ok,
-                _ = shared.abort.cancelled() => break,
+                _ = &mut aborted => break,
             };
             if !ok {
                 // Back off rather than hammer a failing login.
@@ -83,8 +95,8 @@ pub async fn run_vu(id: u64, shared: Arc<VuShared>, retire: CancellationToken) {
                 vu.next_row(&prepared, &mut rng, false);
                 tokio::select! {
                     _ = tokio::time::sleep(pause) => {}
-                    _ = retire.cancelled() => break,
-                    _ = shared.abort.cancelled() => break,
+                    _ = &mut retired => break,
+                    _ = &mut aborted => break,
                 }
                 continue;
             }
@@ -99,8 +111,8 @@ pub async fn run_vu(id: u64, shared: Arc<VuShared>, retire: CancellationToken) {
             Action::Request(index) if persona.plain => {
                 // Retiring does not interrupt the request: it completes and is recorded.
                 let mut executed = tokio::select! {
-                    executed = client.execute(index) => executed,
-                    _ = shared.abort.cancelled() => break,
+                    executed = client.execute(&prepared, index) => executed,
+                    _ = &mut aborted => break,
                 };
                 record_executed(&mut recorder, &prepared, index, &mut executed);
             }
@@ -114,7 +126,7 @@ pub async fn run_vu(id: u64, shared: Arc<VuShared>, retire: CancellationToken) {
                 };
                 tokio::select! {
                     _ = journey::run_step(&mut cx, index) => {}
-                    _ = shared.abort.cancelled() => break,
+                    _ = &mut aborted => break,
                 }
             }
             Action::Flow(flow) => {
@@ -127,7 +139,7 @@ pub async fn run_vu(id: u64, shared: Arc<VuShared>, retire: CancellationToken) {
                 };
                 let finished = tokio::select! {
                     finished = journey::run_flow(&mut cx, flow, &retire) => finished,
-                    _ = shared.abort.cancelled() => break,
+                    _ = &mut aborted => break,
                 };
                 if !finished {
                     break;
@@ -150,8 +162,8 @@ pub async fn run_vu(id: u64, shared: Arc<VuShared>, retire: CancellationToken) {
         }
         tokio::select! {
             _ = tokio::time::sleep(pause) => {}
-            _ = retire.cancelled() => break,
-            _ = shared.abort.cancelled() => break,
+            _ = &mut retired => break,
+            _ = &mut aborted => break,
         }
     }
     recorder.finish().await;

@@ -28,7 +28,7 @@ pub async fn run_step(cx: &mut StepCx<'_>, index: usize) -> StepResult {
     let prepared = cx.prepared;
     let req = &prepared.requests[index];
     let Some(extras) = prepared.journey.step(index) else {
-        let mut executed = cx.client.execute(index).await;
+        let mut executed = cx.client.execute(cx.prepared, index).await;
         let class = executed.outcome.class;
         record_executed(cx.recorder, prepared, index, &mut executed);
         return StepResult { class, json: None };
