@@ -59,17 +59,22 @@ echo "building loadpilot (release)..." >&2
 LP="$ROOT/target/release/loadpilot"
 
 echo "wrk -t1 -c$VUS -d${SECS}s $URL" >&2
-WRK_OUT=$(wrk -t1 -c"$VUS" -d"${SECS}s" --latency "$URL")
+WRK_OUT=$(/usr/bin/time -f "%U %S" -o "$WORK/wrk.time" wrk -t1 -c"$VUS" -d"${SECS}s" --latency "$URL")
+WRK_COUNT=$(awk '/requests in/ {print $1}' <<<"$WRK_OUT")
 WRK_RPS=$(awk '/Requests\/sec/ {print $2}' <<<"$WRK_OUT")
 WRK_P50=$(awk '$1=="50%" {print $2}' <<<"$WRK_OUT")
 WRK_P99=$(awk '$1=="99%" {print $2}' <<<"$WRK_OUT")
 
-echo "loadpilot run $URL --vus $VUS --duration ${SECS}s --headless" >&2
-"$LP" run "$URL" --vus "$VUS" --duration "${SECS}s" --headless --no-snapshot --summary-json "$WORK/lp.json" >/dev/null
-read -r LP_RPS LP_P50 LP_P99 LP_ERR < <(python3 - "$WORK/lp.json" <<'PY'
+# One worker thread, as `wrk -t1` has one: on a 2-core machine the other core is
+# nginx's, and the comparison is per thread.
+echo "loadpilot run $URL --vus $VUS --duration ${SECS}s --headless --threads 1" >&2
+/usr/bin/time -f "%U %S" -o "$WORK/lp.time" \
+  "$LP" run "$URL" --vus "$VUS" --duration "${SECS}s" --headless --no-snapshot --threads 1 \
+  --summary-json "$WORK/lp.json" >/dev/null
+read -r LP_RPS LP_P50 LP_P99 LP_ERR LP_COUNT < <(python3 - "$WORK/lp.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))["overall"]
-print("%.0f %.2fms %.2fms %d" % (s["rps"], s["p50_ms"], s["p99_ms"], s["errors"]))
+print("%.0f %.2fms %.2fms %d %d" % (s["rps"], s["p50_ms"], s["p99_ms"], s["errors"], s["count"]))
 PY
 )
 
@@ -103,8 +108,10 @@ done
 RATIO=$(python3 -c "print(f'{$LP_RPS / $WRK_RPS:.2f}')")
 printf '\n%-28s %12s %10s %10s\n' "tool" "requests/s" "p50" "p99"
 printf '%-28s %12.0f %10s %10s\n' "wrk -t1 -c$VUS" "$WRK_RPS" "$WRK_P50" "$WRK_P99"
-printf '%-28s %12.0f %10s %10s   (errors: %s)\n' "loadpilot --vus $VUS" "$LP_RPS" "$LP_P50" "$LP_P99" "$LP_ERR"
+printf '%-28s %12.0f %10s %10s   (errors: %s)\n' "loadpilot --vus $VUS -t1" "$LP_RPS" "$LP_P50" "$LP_P99" "$LP_ERR"
 printf 'ratio loadpilot/wrk: %s (aim >= 0.80)\n' "$RATIO"
+cpu_per_req() { python3 -c 'import sys; u, k = map(float, open(sys.argv[1]).read().split()); n = int(sys.argv[2]); print(f"{1e6 * (u + k) / n:.2f} us (user {1e6 * u / n:.2f}, kernel {1e6 * k / n:.2f})")' "$1" "$2"; }
+printf 'CPU per request: wrk %s; loadpilot %s\n' "$(cpu_per_req "$WORK/wrk.time" "$WRK_COUNT")" "$(cpu_per_req "$WORK/lp.time" "$LP_COUNT")"
 printf 'loadpilot peak RSS at 1000 VUs: %.1f MB (aim < 100 MB)\n' "$(python3 -c "print($PEAK_KB/1024)")"
 printf 'headless requests/s:  %s\n' "${HEADLESS[*]}"
 printf 'dashboard requests/s: %s\n' "${DASHBOARD[*]}"

@@ -82,6 +82,42 @@ async fn a_reopened_snapshot_shows_exactly_the_live_figures() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journey_run_round_trips_with_personas_flows_and_checks() {
+    let t = target().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("journey.json");
+    let vars = [("BASE_URL".to_string(), t.url(""))];
+    let p =
+        loadpilot::profile::load_profile(Path::new("profiles/mixed-personas.toml"), &vars).unwrap();
+    let mut o = opts();
+    o.no_snapshot = false;
+    o.out = Some(out.clone());
+    o.stages = Some("0s:10,3s:10".into());
+    let live = Session::start(p, &o, None).unwrap().wait().await.unwrap();
+    assert!(
+        live.summary.journey.is_some(),
+        "the live summary has a journey section"
+    );
+    let snap = snapshot::read(&out).unwrap();
+    assert_eq!(
+        Summary::from_record(&snap.to_record().unwrap()),
+        live.summary
+    );
+    let names: Vec<&str> = snap.personas.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, vec!["new visitor", "registered", "power user"]);
+    let persona_total: u64 = snap
+        .personas
+        .iter()
+        .map(|p| p.stats.classes.values().sum::<u64>())
+        .sum();
+    assert_eq!(
+        persona_total, live.summary.overall.count,
+        "every request belongs to one persona"
+    );
+    assert!(snap.journey.as_ref().is_some_and(|j| j.checks_passed > 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets_never_reach_the_snapshot_file() {
     let t = target().await;
     let dir = tempfile::tempdir().unwrap();

@@ -22,6 +22,7 @@ use crate::cli::RunOptions;
 use crate::command::Command;
 use crate::metrics::aggregator::{ActionRecord, RunRecord};
 use crate::metrics::dashboard::{Dashboard, LogEntry, LogKind, SecondRow};
+use crate::metrics::journey::{JourneyConfig, JourneyStats};
 use crate::metrics::scope::ScopeStats;
 use crate::outcome::OutcomeClass;
 use crate::plan::Stage;
@@ -88,6 +89,139 @@ pub struct ClassRecord {
     pub last_message: Option<String>,
 }
 
+/// A persona: its share of VUs and the requests it sends (setup, requests, flow steps).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PersonaRecord {
+    pub name: String,
+    pub weight: u32,
+    /// Indices into `requests`.
+    pub requests: Vec<usize>,
+}
+
+/// One check item's failures (`"login: status in [200]"`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CheckRecord {
+    pub label: String,
+    pub failures: u64,
+}
+
+/// Journey statistics: flows (their total time and success), custom rate metrics
+/// (hits as `ok`, misses as `check`), check tallies, range-streaming throughput.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JourneyRecord {
+    pub flows: Vec<NamedScope>,
+    pub metrics: Vec<NamedScope>,
+    pub personas: Vec<PersonaRecord>,
+    pub checks_passed: u64,
+    pub checks_failed: u64,
+    pub checks: Vec<CheckRecord>,
+    pub chunks: u64,
+    pub chunk_bytes: u64,
+    pub chunk_us: u64,
+}
+
+impl JourneyRecord {
+    fn from_stats(j: &JourneyStats) -> Option<JourneyRecord> {
+        let c = &j.config;
+        if c.flows.is_empty()
+            && c.metrics.is_empty()
+            && c.checks.is_empty()
+            && c.personas.is_empty()
+        {
+            return None;
+        }
+        let named = |names: &[String], stats: &[ScopeStats]| {
+            names
+                .iter()
+                .zip(stats)
+                .map(|(name, s)| NamedScope {
+                    name: name.clone(),
+                    stats: ScopeRecord::from_stats(s),
+                })
+                .collect()
+        };
+        Some(JourneyRecord {
+            flows: named(&c.flows, &j.flows),
+            metrics: named(&c.metrics, &j.metrics),
+            personas: c
+                .personas
+                .iter()
+                .map(|(name, weight, requests)| PersonaRecord {
+                    name: name.clone(),
+                    weight: *weight,
+                    requests: requests.clone(),
+                })
+                .collect(),
+            checks_passed: j.checks_passed,
+            checks_failed: j.checks_failed,
+            checks: c
+                .checks
+                .iter()
+                .zip(j.check_failures.iter().chain(std::iter::repeat(&0)))
+                .map(|(label, &failures)| CheckRecord {
+                    label: label.clone(),
+                    failures,
+                })
+                .collect(),
+            chunks: j.chunks,
+            chunk_bytes: j.chunk_bytes,
+            chunk_us: j.chunk_us,
+        })
+    }
+
+    fn to_stats(&self) -> Result<JourneyStats, SnapshotError> {
+        let stats = |scopes: &[NamedScope]| {
+            scopes
+                .iter()
+                .map(|s| s.stats.to_stats())
+                .collect::<Result<Vec<_>, _>>()
+        };
+        Ok(JourneyStats {
+            config: JourneyConfig {
+                flows: self.flows.iter().map(|f| f.name.clone()).collect(),
+                metrics: self.metrics.iter().map(|m| m.name.clone()).collect(),
+                checks: self.checks.iter().map(|c| c.label.clone()).collect(),
+                personas: self
+                    .personas
+                    .iter()
+                    .map(|p| (p.name.clone(), p.weight, p.requests.clone()))
+                    .collect(),
+            },
+            flows: stats(&self.flows)?,
+            metrics: stats(&self.metrics)?,
+            checks_passed: self.checks_passed,
+            checks_failed: self.checks_failed,
+            check_failures: self.checks.iter().map(|c| c.failures).collect(),
+            chunks: self.chunks,
+            chunk_bytes: self.chunk_bytes,
+            chunk_us: self.chunk_us,
+        })
+    }
+}
+
+/// Each persona's requests added together.
+fn persona_scopes(record: &RunRecord) -> Vec<NamedScope> {
+    record
+        .journey
+        .config
+        .personas
+        .iter()
+        .map(|(name, _, requests)| {
+            let mut stats = ScopeStats::default();
+            let mut seen = std::collections::BTreeSet::new();
+            for &i in requests.iter().filter(|i| seen.insert(**i)) {
+                if let Some(s) = record.per_request.get(i) {
+                    stats.merge(s);
+                }
+            }
+            NamedScope {
+                name: name.clone(),
+                stats: ScopeRecord::from_stats(&stats),
+            }
+        })
+        .collect()
+}
+
 /// An event-log line.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct EventRecord {
@@ -139,6 +273,9 @@ pub struct Snapshot {
     /// One per persona, when the profile has personas.
     #[serde(default)]
     pub personas: Vec<NamedScope>,
+    /// Flows, custom metrics, checks and personas, when the profile has them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journey: Option<JourneyRecord>,
     pub error_classes: Vec<ClassRecord>,
     /// One row per second.
     pub series: Vec<SecondRow>,
@@ -261,7 +398,8 @@ impl Snapshot {
                     stats: ScopeRecord::from_stats(stats),
                 })
                 .collect(),
-            personas: Vec::new(),
+            personas: persona_scopes(record),
+            journey: JourneyRecord::from_stats(&record.journey),
             error_classes: OutcomeClass::errors()
                 .filter(|c| {
                     record.overall.classes[c.index()] > 0
@@ -356,7 +494,10 @@ impl Snapshot {
             aborted_by_threshold: self.aborted_by_threshold,
             last_frame: Arc::new(frame),
             // Journey statistics (flows, checks, custom metrics) are not in snapshots yet.
-            journey: Default::default(),
+            journey: match &self.journey {
+                Some(j) => j.to_stats()?,
+                None => Default::default(),
+            },
         })
     }
 }
