@@ -25,7 +25,6 @@ use crate::plan::{Stage, parse_stages};
 use crate::profile::{Profile, ProfileError, load_profile, parse_profile};
 use crate::report::Summary;
 use crate::snapshot::{Snapshot, SnapshotMeta};
-use crate::threshold::parse_threshold;
 use crate::{Cli, headless, shutdown};
 
 /// Exit code when thresholds failed (as k6).
@@ -289,14 +288,9 @@ pub fn apply_options(
         }
     }
     for expr in &opts.thresholds {
-        let t = parse_threshold(expr).map_err(|e| AppError::Usage(format!("--threshold: {e}")))?;
-        if let Some(name) = &t.request
-            && !profile.requests.iter().any(|r| &r.name == name)
-        {
-            return Err(AppError::Usage(format!(
-                "--threshold \"{expr}\": no request is named \"{name}\""
-            )));
-        }
+        let t = profile
+            .parse_threshold_expr(expr)
+            .map_err(|e| AppError::Usage(format!("--threshold: {e}")))?;
         profile.thresholds.push(t);
     }
     Ok(max_duration)

@@ -233,3 +233,42 @@ fn demo_runs_headless_with_its_own_target() {
         assert!(stdout.contains(request), "{request} missing: {stdout}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_thresholds_accept_custom_metrics_and_reject_unknown_names() {
+    let t = target().await;
+    let base = format!("BASE_URL={}", t.url(""));
+    let run = |threshold: &str| {
+        let mut cmd = loadpilot();
+        cmd.args([
+            "run",
+            "profiles/mixed-personas.toml",
+            "--headless",
+            "--no-snapshot",
+        ]);
+        cmd.args([
+            "--stages",
+            "0s:6,2s:6",
+            "-e",
+            &base,
+            "--threshold",
+            threshold,
+        ]);
+        cmd
+    };
+    // The demo target answers X-Cache: HIT on most /api/items responses.
+    let out = output(run("cache_hit > 50%")).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("cache_hit > 50%"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = output(run("nope.p95 < 1s")).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no request or flow is named \"nope\""),
+        "{}",
+        text(&out.stderr)
+    );
+}

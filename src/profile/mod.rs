@@ -254,7 +254,39 @@ mod opt_duration {
     }
 }
 
+/// A threshold on a custom rate metric (`cache_hit > 80%`), read like `error_rate`;
+/// its `request` names the metric.
+pub fn metric_rate_threshold(metric: &str, condition: &str) -> Result<Threshold, String> {
+    let mut t = crate::threshold::parse_threshold(&format!("error_rate {condition}"))
+        .map_err(|why| why.replace("error_rate", metric))?;
+    t.expr = t.expr.replacen("error_rate", metric, 1);
+    t.request = Some(metric.to_string());
+    t.stat = crate::threshold::Stat::MetricRate;
+    Ok(t)
+}
+
 impl Profile {
+    /// Parses a threshold written as one expression, as `--threshold` takes it:
+    /// custom metrics (`cache_hit > 80%`) included, and a named request or flow
+    /// (`ping.p95 < 200ms`, `job.p95 < 10s`) must exist.
+    pub fn parse_threshold_expr(&self, expr: &str) -> Result<Threshold, String> {
+        if let Some((metric, condition)) = expr.trim().split_once(char::is_whitespace)
+            && self.journey.metrics.iter().any(|m| m == metric)
+        {
+            return metric_rate_threshold(metric, condition);
+        }
+        let t = crate::threshold::parse_threshold(expr)?;
+        if let Some(name) = &t.request
+            && !self.requests.iter().any(|r| &r.name == name)
+            && !self.journey.flows.iter().any(|f| &f.name == name)
+        {
+            return Err(format!(
+                "\"{expr}\": no request or flow is named \"{name}\""
+            ));
+        }
+        Ok(t)
+    }
+
     /// A profile for `loadpilot run URL`: one GET of the URL's path.
     pub fn for_url(url: &str, stages: Vec<Stage>) -> Result<Profile, String> {
         let uri: http::Uri = url

@@ -18,7 +18,7 @@ use super::raw::{RawLoad, RawProfile, RawStages, RawThresholds};
 use super::values::Ctx;
 use super::{DEFAULT_GRACEFUL_STOP, DEFAULT_TIMEOUT, Defaults, Load, Profile, ThinkTime};
 use crate::plan::{Stage, parse_stages};
-use crate::threshold::{Stat, Threshold, parse_threshold};
+use crate::threshold::{Threshold, parse_threshold};
 
 /// Reads and parses the profile at `path`. `vars` are `-e KEY=VALUE` pairs, which
 /// win over the environment for `${VAR}`.
@@ -224,17 +224,12 @@ fn resolve_thresholds(
         let metric = key.get_ref().trim();
         if journey.metrics.iter().any(|m| m == metric) {
             // A custom rate metric: `cache_hit = "> 80%"`, read like `error_rate`.
-            let mut t =
-                parse_threshold(&format!("error_rate {}", value.get_ref())).map_err(|why| {
-                    ctx.err(value, &field, why.replace("error_rate", metric))
-                        .with_hint(format!(
-                            "a custom metric is a rate: {} = \"> 80%\"",
-                            quote_key(metric)
-                        ))
-                })?;
-            t.expr = t.expr.replacen("error_rate", metric, 1);
-            t.request = Some(metric.to_string());
-            t.stat = Stat::MetricRate;
+            let t = super::metric_rate_threshold(metric, value.get_ref()).map_err(|why| {
+                ctx.err(value, &field, why).with_hint(format!(
+                    "a custom metric is a rate: {} = \"> 80%\"",
+                    quote_key(metric)
+                ))
+            })?;
             thresholds.push(t);
             continue;
         }
