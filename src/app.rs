@@ -140,7 +140,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
                 && std::io::stdin().is_terminal()
             {
                 let (b, a) = (before.to_record()?, after.to_record()?);
-                crate::ui::compare_view::run(&b, &a, &text).await?;
+                // Laid out for the table pane (the terminal less its border) so no
+                // column is cut off; the printed text below keeps its natural width.
+                let width =
+                    crossterm::terminal::size().map_or(80, |(cols, _)| cols.saturating_sub(2));
+                let fitted = comparison.render_text_fitted(&failures, width);
+                crate::ui::compare_view::run(&b, &a, &fitted).await?;
             }
             print!("{text}");
             Ok(if failures.is_empty() {

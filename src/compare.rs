@@ -378,9 +378,23 @@ impl Comparison {
         ]
     }
 
+    /// The text form with the table wrapped to fit `width` columns.
+    pub fn render_text_fitted(&self, failures: &[String], width: u16) -> String {
+        self.text_with(failures, Some(width))
+    }
+
     fn text(&self, failures: &[String]) -> String {
+        self.text_with(failures, None)
+    }
+
+    fn text_with(&self, failures: &[String], width: Option<u16>) -> String {
         let mut out = format!("before: {}\nafter:  {}\n", self.before, self.after);
         let mut table = Table::new();
+        if let Some(width) = width {
+            table
+                .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+                .set_width(width);
+        }
         table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
             "scope", "metric", "before", "after", "change", "relative", "verdict",
         ]);

@@ -279,3 +279,43 @@ fn header_parsing() {
     assert_eq!(cursor_time(screen).as_deref(), Some("00:02"));
     assert_eq!(cursor_time(" loadpilot\n"), None);
 }
+
+/// Scrolls the comparison table down (`j`) until `text` shows.
+fn scroll_to(s: &mut Pty, text: &str) {
+    for _ in 0..40 {
+        if s.contents().contains(text) {
+            return;
+        }
+        s.press("j");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    s.wait_for(text, |screen| screen.contains(text).then_some(()));
+}
+
+#[test]
+fn compare_on_a_terminal_overlays_both_runs_then_keeps_the_exit_code() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/snapshots");
+    let before = fixtures.join("before.json");
+    let after = fixtures.join("after.json");
+    let (before, after) = (before.to_str().unwrap(), after.to_str().unwrap());
+
+    // The regression gate fails: the view shows both runs and the table, `q` leaves
+    // it, and the exit code is still 99.
+    let mut s = Pty::start(&["compare", before, after, "--fail-if", "p95 +10%"]);
+    s.wait_for("the comparison table", |screen| {
+        screen.contains("Comparison lines").then_some(())
+    });
+    scroll_to(&mut s, "WORSE");
+    assert!(s.screen.lock().unwrap().screen().alternate_screen());
+    s.press("q");
+    let status = wait_exit(&mut s);
+    assert_eq!(status.exit_code(), 99, "{}", s.contents());
+    assert!(!s.screen.lock().unwrap().screen().alternate_screen());
+
+    let mut s = Pty::start(&["compare", before, after]);
+    s.wait_for("the comparison table", |screen| {
+        screen.contains("Comparison lines").then_some(())
+    });
+    s.press("q");
+    assert_eq!(wait_exit(&mut s).exit_code(), 0);
+}
