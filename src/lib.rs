@@ -10,17 +10,25 @@
 //! ```
 //!
 //! - [`cli`]: the command line; [`app`] turns it into runs and exit codes.
-//! - [`profile`]: TOML profiles → resolved [`profile::Profile`]; [`threshold`]: pass/fail expressions.
+//! - [`profile`]: TOML profiles → resolved [`profile::Profile`] (requests, personas,
+//!   flows, data files, templates); [`threshold`]: pass/fail expressions.
 //! - [`plan`]: the pure VU schedule (stages, hold, manual, skip).
-//! - [`engine`]: the controller task, the VU pool, the per-VU HTTP client.
+//! - [`engine`]: the controller task, the VU pool, the per-VU HTTP client, journeys
+//!   (setup, flows, range streaming).
 //! - [`outcome`]: request outcome classes.
 //! - [`command`]: operator commands into the engine.
 //! - [`metrics`]: per-VU recorders, the aggregator (sole owner of histograms and
 //!   series), the published [`metrics::dashboard::Dashboard`].
 //! - [`report`]: the end-of-run summary; [`headless`]: progress lines.
-//! - [`ui`]: the live dashboard; [`sysmon`]: memory/CPU sampling.
+//! - [`snapshot`]: the saved run (versioned JSON, lossless histograms, redaction);
+//!   [`export`]: `report` formats; [`compare`]: before/after; [`merge`]: several machines.
+//! - [`ui`]: the live dashboard, the snapshot viewer (`open`), the compare view and
+//!   the baseline overlay; [`sysmon`]: memory/CPU sampling.
 //! - [`target`]: the built-in demo target server; [`demo`]: running it as a child process.
 //! - [`shutdown`]: signals; [`fsutil`]: atomic writes.
+//!
+//! Snapshots travel as `SaveSnapshot` requests (mpsc, a `oneshot` reply inside)
+//! from the UI's saver to the aggregator, which answers with a copy of its state.
 pub mod app;
 pub mod cli;
 pub mod command;
