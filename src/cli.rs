@@ -49,7 +49,7 @@ pub enum CliCommand {
     /// Examples:
     ///   loadpilot report snapshots/demo-20261123-101500.json
     ///   loadpilot report run.json --format markdown > report.md
-    ///   loadpilot report run.json --format stages     # the VU curve as a [load] block
+    ///   loadpilot report run.json --format stages     # the VU curve as a `[load]` block
     Report {
         /// A snapshot file.
         file: PathBuf,

@@ -299,7 +299,7 @@ fn junit(s: &Snapshot, summary: &Summary) -> String {
 
 /// The VU target curve the run followed (schedule plus every manual change),
 /// simplified into linear stages: each stage extends while every second in it stays
-/// within [`STAGE_FIT_VUS`] of the straight line from its start to its end.
+/// within `STAGE_FIT_VUS` of the straight line from its start to its end.
 pub fn followed_stages(series: &[SecondRow]) -> Vec<Stage> {
     // (time in s at the end of each row, target) with the start at (0, 0).
     let mut points: Vec<(f64, f64)> = vec![(0.0, 0.0)];

@@ -1,7 +1,7 @@
 //! The engine task: owns the [`Plan`] and the VU pool, applies operator
 //! [`Command`]s, and every [`RECONCILE_INTERVAL`] moves the stage clock and scales
 //! the pool to the plan's target. It reports its state to the aggregator as
-//! [`EngineEvent`]s. The closed (VU) model lives in [`pool`]; an arrival-rate
+//! [`EngineEvent`]s. The closed (VU) model lives in `pool`; an arrival-rate
 //! executor would sit beside it, fed by the same plan and recording through the
 //! same recorder.
 
