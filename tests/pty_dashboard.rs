@@ -23,6 +23,10 @@ struct Session {
 
 impl Session {
     fn start(args: &[&str]) -> Session {
+        Session::start_with_env(args, &[])
+    }
+
+    fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Session {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -36,6 +40,9 @@ impl Session {
         cmd.cwd(env!("CARGO_MANIFEST_DIR"));
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("NO_COLOR");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pty.slave.spawn_command(cmd).expect("spawn loadpilot");
         drop(pty.slave);
         let size = |n: u16| std::num::NonZeroU16::new(n).unwrap();
@@ -272,4 +279,26 @@ fn header_parsing() {
         " loadpilot demo → http://x\n stage 1/3 ██ → 10 VUs   MANUAL   VUs 12 / 30  rps 1\n";
     assert_eq!(vus(screen), Some((12, 30)));
     assert_eq!(mode(screen), Some("MANUAL"));
+}
+
+#[test]
+fn a_panic_in_the_dashboard_restores_the_terminal_and_still_writes_the_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run.json");
+    let mut s = Session::start_with_env(
+        &["demo", "--out", out.to_str().unwrap()],
+        &[("LOADPILOT_TEST_PANIC", "1")],
+    );
+    let status = wait_exit(&mut s);
+    let screen = s.contents();
+    assert_eq!(status.exit_code(), 1, "{screen}");
+    assert!(
+        !s.screen.lock().unwrap().screen().alternate_screen(),
+        "the terminal was left on the alternate screen"
+    );
+    // The message printed on the restored, normal screen, and the run ended properly.
+    assert!(screen.contains("a deliberate panic"), "{screen}");
+    // The summary still printed (its threshold table ends it).
+    assert!(screen.contains("error_rate < 25%"), "{screen}");
+    assert_snapshot(&out);
 }

@@ -98,6 +98,14 @@ pub async fn run_dashboard(mut ctx: UiContext) -> anyhow::Result<()> {
         },
         Instant::now().into_std(),
     );
+    // Debug builds only: lets the PTY tests prove the panic path restores the terminal.
+    #[cfg(debug_assertions)]
+    if std::env::var_os("LOADPILOT_TEST_PANIC").is_some() {
+        terminal
+            .draw(|frame| view::view(&app, frame))
+            .context("cannot draw the dashboard")?;
+        panic!("LOADPILOT_TEST_PANIC: a deliberate panic in the dashboard");
+    }
     let result = drive(&mut terminal, &mut app, EventStream::new(), ctx).await;
     drop::<Terminal<CrosstermBackend<Stdout>>>(terminal);
     drop(guard);
