@@ -21,7 +21,7 @@ use crate::engine::request::Prepared;
 use crate::engine::{EngineChannels, EngineConfig, EngineEnd};
 use crate::metrics::aggregator::{AggregatorChannels, AggregatorConfig, RunRecord};
 use crate::metrics::dashboard::{Dashboard, MemoryStatus};
-use crate::plan::{Stage, parse_stages};
+use crate::plan::{flat_stages, parse_stages};
 use crate::profile::{Profile, ProfileError, load_profile, parse_profile};
 use crate::report::Summary;
 use crate::snapshot::{Snapshot, SnapshotMeta};
@@ -229,19 +229,6 @@ fn validate(paths: &[PathBuf]) -> ExitCode {
     }
 }
 
-fn flat(vus: u32, duration: Duration) -> Vec<Stage> {
-    vec![
-        Stage {
-            duration: Duration::ZERO,
-            target: vus,
-        },
-        Stage {
-            duration,
-            target: vus,
-        },
-    ]
-}
-
 /// Applies command-line overrides to a profile.
 pub fn apply_options(
     profile: &mut Profile,
@@ -254,7 +241,7 @@ pub fn apply_options(
     let mut max_duration = None;
     match (opts.vus, opts.duration) {
         // A flat load: all VUs at once (a zero-length first stage), then hold them.
-        (Some(vus), Some(duration)) => profile.load.stages = flat(vus, duration),
+        (Some(vus), Some(duration)) => profile.load.stages = flat_stages(vus, duration),
         (Some(vus), None) if opts.stages.is_none() => {
             // Keep the profile's timing but flatten it at `vus`.
             let total = profile
@@ -268,10 +255,7 @@ pub fn apply_options(
             } else {
                 total
             };
-            profile.load.stages = vec![Stage {
-                duration,
-                target: vus,
-            }];
+            profile.load.stages = flat_stages(vus, duration);
         }
         (Some(_), None) => {
             return Err(AppError::Usage(

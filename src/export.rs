@@ -12,7 +12,7 @@ use crate::cli::ReportFormat;
 use crate::metrics::dashboard::SecondRow;
 use crate::outcome::OutcomeClass;
 use crate::plan::Stage;
-use crate::report::Summary;
+use crate::report::{Summary, ms};
 use crate::snapshot::{Snapshot, SnapshotError, hist};
 
 /// Renders `snapshot` in `format`.
@@ -108,14 +108,6 @@ fn ndjson(series: &[SecondRow]) -> String {
         out.push('\n');
     }
     out
-}
-
-fn ms(v: f64) -> String {
-    if v >= 1000.0 {
-        format!("{:.2} s", v / 1000.0)
-    } else {
-        format!("{v:.1} ms")
-    }
 }
 
 fn pct(v: f64) -> String {

@@ -46,6 +46,20 @@ pub fn parse_stages(text: &str) -> Result<Vec<Stage>, String> {
     Ok(stages)
 }
 
+/// A flat load: `vus` VUs at once (a zero-length first stage), held for `duration`.
+pub fn flat_stages(vus: u32, duration: Duration) -> Vec<Stage> {
+    vec![
+        Stage {
+            duration: Duration::ZERO,
+            target: vus,
+        },
+        Stage {
+            duration,
+            target: vus,
+        },
+    ]
+}
+
 /// Formats stages back into k6 syntax (`30s:10,1m:50`).
 pub fn format_stages(stages: &[Stage]) -> String {
     stages

@@ -123,17 +123,7 @@ impl Summary {
             .thresholds
             .iter()
             .map(|t| {
-                let scope = match &t.request {
-                    Some(name) => record
-                        .request_names
-                        .iter()
-                        .position(|n| n == name)
-                        .map(|i| &record.per_request[i])
-                        // A flow or custom metric (journeys).
-                        .or_else(|| record.journey.scope(name)),
-                    None => Some(&record.overall),
-                };
-                let value = scope.map_or(0.0, |s| s.stat(t.stat, secs));
+                let value = record.threshold_value(t);
                 ThresholdResult {
                     expr: t.expr.clone(),
                     value,
@@ -295,7 +285,8 @@ impl Summary {
     }
 }
 
-fn ms(v: f64) -> String {
+/// Milliseconds as people read them (`12.3ms`, `1.25s`).
+pub(crate) fn ms(v: f64) -> String {
     if v >= 1000.0 {
         format!("{:.2}s", v / 1000.0)
     } else {

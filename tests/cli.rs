@@ -237,26 +237,31 @@ fn demo_runs_headless_with_its_own_target() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cli_thresholds_accept_custom_metrics_and_reject_unknown_names() {
     let t = target().await;
-    let base = format!("BASE_URL={}", t.url(""));
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("cache.toml");
+    std::fs::write(
+        &profile,
+        format!(
+            "name = \"cache\"\nbase_url = \"{}\"\n\n[load]\nstages = \"0s:4,2s:4\"\n\n\
+             [[request]]\nname = \"items\"\npath = \"/api/items\"\n\
+             metric = {{ name = \"cache_hit\", header = \"X-Cache\", equals = \"HIT\" }}\n",
+            t.url("")
+        ),
+    )
+    .unwrap();
     let run = |threshold: &str| {
         let mut cmd = loadpilot();
         cmd.args([
             "run",
-            "profiles/mixed-personas.toml",
             "--headless",
             "--no-snapshot",
-        ]);
-        cmd.args([
-            "--stages",
-            "0s:6,2s:6",
-            "-e",
-            &base,
             "--threshold",
             threshold,
         ]);
+        cmd.arg(&profile);
         cmd
     };
-    // The demo target answers X-Cache: HIT on most /api/items responses.
+    // The demo target answers X-Cache: HIT on 85% of /api/items responses.
     let out = output(run("cache_hit > 50%")).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(

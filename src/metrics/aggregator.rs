@@ -114,6 +114,33 @@ pub struct RunRecord {
     pub journey: JourneyStats,
 }
 
+impl RunRecord {
+    /// The value threshold `t` reads from this run (ms, fraction or per second):
+    /// over the whole run, for the request, flow or custom metric it names.
+    pub fn threshold_value(&self, t: &Threshold) -> f64 {
+        let scope = match &t.request {
+            Some(name) => self
+                .request_names
+                .iter()
+                .position(|n| n == name)
+                .and_then(|i| self.per_request.get(i))
+                // A flow or custom metric (journeys).
+                .or_else(|| self.journey.scope(name)),
+            None => Some(&self.overall),
+        };
+        scope.map_or(0.0, |s| s.stat(t.stat, self.duration.as_secs_f64()))
+    }
+}
+
+/// The limits of whole-run latency thresholds, drawn as lines on the latency chart.
+pub fn latency_limits(thresholds: &[Threshold]) -> Vec<(String, f64)> {
+    thresholds
+        .iter()
+        .filter(|t| t.request.is_none() && matches!(t.stat, Stat::Percentile { .. } | Stat::Mean))
+        .map(|t| (t.expr.clone(), t.limit))
+        .collect()
+}
+
 /// The open second being accumulated.
 struct OpenSecond {
     t_s: u32,
@@ -555,15 +582,7 @@ impl Aggregator {
                 }
             })
             .collect();
-        let latency_limits_ms = self
-            .config
-            .thresholds
-            .iter()
-            .filter(|t| {
-                t.request.is_none() && matches!(t.stat, Stat::Percentile { .. } | Stat::Mean)
-            })
-            .map(|t| (t.expr.clone(), t.limit))
-            .collect();
+        let latency_limits_ms = latency_limits(&self.config.thresholds);
         let log_from = self.log.len().saturating_sub(LOG_TAIL);
         Dashboard {
             profile_name: self.config.profile_name.clone(),

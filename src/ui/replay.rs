@@ -22,7 +22,6 @@ use crate::metrics::dashboard::{
     ClassStat, Dashboard, LogEntry, RequestStat, RunMode, SecondRow, Series, ThresholdStatus,
 };
 use crate::outcome::OutcomeClass;
-use crate::threshold::Stat;
 
 /// Rows per shared series chunk (as the live series store).
 const CHUNK_ROWS: usize = 60;
@@ -80,15 +79,7 @@ impl Replay {
             .thresholds
             .iter()
             .map(|t| {
-                let scope = match &t.request {
-                    Some(name) => record
-                        .request_names
-                        .iter()
-                        .position(|n| n == name)
-                        .and_then(|i| record.per_request.get(i)),
-                    None => Some(&record.overall),
-                };
-                let value = scope.map_or(0.0, |s| s.stat(t.stat, secs));
+                let value = record.threshold_value(t);
                 // The file has no 30 s window; both badges show the whole run.
                 ThresholdStatus {
                     expr: t.expr.clone(),
@@ -99,14 +90,7 @@ impl Replay {
                 }
             })
             .collect();
-        let latency_limits_ms = record
-            .thresholds
-            .iter()
-            .filter(|t| {
-                t.request.is_none() && matches!(t.stat, Stat::Percentile { .. } | Stat::Mean)
-            })
-            .map(|t| (t.expr.clone(), t.limit))
-            .collect();
+        let latency_limits_ms = crate::metrics::aggregator::latency_limits(&record.thresholds);
         let class_details = (0..OutcomeClass::COUNT)
             .map(|i| {
                 (

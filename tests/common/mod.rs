@@ -41,18 +41,9 @@ pub fn profile(base: &str, paths: &[(&str, u32)], stages: Vec<Stage>) -> Profile
     p
 }
 
-/// `vus` VUs for `secs` seconds, as `--vus --duration` would give.
+/// `vus` VUs for `duration`, as `--vus --duration` would give.
 pub fn flat(vus: u32, duration: Duration) -> Vec<Stage> {
-    vec![
-        Stage {
-            duration: Duration::ZERO,
-            target: vus,
-        },
-        Stage {
-            duration,
-            target: vus,
-        },
-    ]
+    loadpilot::plan::flat_stages(vus, duration)
 }
 
 pub fn stages(text: &str) -> Vec<Stage> {
