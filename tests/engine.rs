@@ -123,7 +123,12 @@ async fn closed_port_gives_only_connect_errors() {
         flat(2, Duration::from_millis(500)),
     ))
     .await;
-    only("connect", &out);
+    let n = only("connect", &out);
+    // Each VU backs off (50, 100, 200 ms, …) instead of storming the closed port.
+    assert!(
+        (2..=12).contains(&n),
+        "{n} connection attempts in 0.5 s by 2 VUs"
+    );
     let msg = out.summary.error_classes[0].last_message.clone().unwrap();
     assert!(msg.contains("refused"), "{msg}");
 }

@@ -4,6 +4,7 @@
 //! until retired (finish the in-flight request, then stop) or aborted (stop now).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
@@ -14,6 +15,7 @@ use crate::engine::client::{ClientConfig, VuClient};
 use crate::engine::journey::{self, StepCx, VuJourney, record_executed};
 use crate::engine::request::Prepared;
 use crate::metrics::recorder::{Batch, LocalRecorder};
+use crate::outcome::OutcomeClass;
 use crate::profile::Action;
 use crate::profile::ThinkTime;
 
@@ -40,6 +42,34 @@ pub struct VuShared {
     pub seed: u64,
 }
 
+/// The pause before a VU's next request after its connection failed (connect, DNS,
+/// TLS): 50 ms, doubling to 1 s, reset by any request that got through. Real clients
+/// back off; without it a VU with no think time would open thousands of failing
+/// connections a second against a target that is down.
+#[derive(Debug, Default)]
+struct ConnectBackoff {
+    next: Option<Duration>,
+}
+
+impl ConnectBackoff {
+    const FIRST: Duration = Duration::from_millis(50);
+    const MAX: Duration = Duration::from_secs(1);
+
+    fn after(&mut self, class: OutcomeClass) -> Option<Duration> {
+        match class {
+            OutcomeClass::Connect | OutcomeClass::Dns | OutcomeClass::Tls => {
+                let pause = self.next.unwrap_or(Self::FIRST);
+                self.next = Some((pause * 2).min(Self::MAX));
+                Some(pause)
+            }
+            _ => {
+                self.next = None;
+                None
+            }
+        }
+    }
+}
+
 /// Runs one VU until `retire` (graceful) or `shared.abort` (immediate).
 /// `abort` is this VU's child of `shared.abort`.
 pub async fn run_vu(
@@ -64,6 +94,7 @@ pub async fn run_vu(
     let aborted = abort.cancelled();
     let retired = retire.cancelled();
     tokio::pin!(aborted, retired);
+    let mut backoff = ConnectBackoff::default();
     'run: loop {
         while *run_state.borrow_and_update() == RunState::Paused {
             recorder.flush();
@@ -147,6 +178,14 @@ pub async fn run_vu(
             }
         }
 
+        if let Some(pause) = backoff.after(recorder.last_class()) {
+            recorder.flush();
+            tokio::select! {
+                _ = tokio::time::sleep(pause) => {}
+                _ = &mut retired => break,
+                _ = &mut aborted => break,
+            }
+        }
         if think.max.is_zero() {
             recorder.maybe_flush();
             continue;
@@ -167,4 +206,24 @@ pub async fn run_vu(
         }
     }
     recorder.finish().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connect_failures_back_off_and_success_resets() {
+        let mut b = ConnectBackoff::default();
+        let ms = |d: Option<Duration>| d.map(|d| d.as_millis());
+        assert_eq!(ms(b.after(OutcomeClass::Connect)), Some(50));
+        assert_eq!(ms(b.after(OutcomeClass::Dns)), Some(100));
+        for _ in 0..10 {
+            b.after(OutcomeClass::Tls);
+        }
+        assert_eq!(ms(b.after(OutcomeClass::Connect)), Some(1000));
+        // An HTTP error means the connection worked: no backoff.
+        assert_eq!(b.after(OutcomeClass::S500), None);
+        assert_eq!(ms(b.after(OutcomeClass::Connect)), Some(50));
+    }
 }

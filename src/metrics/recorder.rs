@@ -59,6 +59,8 @@ pub struct LocalRecorder {
     /// Bit per class: a message is already in this batch.
     message_mask: u16,
     last_flush: Instant,
+    /// Class of the last request recorded (the VU backs off after connect failures).
+    last_class: OutcomeClass,
     /// To the aggregator (its sole receiver). Closes when the aggregator is gone.
     tx: mpsc::Sender<Batch>,
 }
@@ -72,6 +74,7 @@ impl LocalRecorder {
             },
             message_mask: 0,
             last_flush: Instant::now(),
+            last_class: OutcomeClass::Ok,
             tx,
         }
     }
@@ -84,6 +87,7 @@ impl LocalRecorder {
             status: outcome.status,
             class: outcome.class,
         });
+        self.last_class = outcome.class;
         self.batch.bytes_in += outcome.bytes_in;
         self.batch.bytes_out += outcome.bytes_out;
         self.maybe_flush();
@@ -92,6 +96,11 @@ impl LocalRecorder {
     /// Journey counts of the current batch (flows, checks, rates, chunks).
     pub fn journey(&mut self) -> &mut crate::metrics::journey::JourneyCounts {
         &mut self.batch.journey
+    }
+
+    /// Class of the last request recorded.
+    pub fn last_class(&self) -> OutcomeClass {
+        self.last_class
     }
 
     /// Keeps the first message of each error class in the current batch. The
