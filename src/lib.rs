@@ -9,7 +9,8 @@
 //!                                    ▲ watch<MemoryStatus> (sysmon)
 //! ```
 //!
-//! - [`cli`]: the command line; [`app`] turns it into runs and exit codes.
+//! - [`cli`]: the command line; [`app`] turns it into runs and exit codes;
+//!   [`session`] starts a run (engine, aggregator, samplers) and collects its result.
 //! - [`profile`]: TOML profiles → resolved [`profile::Profile`] (requests, personas,
 //!   flows, data files, templates); [`threshold`]: pass/fail expressions.
 //! - [`plan`]: the pure VU schedule (stages, hold, manual, skip).
@@ -44,6 +45,7 @@ pub mod outcome;
 pub mod plan;
 pub mod profile;
 pub mod report;
+pub mod session;
 pub mod shutdown;
 pub mod snapshot;
 pub mod sysmon;

@@ -8,11 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use loadpilot::app::{RunOutput, Session};
 use loadpilot::command::Command;
 use loadpilot::engine::EngineEnd;
 use loadpilot::metrics::dashboard::{Dashboard, LogKind, RunMode};
 use loadpilot::profile::Profile;
+use loadpilot::session::{RunOutput, Session};
 
 async fn run(profile: Profile) -> RunOutput {
     run_with(profile, opts()).await

@@ -9,9 +9,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::*;
-use loadpilot::app::{RunOutput, Session};
 use loadpilot::metrics::journey_summary::JourneySummary;
 use loadpilot::profile::{Profile, load_profile, parse_profile};
+use loadpilot::session::{RunOutput, Session};
 use loadpilot::target::{LocalTarget, TargetConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

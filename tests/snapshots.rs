@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use assert_cmd::cargo::CommandCargoExt;
 use common::*;
-use loadpilot::app::Session;
 use loadpilot::cli::ReportFormat;
 use loadpilot::command::Command as OpCommand;
 use loadpilot::compare::{Comparison, FailRule, Metric, Verdict};
@@ -20,6 +19,7 @@ use loadpilot::metrics::recorder::Sample;
 use loadpilot::metrics::scope::ScopeStats;
 use loadpilot::outcome::OutcomeClass;
 use loadpilot::report::Summary;
+use loadpilot::session::Session;
 use loadpilot::snapshot::{self, Snapshot, SnapshotMeta};
 use loadpilot::threshold::parse_threshold;
 

@@ -53,9 +53,9 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::SnapshotSaver;
 use crate::command::Command;
 use crate::metrics::dashboard::{Dashboard, LogKind};
+use crate::session::SnapshotSaver;
 
 use app::{Action, App, Msg};
 use theme::Theme;
