@@ -70,7 +70,10 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    println!("{:<10} {:>10} {:>12} {:>14} {:>14}", "VUs", "requests", "req/s", "allocs/req", "bytes/req");
+    println!(
+        "{:<10} {:>10} {:>12} {:>14} {:>14}",
+        "VUs", "requests", "req/s", "allocs/req", "bytes/req"
+    );
     for vus in [1u32, 10, 50] {
         let run = |duration: Duration| {
             let profile = Profile::for_url(&format!("{base}/ping"), flat_stages(vus, duration))
@@ -89,7 +92,10 @@ fn main() {
         };
         // A warm-up run fills pools and buffers; the measured run follows.
         run(Duration::from_secs(1));
-        let (allocs, bytes) = (ALLOCATIONS.load(Ordering::Relaxed), BYTES.load(Ordering::Relaxed));
+        let (allocs, bytes) = (
+            ALLOCATIONS.load(Ordering::Relaxed),
+            BYTES.load(Ordering::Relaxed),
+        );
         let started = Instant::now();
         let out = run(Duration::from_secs(3));
         let secs = started.elapsed().as_secs_f64();
@@ -104,4 +110,5 @@ fn main() {
         );
     }
     let _ = target.kill();
+    let _ = target.wait();
 }
