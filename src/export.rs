@@ -60,7 +60,7 @@ fn csv(series: &[SecondRow]) -> String {
     for col in CSV_LATENCY {
         let _ = write!(out, ",{col}");
     }
-    out.push_str(",vus,target_vus,bytes_in,bytes_out,host_mem_used,target_rss\n");
+    out.push_str(",vus,target_vus,bytes_in,bytes_out,host_mem_used,host_mem_total,target_rss\n");
     for r in series {
         let _ = write!(out, "{},{},{}", r.t_s, r.requests, r.errors());
         for n in r.classes {
@@ -72,8 +72,14 @@ fn csv(series: &[SecondRow]) -> String {
         }
         let _ = writeln!(
             out,
-            ",{},{},{},{},{},{}",
-            r.vus, r.target_vus, r.bytes_in, r.bytes_out, r.host_mem_used, r.target_rss
+            ",{},{},{},{},{},{},{}",
+            r.vus,
+            r.target_vus,
+            r.bytes_in,
+            r.bytes_out,
+            r.host_mem_used,
+            r.host_mem_total,
+            r.target_rss
         );
     }
     out
@@ -102,6 +108,7 @@ fn ndjson(series: &[SecondRow]) -> String {
             "bytes_in": r.bytes_in,
             "bytes_out": r.bytes_out,
             "host_mem_used": r.host_mem_used,
+            "host_mem_total": r.host_mem_total,
             "target_rss": r.target_rss,
         });
         out.push_str(&line.to_string());

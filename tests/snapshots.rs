@@ -498,6 +498,7 @@ fn synthetic(run: SyntheticRun) -> RunRecord {
             bytes_in: u64::from(run.per_second) * 512,
             bytes_out: u64::from(run.per_second) * 128,
             host_mem_used: 8 << 30,
+            host_mem_total: 16 << 30,
             target_rss: 300 << 20,
         });
         second_histograms.push(encoded);

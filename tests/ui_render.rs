@@ -62,6 +62,7 @@ fn series(seconds: u32, errors_from_s: u32, error_share: f64) -> Series {
                 bytes_in: requests * 1200,
                 bytes_out: requests * 180,
                 host_mem_used: 6 * GIB,
+                host_mem_total: 16 * GIB,
                 target_rss: 300 * MIB,
             }
         })

@@ -418,6 +418,7 @@ impl Aggregator {
             bytes_in: open.bytes_in,
             bytes_out: open.bytes_out,
             host_mem_used: self.memory.host_used,
+            host_mem_total: self.memory.host_total,
             target_rss: self.memory.target_rss.unwrap_or(0),
         };
         self.rps_peak = self.rps_peak.max(row.requests as f64 / covered);

@@ -40,6 +40,9 @@ pub struct SecondRow {
     pub bytes_out: u64,
     /// Host memory used, bytes (0 when not sampled).
     pub host_mem_used: u64,
+    /// Host memory in all, bytes (0 when not sampled; absent in older snapshots).
+    #[serde(default)]
+    pub host_mem_total: u64,
     /// The watched target process's resident memory, bytes (0 when not watched).
     pub target_rss: u64,
 }

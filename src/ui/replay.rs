@@ -161,6 +161,11 @@ impl Replay {
         let c = cursor.min(last);
         let upto = &self.rows[..=c];
         let row = upto[c];
+        // Memory as sampled in the cursor's second (a snapshot keeps host and target).
+        d.memory.host_total = row.host_mem_total;
+        d.memory.host_used = row.host_mem_used;
+        d.memory.host_available = row.host_mem_total.saturating_sub(row.host_mem_used);
+        d.memory.target_rss = (row.target_rss > 0).then_some(row.target_rss);
 
         let full = (c + 1) / CHUNK_ROWS;
         let mut chunks = self.chunks[..full].to_vec();

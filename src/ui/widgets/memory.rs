@@ -115,7 +115,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
         own.push(Span::styled(" lag ", theme.dim()));
         own.push(Span::raw(format::ms(mem.scheduler_lag_ms)));
     }
-    lines.push(Line::from(own));
+    // A saved run has no figures for loadpilot itself; say nothing rather than 0 B.
+    if mem.self_rss > 0 {
+        lines.push(Line::from(own));
+    }
     if let Some(warning) = bottleneck(mem, app.cores) {
         lines.push(Line::from(Span::styled(
             format!("⚠ {warning}"),
