@@ -142,7 +142,11 @@ pub(crate) fn resolve_request(
         let key = if table.json.is_some() { "json" } else { "body" };
         let (rendered, compiled) = compile_template(ctx, b, &at, &field(key), &text)?;
         b_body.bytes = Bytes::from(rendered);
-        template.body = compiled;
+        template.body = if table.json.is_some() {
+            compiled.map(Template::json_escaped)
+        } else {
+            compiled
+        };
     }
 
     let spec = RequestSpec {

@@ -16,6 +16,8 @@ use rand::rngs::SmallRng;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Template {
     parts: Vec<Part>,
+    /// Variables are inserted into JSON strings (a `json = …` body) and escaped.
+    json_strings: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,7 +84,10 @@ impl Template {
         if !literal.is_empty() {
             parts.push(Part::Literal(literal));
         }
-        Ok(Template { parts })
+        Ok(Template {
+            parts,
+            json_strings: false,
+        })
     }
 
     /// The text with every placeholder replaced by `x`, for load-time syntax checks
@@ -98,6 +103,13 @@ impl Template {
             .collect()
     }
 
+    /// The same template for a `json = …` body: every placeholder sits inside a JSON
+    /// string there, so inserted variables are escaped (`"` → `\"`, `\` → `\\`, …).
+    pub fn json_escaped(mut self) -> Template {
+        self.json_strings = true;
+        self
+    }
+
     /// Whether only literals remain (e.g. only `env.` placeholders were used).
     pub fn is_static(&self) -> bool {
         self.parts.iter().all(|p| matches!(p, Part::Literal(_)))
@@ -110,6 +122,7 @@ impl Template {
                 Part::Literal(s) => out.push_str(s),
                 Part::Var(slot) => {
                     match ctx.vars.get(usize::from(*slot)).and_then(Option::as_ref) {
+                        Some(value) if self.json_strings => push_json_escaped(out, value),
                         Some(value) => out.push_str(value),
                         None => return Err(*slot),
                     }
@@ -138,6 +151,12 @@ impl Template {
         self.render_into(&mut out, ctx)?;
         Ok(out)
     }
+}
+
+/// Appends `value` escaped for the inside of a JSON string.
+fn push_json_escaped(out: &mut String, value: &str) {
+    let quoted = serde_json::to_string(value).unwrap_or_default();
+    out.push_str(&quoted[1..quoted.len().saturating_sub(1)]);
 }
 
 fn compile_part(
@@ -194,6 +213,27 @@ mod tests {
         };
         let env = |name: &str| (name == "HOME_X").then(|| "/h".to_string());
         Template::compile(text, &var, &env)
+    }
+
+    #[test]
+    fn json_bodies_escape_inserted_variables() {
+        let var = |name: &str| (name == "token").then_some(0u16);
+        let env = |_: &str| None;
+        let t = Template::compile("{\"t\":\"{{token}}\",\"vu\":\"{{vu}}\"}", &var, &env)
+            .unwrap()
+            .json_escaped();
+        let vars = [Some("a\"b\\c\n".to_string())];
+        let mut rng = <SmallRng as rand::SeedableRng>::seed_from_u64(1);
+        let mut ctx = RenderCtx {
+            vu: 7,
+            iteration: 1,
+            vars: &vars,
+            rng: &mut rng,
+        };
+        let body = t.render(&mut ctx).unwrap();
+        let parsed: serde_json::Value = serde_json::from_str(&body).expect("still valid JSON");
+        assert_eq!(parsed["t"], "a\"b\\c\n");
+        assert_eq!(parsed["vu"], "7");
     }
 
     #[test]
