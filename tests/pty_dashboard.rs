@@ -2,105 +2,19 @@
 //! parsed with `vt100`. `loadpilot demo` starts the demo target and the dashboard;
 //! keys steer the run and the header must show what the engine reports.
 
-use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+mod common;
 
-use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
+use common::pty::Pty;
 
 const ROWS: u16 = 30;
 const COLS: u16 = 100;
-/// Each wait (and the whole test) stays well under a minute.
-const STEP_TIMEOUT: Duration = Duration::from_secs(20);
-const TEST_TIMEOUT: Duration = Duration::from_secs(60);
 
-struct Session {
-    screen: Arc<Mutex<vt100::Parser>>,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn Child + Send + Sync>,
-    started: Instant,
+fn start(args: &[&str]) -> Pty {
+    Pty::start(ROWS, COLS, args, &[])
 }
 
-impl Session {
-    fn start(args: &[&str]) -> Session {
-        Session::start_with_env(args, &[])
-    }
-
-    fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Session {
-        let pty = native_pty_system()
-            .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("openpty");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_loadpilot"));
-        cmd.args(args);
-        cmd.cwd(env!("CARGO_MANIFEST_DIR"));
-        cmd.env("TERM", "xterm-256color");
-        cmd.env_remove("NO_COLOR");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let child = pty.slave.spawn_command(cmd).expect("spawn loadpilot");
-        drop(pty.slave);
-        let size = |n: u16| std::num::NonZeroU16::new(n).unwrap();
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(size(ROWS), size(COLS), 0)));
-        let mut reader = pty.master.try_clone_reader().expect("pty reader");
-        let feed = screen.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                feed.lock().unwrap().process(&buf[..n]);
-            }
-        });
-        let writer = pty.master.take_writer().expect("pty writer");
-        // Keep the master open for the session's life (dropping it hangs up the child).
-        std::mem::forget(pty.master);
-        Session {
-            screen,
-            writer,
-            child,
-            started: Instant::now(),
-        }
-    }
-
-    fn contents(&self) -> String {
-        self.screen.lock().unwrap().screen().contents()
-    }
-
-    fn press(&mut self, keys: &str) {
-        self.writer.write_all(keys.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
-    }
-
-    /// Polls the screen until `check` returns `Some`, or fails with the screen.
-    fn wait_for<T>(&self, what: &str, check: impl Fn(&str) -> Option<T>) -> T {
-        let deadline = Instant::now() + STEP_TIMEOUT;
-        loop {
-            let screen = self.contents();
-            if let Some(found) = check(&screen) {
-                return found;
-            }
-            assert!(
-                Instant::now() < deadline && self.started.elapsed() < TEST_TIMEOUT,
-                "timed out waiting for {what}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-        }
-    }
+fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Pty {
+    Pty::start(ROWS, COLS, args, env)
 }
 
 /// `(active, target)` from the header's `VUs a / t` (the second header line).
@@ -119,24 +33,6 @@ fn mode(screen: &str) -> Option<&'static str> {
     ["RAMPING", "HOLD", "MANUAL", "PAUSED", "STOPPING", "DONE"]
         .into_iter()
         .find(|m| header.contains(&format!(" {m} ")))
-}
-
-/// Waits for the child to exit and for the last bytes to reach the parser.
-fn wait_exit(s: &mut Session) -> portable_pty::ExitStatus {
-    let deadline = Instant::now() + STEP_TIMEOUT;
-    let status = loop {
-        if let Some(status) = s.child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "loadpilot did not exit:\n{}",
-            s.contents()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    std::thread::sleep(Duration::from_millis(200));
-    status
 }
 
 /// The snapshot file parses and is a complete loadpilot snapshot with requests in it.
@@ -160,10 +56,10 @@ fn assert_snapshot(path: &std::path::Path) {
 fn demo_dashboard_keys_steer_the_run_and_quit_restores_the_terminal() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run.json");
-    let mut s = Session::start(&["demo", "--out", out.to_str().unwrap()]);
+    let mut s = start(&["demo", "--out", out.to_str().unwrap()]);
 
     let (_, target0) = s.wait_for("the dashboard header", vus);
-    assert!(s.screen.lock().unwrap().screen().alternate_screen());
+    assert!(s.alternate_screen());
 
     // `+` twice: +20 VUs; the header shows the engine's new target, then the VUs active.
     s.press("+");
@@ -210,14 +106,14 @@ fn demo_dashboard_keys_steer_the_run_and_quit_restores_the_terminal() {
         screen.contains("run finished — q to quit").then_some(())
     });
     s.press("q");
-    let status = wait_exit(&mut s);
+    let status = s.wait_exit();
     assert!(
         status.success(),
         "exit status {status:?}:\n{}",
         s.contents()
     );
     assert!(
-        !s.screen.lock().unwrap().screen().alternate_screen(),
+        !s.alternate_screen(),
         "the terminal was left on the alternate screen"
     );
     assert_snapshot(&out);
@@ -231,20 +127,20 @@ fn demo_dashboard_keys_steer_the_run_and_quit_restores_the_terminal() {
 fn ctrl_c_twice_forces_quit_restores_the_terminal_and_writes_the_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run.json");
-    let mut s = Session::start(&["demo", "--out", out.to_str().unwrap()]);
+    let mut s = start(&["demo", "--out", out.to_str().unwrap()]);
     s.wait_for("VUs running", |screen| {
         vus(screen).and_then(|(active, _)| (active > 0).then_some(()))
     });
     // In raw mode Ctrl-C is a key: the first asks for a graceful stop, the second forces it.
     s.press("\u{3}");
     s.press("\u{3}");
-    let status = wait_exit(&mut s);
+    let status = s.wait_exit();
     assert!(
         matches!(status.exit_code(), 0 | 99),
         "exit status {status:?}:\n{}",
         s.contents()
     );
-    assert!(!s.screen.lock().unwrap().screen().alternate_screen());
+    assert!(!s.alternate_screen());
     assert_snapshot(&out);
 }
 
@@ -253,7 +149,7 @@ fn ctrl_c_twice_forces_quit_restores_the_terminal_and_writes_the_snapshot() {
 fn sigterm_restores_the_terminal_and_writes_the_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run.json");
-    let mut s = Session::start(&["demo", "--out", out.to_str().unwrap()]);
+    let mut s = start(&["demo", "--out", out.to_str().unwrap()]);
     s.wait_for("VUs running", |screen| {
         vus(screen).and_then(|(active, _)| (active > 0).then_some(()))
     });
@@ -263,13 +159,13 @@ fn sigterm_restores_the_terminal_and_writes_the_snapshot() {
         .status()
         .unwrap();
     assert!(killed.success());
-    let status = wait_exit(&mut s);
+    let status = s.wait_exit();
     assert!(
         matches!(status.exit_code(), 0 | 99),
         "exit status {status:?}:\n{}",
         s.contents()
     );
-    assert!(!s.screen.lock().unwrap().screen().alternate_screen());
+    assert!(!s.alternate_screen());
     assert_snapshot(&out);
 }
 
@@ -285,15 +181,15 @@ fn header_parsing() {
 fn a_panic_in_the_dashboard_restores_the_terminal_and_still_writes_the_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run.json");
-    let mut s = Session::start_with_env(
+    let mut s = start_with_env(
         &["demo", "--out", out.to_str().unwrap()],
         &[("LOADPILOT_TEST_PANIC", "1")],
     );
-    let status = wait_exit(&mut s);
+    let status = s.wait_exit();
     let screen = s.contents();
     assert_eq!(status.exit_code(), 1, "{screen}");
     assert!(
-        !s.screen.lock().unwrap().screen().alternate_screen(),
+        !s.alternate_screen(),
         "the terminal was left on the alternate screen"
     );
     // The message printed on the restored, normal screen, and the run ended properly.

@@ -2,18 +2,21 @@
 //! pseudo-terminal (`portable-pty`), its screen parsed with `vt100`. The viewer
 //! needs no target: the demo target is stopped before the file is opened.
 
-use std::io::{Read, Write};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use loadpilot::target::{TargetConfig, spawn_local};
-use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
+
+mod common;
+
+use common::pty::Pty;
 
 const ROWS: u16 = 24;
 const COLS: u16 = 80;
-/// Each wait stays well under the test's bound.
-const STEP_TIMEOUT: Duration = Duration::from_secs(20);
+
+fn start(args: &[&str]) -> Pty {
+    Pty::start(ROWS, COLS, args, &[])
+}
 
 /// The demo target on a loopback port, served by its own runtime for as long
 /// as this lives.
@@ -61,103 +64,6 @@ fn make_snapshot(url: &str, out: &Path) {
     assert!(out.exists(), "no snapshot at {}", out.display());
 }
 
-/// Waits for the child to exit and for the last bytes to reach the parser.
-fn wait_exit(s: &mut Pty) -> portable_pty::ExitStatus {
-    let deadline = Instant::now() + STEP_TIMEOUT;
-    let status = loop {
-        if let Some(status) = s.child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "loadpilot did not exit:\n{}",
-            s.contents()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    std::thread::sleep(Duration::from_millis(200));
-    status
-}
-
-struct Pty {
-    screen: Arc<Mutex<vt100::Parser>>,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn Child + Send + Sync>,
-}
-
-impl Pty {
-    fn start(args: &[&str]) -> Pty {
-        let pty = native_pty_system()
-            .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("openpty");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_loadpilot"));
-        cmd.args(args);
-        cmd.cwd(env!("CARGO_MANIFEST_DIR"));
-        cmd.env("TERM", "xterm-256color");
-        cmd.env_remove("NO_COLOR");
-        let child = pty.slave.spawn_command(cmd).expect("spawn loadpilot");
-        drop(pty.slave);
-        let size = |n: u16| std::num::NonZeroU16::new(n).unwrap();
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(size(ROWS), size(COLS), 0)));
-        let mut reader = pty.master.try_clone_reader().expect("pty reader");
-        let feed = screen.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                feed.lock().unwrap().process(&buf[..n]);
-            }
-        });
-        let writer = pty.master.take_writer().expect("pty writer");
-        // Keep the master open for the session's life (dropping it hangs up the child).
-        std::mem::forget(pty.master);
-        Pty {
-            screen,
-            writer,
-            child,
-        }
-    }
-
-    fn contents(&self) -> String {
-        self.screen.lock().unwrap().screen().contents()
-    }
-
-    fn press(&mut self, keys: &str) {
-        self.writer.write_all(keys.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
-    }
-
-    fn wait_for<T>(&self, what: &str, check: impl Fn(&str) -> Option<T>) -> T {
-        let deadline = Instant::now() + STEP_TIMEOUT;
-        loop {
-            let screen = self.contents();
-            if let Some(found) = check(&screen) {
-                return found;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Pty {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-        }
-    }
-}
-
 /// The cursor's time from the header's `at mm:ss / mm:ss`.
 fn cursor_time(screen: &str) -> Option<String> {
     let header = screen.lines().next()?;
@@ -176,9 +82,9 @@ fn open_moves_the_cursor_refuses_steering_and_quits_cleanly() {
     // The viewer reads only the file.
     target.stop();
 
-    let mut s = Pty::start(&["open", out.to_str().unwrap()]);
+    let mut s = start(&["open", out.to_str().unwrap()]);
     let last = s.wait_for("the viewer header", cursor_time);
-    assert!(s.screen.lock().unwrap().screen().alternate_screen());
+    assert!(s.alternate_screen());
     assert!(s.contents().contains(" VIEW "), "{}", s.contents());
 
     // ← moves the cursor a second back: the shown time changes.
@@ -206,14 +112,14 @@ fn open_moves_the_cursor_refuses_steering_and_quits_cleanly() {
     });
 
     s.press("q");
-    let status = wait_exit(&mut s);
+    let status = s.wait_exit();
     assert!(
         status.success(),
         "exit status {status:?}:\n{}",
         s.contents()
     );
     assert!(
-        !s.screen.lock().unwrap().screen().alternate_screen(),
+        !s.alternate_screen(),
         "the terminal was left on the alternate screen"
     );
     assert!(started.elapsed() < Duration::from_secs(60));
@@ -227,7 +133,7 @@ fn live_run_with_a_baseline_shows_deltas_and_a_bad_baseline_is_a_usage_error() {
     make_snapshot(&target.url(), &before);
 
     let after = dir.path().join("after.json");
-    let mut s = Pty::start(&[
+    let mut s = start(&[
         "run",
         &target.url(),
         "--vus",
@@ -247,7 +153,7 @@ fn live_run_with_a_baseline_shows_deltas_and_a_bad_baseline_is_a_usage_error() {
         screen.contains("run finished — q to quit").then_some(())
     });
     s.press("q");
-    let status = wait_exit(&mut s);
+    let status = s.wait_exit();
     assert!(
         status.success(),
         "exit status {status:?}:\n{}",
@@ -301,21 +207,21 @@ fn compare_on_a_terminal_overlays_both_runs_then_keeps_the_exit_code() {
 
     // The regression gate fails: the view shows both runs and the table, `q` leaves
     // it, and the exit code is still 99.
-    let mut s = Pty::start(&["compare", before, after, "--fail-if", "p95 +10%"]);
+    let mut s = start(&["compare", before, after, "--fail-if", "p95 +10%"]);
     s.wait_for("the comparison table", |screen| {
         screen.contains("Comparison lines").then_some(())
     });
     scroll_to(&mut s, "WORSE");
-    assert!(s.screen.lock().unwrap().screen().alternate_screen());
+    assert!(s.alternate_screen());
     s.press("q");
-    let status = wait_exit(&mut s);
+    let status = s.wait_exit();
     assert_eq!(status.exit_code(), 99, "{}", s.contents());
-    assert!(!s.screen.lock().unwrap().screen().alternate_screen());
+    assert!(!s.alternate_screen());
 
-    let mut s = Pty::start(&["compare", before, after]);
+    let mut s = start(&["compare", before, after]);
     s.wait_for("the comparison table", |screen| {
         screen.contains("Comparison lines").then_some(())
     });
     s.press("q");
-    assert_eq!(wait_exit(&mut s).exit_code(), 0);
+    assert_eq!(s.wait_exit().exit_code(), 0);
 }

@@ -2,6 +2,8 @@
 //! loopback port, profiles built in code, and the target's own counters.
 #![allow(dead_code)]
 
+pub mod pty;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
