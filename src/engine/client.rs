@@ -40,7 +40,9 @@ impl ClientConfig {
     }
 }
 
-fn tls_config(http2: bool, insecure: bool) -> Result<rustls::ClientConfig, String> {
+/// The rustls client configuration VUs use: webpki roots, or any certificate with
+/// `insecure` (handshake signatures still checked); ALPN offers h2 with `http2`.
+pub fn tls_config(http2: bool, insecure: bool) -> Result<rustls::ClientConfig, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
