@@ -472,12 +472,7 @@ fn saved_run(seconds: u32, slower: f64) -> RunRecord {
     last_message[OutcomeClass::S500.index()] = Some("500 Internal Server Error".into());
     last_message[OutcomeClass::Timeout.index()] = Some("no response within 10s".into());
     RunRecord {
-        profile_name: "checkout-flow".into(),
-        target: "http://127.0.0.1:8080".into(),
-        started_at: chrono::DateTime::UNIX_EPOCH,
         duration: Duration::from_secs(u64::from(seconds)),
-        complete: true,
-        journey: Default::default(),
         request_names: vec!["home".into(), "search".into()],
         overall: scope(requests, errors, 10.0 * slower),
         per_request: vec![
@@ -486,11 +481,7 @@ fn saved_run(seconds: u32, slower: f64) -> RunRecord {
         ],
         by_status,
         last_message,
-        bytes_in: 0,
-        bytes_out: 0,
         series: rows,
-        second_histograms: Vec::new(),
-        per_stage: Vec::new(),
         log: vec![
             log(0, LogKind::Stage, "stage 1/2: ramp to 50 VUs over 2m"),
             log(45, LogKind::Operator, "+10 VUs (VUs 15 → 25)"),
@@ -502,13 +493,11 @@ fn saved_run(seconds: u32, slower: f64) -> RunRecord {
             log(120, LogKind::Stage, "stage 2/2: hold 50 VUs for 1m"),
             log(150, LogKind::Annotation, "note: cache flushed"),
         ],
-        actions: Vec::new(),
         thresholds: vec![
             loadpilot::threshold::parse_threshold("p95 < 100ms").unwrap(),
             loadpilot::threshold::parse_threshold("error_rate < 1%").unwrap(),
         ],
-        aborted_by_threshold: false,
-        last_frame: Arc::new(Dashboard::empty("checkout-flow", "http://127.0.0.1:8080")),
+        ..RunRecord::empty("checkout-flow", "http://127.0.0.1:8080")
     }
 }
 

@@ -115,6 +115,33 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
+    /// A record of a run that measured nothing (yet).
+    pub fn empty(profile_name: &str, target: &str) -> RunRecord {
+        RunRecord {
+            profile_name: profile_name.into(),
+            target: target.into(),
+            started_at: chrono::DateTime::UNIX_EPOCH,
+            duration: Duration::ZERO,
+            complete: true,
+            journey: Default::default(),
+            request_names: Vec::new(),
+            overall: ScopeStats::default(),
+            per_request: Vec::new(),
+            by_status: vec![Vec::new(); OutcomeClass::COUNT],
+            last_message: vec![None; OutcomeClass::COUNT],
+            bytes_in: 0,
+            bytes_out: 0,
+            series: Vec::new(),
+            second_histograms: Vec::new(),
+            per_stage: Vec::new(),
+            log: Vec::new(),
+            actions: Vec::new(),
+            thresholds: Vec::new(),
+            aborted_by_threshold: false,
+            last_frame: Arc::new(Dashboard::empty(profile_name, target)),
+        }
+    }
+
     /// The value threshold `t` reads from this run (ms, fraction or per second):
     /// over the whole run, for the request, flow or custom metric it names.
     pub fn threshold_value(&self, t: &Threshold) -> f64 {

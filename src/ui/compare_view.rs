@@ -213,27 +213,8 @@ mod tests {
     #[test]
     fn scrolling_stays_inside_the_table() {
         let empty = RunRecord {
-            profile_name: "p".into(),
-            target: "http://x".into(),
-            started_at: chrono::DateTime::UNIX_EPOCH,
             duration: std::time::Duration::from_secs(1),
-            complete: true,
-            journey: Default::default(),
-            request_names: Vec::new(),
-            overall: Default::default(),
-            per_request: Vec::new(),
-            by_status: Vec::new(),
-            last_message: Vec::new(),
-            bytes_in: 0,
-            bytes_out: 0,
-            series: Vec::new(),
-            second_histograms: Vec::new(),
-            per_stage: Vec::new(),
-            log: Vec::new(),
-            actions: Vec::new(),
-            thresholds: Vec::new(),
-            aborted_by_threshold: false,
-            last_frame: Arc::new(crate::metrics::dashboard::Dashboard::empty("p", "x")),
+            ..RunRecord::empty("p", "http://x")
         };
         let mut cv = CompareView::new(&empty, &empty, "a\nb\nc", Theme::plain());
         assert!(cv.key(KeyAction::ScrollUp).is_continue());

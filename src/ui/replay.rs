@@ -252,22 +252,8 @@ mod tests {
         let mut frame = Dashboard::empty("p", "http://x");
         frame.elapsed = Duration::from_secs(u64::from(seconds));
         RunRecord {
-            profile_name: "p".into(),
-            target: "http://x".into(),
-            started_at: chrono::DateTime::UNIX_EPOCH,
             duration: Duration::from_secs(u64::from(seconds)),
-            complete: true,
-            journey: Default::default(),
-            request_names: Vec::new(),
-            overall: Default::default(),
-            per_request: Vec::new(),
-            by_status: vec![Vec::new(); OutcomeClass::COUNT],
-            last_message: vec![None; OutcomeClass::COUNT],
-            bytes_in: 0,
-            bytes_out: 0,
             series: snapshot_rows,
-            second_histograms: Vec::new(),
-            per_stage: Vec::new(),
             log: vec![
                 LogEntry {
                     at: Duration::from_millis(500),
@@ -280,10 +266,8 @@ mod tests {
                     text: "+10 VUs".into(),
                 },
             ],
-            actions: Vec::new(),
-            thresholds: Vec::new(),
-            aborted_by_threshold: false,
             last_frame: Arc::new(frame),
+            ..RunRecord::empty("p", "http://x")
         }
     }
 

@@ -151,7 +151,7 @@ mod tests {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use ratatui::backend::TestBackend;
 
-    use crate::metrics::dashboard::{Dashboard, Percentiles, SecondRow};
+    use crate::metrics::dashboard::{Percentiles, SecondRow};
     use crate::outcome::OutcomeClass;
     use crate::ui::app::{Msg, READ_ONLY_HINT};
     use crate::ui::keymap::KeyAction;
@@ -177,27 +177,9 @@ mod tests {
             })
             .collect();
         let record = crate::metrics::aggregator::RunRecord {
-            profile_name: "p".into(),
-            target: "http://x".into(),
-            started_at: chrono::DateTime::UNIX_EPOCH,
             duration: Duration::from_secs(u64::from(seconds)),
-            complete: true,
-            journey: Default::default(),
-            request_names: Vec::new(),
-            overall: Default::default(),
-            per_request: Vec::new(),
-            by_status: vec![Vec::new(); OutcomeClass::COUNT],
-            last_message: vec![None; OutcomeClass::COUNT],
-            bytes_in: 0,
-            bytes_out: 0,
             series,
-            second_histograms: Vec::new(),
-            per_stage: Vec::new(),
-            log: Vec::new(),
-            actions: Vec::new(),
-            thresholds: Vec::new(),
-            aborted_by_threshold: false,
-            last_frame: Arc::new(Dashboard::empty("p", "http://x")),
+            ..crate::metrics::aggregator::RunRecord::empty("p", "http://x")
         };
         Arc::new(Replay::from_record(&record))
     }
