@@ -145,17 +145,34 @@ impl RunRecord {
     /// The value threshold `t` reads from this run (ms, fraction or per second):
     /// over the whole run, for the request, flow or custom metric it names.
     pub fn threshold_value(&self, t: &Threshold) -> f64 {
-        let scope = match &t.request {
-            Some(name) => self
-                .request_names
-                .iter()
-                .position(|n| n == name)
-                .and_then(|i| self.per_request.get(i))
-                // A flow or custom metric (journeys).
-                .or_else(|| self.journey.scope(name)),
-            None => Some(&self.overall),
-        };
+        let scope = threshold_scope(
+            t,
+            &self.request_names,
+            &self.per_request,
+            &self.overall,
+            &self.journey,
+        );
         scope.map_or(0.0, |s| s.stat(t.stat, self.duration.as_secs_f64()))
+    }
+}
+
+/// The statistics a threshold reads: the request, flow or custom metric it names,
+/// or the whole run; `None` for a name that matches nothing.
+fn threshold_scope<'a>(
+    t: &Threshold,
+    request_names: &[String],
+    per_request: &'a [ScopeStats],
+    overall: &'a ScopeStats,
+    journey: &'a JourneyStats,
+) -> Option<&'a ScopeStats> {
+    match &t.request {
+        Some(name) => request_names
+            .iter()
+            .position(|n| n == name)
+            .and_then(|i| per_request.get(i))
+            // A flow or custom metric (journeys).
+            .or_else(|| journey.scope(name)),
+        None => Some(overall),
     }
 }
 
@@ -505,19 +522,15 @@ impl Aggregator {
     }
 
     fn run_value(&self, t: &Threshold) -> f64 {
+        let scope = threshold_scope(
+            t,
+            &self.config.request_names,
+            &self.per_request,
+            &self.overall,
+            &self.journey,
+        );
         let secs = self.config.start.elapsed().as_secs_f64();
-        let scope = match &t.request {
-            Some(name) => match self.config.request_names.iter().position(|n| n == name) {
-                Some(i) => &self.per_request[i],
-                // A flow or custom metric (journeys).
-                None => match self.journey.scope(name) {
-                    Some(scope) => scope,
-                    None => return 0.0,
-                },
-            },
-            None => &self.overall,
-        };
-        scope.stat(t.stat, secs)
+        scope.map_or(0.0, |s| s.stat(t.stat, secs))
     }
 
     fn recent_value(&self, t: &Threshold) -> f64 {
