@@ -5,17 +5,16 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
-use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType};
+use ratatui::widgets::{Axis, Chart};
 
 use crate::metrics::dashboard::{Percentiles, SecondRow};
 use crate::ui::app::App;
 use crate::ui::format;
 
 use super::{
-    baseline_points, cursor_x, marker_times, pane_block, placeholder, points, title, window_bounds,
+    baseline_points, cursor_x, line, marker_times, pane_block, placeholder, points, time_axis,
+    title, window_bounds,
 };
 
 const NAMES: [&str; 5] = ["p50", "p90", "p95", "p99", "max"];
@@ -60,14 +59,6 @@ impl Scale {
             [0.0, (hi_ms * 1.1).max(1.0)]
         }
     }
-}
-
-fn line(data: &[(f64, f64)], style: Style) -> Dataset<'_> {
-    Dataset::default()
-        .marker(Marker::Braille)
-        .graph_type(GraphType::Line)
-        .style(style)
-        .data(data)
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
@@ -186,12 +177,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
     let chart = Chart::new(datasets)
         .block(block)
         .legend_position(None)
-        .x_axis(
-            Axis::default()
-                .style(theme.dim())
-                .bounds([f64::from(x0), f64::from(x1)])
-                .labels([format::clock_s(x0), format::clock_s(x1)]),
-        )
+        .x_axis(time_axis(theme, x0, x1))
         .y_axis(Axis::default().style(theme.dim()).bounds(y_bounds).labels([
             scale.label(y_bounds[0]),
             scale.label(mid),

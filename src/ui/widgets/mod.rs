@@ -15,12 +15,14 @@ pub mod throughput;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
+use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+use ratatui::widgets::{Axis, Block, BorderType, Borders, Dataset, GraphType, Paragraph};
 
 use crate::metrics::dashboard::{Dashboard, LogKind, SecondRow};
 
 use super::app::{App, TimeWindow};
+use super::format;
 use super::theme::Theme;
 
 /// The bordered frame of a pane; a zoomed pane gets the focus style and a hint.
@@ -146,4 +148,21 @@ pub fn cursor_x(app: &App) -> Option<f64> {
         .as_ref()
         .filter(|r| r.show_cursor)
         .map(|r| f64::from(r.time_s()))
+}
+
+/// A braille line series, as every chart draws its curves and markers.
+fn line(data: &[(f64, f64)], style: Style) -> Dataset<'_> {
+    Dataset::default()
+        .marker(Marker::Braille)
+        .graph_type(GraphType::Line)
+        .style(style)
+        .data(data)
+}
+
+/// The time axis the charts share: seconds `x0..x1`, labelled at both ends.
+fn time_axis<'a>(theme: &Theme, x0: u32, x1: u32) -> Axis<'a> {
+    Axis::default()
+        .style(theme.dim())
+        .bounds([f64::from(x0), f64::from(x1)])
+        .labels([format::clock_s(x0), format::clock_s(x1)])
 }

@@ -4,9 +4,8 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType};
+use ratatui::widgets::{Axis, Chart, Dataset};
 
 use crate::metrics::dashboard::SecondRow;
 use crate::outcome::OutcomeClass;
@@ -14,7 +13,8 @@ use crate::ui::app::App;
 use crate::ui::format;
 
 use super::{
-    baseline_points, cursor_x, marker_times, pane_block, placeholder, points, title, window_bounds,
+    baseline_points, cursor_x, line, marker_times, pane_block, placeholder, points, time_axis,
+    title, window_bounds,
 };
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
@@ -64,23 +64,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
         .map(|x| vec![(x, 0.0), (x, y_bounds[1])])
         .unwrap_or_default();
 
-    let mut datasets: Vec<Dataset> = markers
-        .iter()
-        .map(|m| {
-            Dataset::default()
-                .marker(Marker::Braille)
-                .graph_type(GraphType::Line)
-                .style(theme.marker())
-                .data(m)
-        })
-        .collect();
-    let line = |data, style| {
-        Dataset::default()
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Line)
-            .style(style)
-            .data(data)
-    };
+    let mut datasets: Vec<Dataset> = markers.iter().map(|m| line(m, theme.marker())).collect();
     if !behind.is_empty() {
         datasets.push(line(&behind, theme.faded(None)));
     }
@@ -93,12 +77,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
     let chart = Chart::new(datasets)
         .block(block)
         .legend_position(None)
-        .x_axis(
-            Axis::default()
-                .style(theme.dim())
-                .bounds([f64::from(x0), f64::from(x1)])
-                .labels([format::clock_s(x0), format::clock_s(x1)]),
-        )
+        .x_axis(time_axis(theme, x0, x1))
         .y_axis(Axis::default().style(theme.dim()).bounds(y_bounds).labels([
             "0".to_string(),
             format::count(y_bounds[1] / 2.0),
