@@ -205,12 +205,7 @@ fn markdown(s: &Snapshot, summary: &Summary) -> String {
             "\n### Error classes\n\n| class | count | share | statuses | last message |\n|---|---:|---:|---|---|"
         );
         for c in &summary.error_classes {
-            let statuses = c
-                .statuses
-                .iter()
-                .map(|(code, n)| format!("{code}×{n}"))
-                .collect::<Vec<_>>()
-                .join(" ");
+            let statuses = c.statuses_text();
             let message = c.last_message.as_deref().unwrap_or("").replace('|', "\\|");
             let _ = writeln!(
                 md,

@@ -12,6 +12,7 @@ use crate::metrics::aggregator::{RunRecord, format_stat};
 use crate::metrics::journey_summary::JourneySummary;
 use crate::metrics::scope::ScopeStats;
 use crate::outcome::OutcomeClass;
+use crate::threshold::Stat;
 
 /// Latency and counts of one scope, in milliseconds.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -46,11 +47,7 @@ impl ScopeSummary {
             count: stats.requests(),
             errors: stats.errors(),
             error_rate: stats.error_rate(),
-            rps: if secs > 0.0 {
-                stats.requests() as f64 / secs
-            } else {
-                0.0
-            },
+            rps: stats.stat(Stat::Rps, secs),
             min_ms: if h.is_empty() { 0.0 } else { ms(h.min()) },
             mean_ms: if h.is_empty() { 0.0 } else { h.mean() / 1000.0 },
             p50_ms: q(0.50),
@@ -93,6 +90,17 @@ pub struct ThresholdResult {
     /// The value as people read it (`512.3ms`, `1.20%`).
     pub shown: String,
     pub passed: bool,
+}
+
+impl ClassSummary {
+    /// Status codes with counts, `401×4 404×2`.
+    pub fn statuses_text(&self) -> String {
+        self.statuses
+            .iter()
+            .map(|(code, n)| format!("{code}×{n}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
 }
 
 /// The end-of-run summary.
@@ -226,12 +234,7 @@ impl Summary {
                 "last message",
             ]);
             for c in &self.error_classes {
-                let statuses = c
-                    .statuses
-                    .iter()
-                    .map(|(code, n)| format!("{code}×{n}"))
-                    .collect::<Vec<_>>()
-                    .join(" ");
+                let statuses = c.statuses_text();
                 table.add_row(vec![
                     Cell::new(c.label),
                     Cell::new(c.count).set_alignment(CellAlignment::Right),

@@ -22,6 +22,7 @@ use crate::metrics::dashboard::{
     ClassStat, Dashboard, LogEntry, RequestStat, RunMode, SecondRow, Series, ThresholdStatus,
 };
 use crate::outcome::OutcomeClass;
+use crate::threshold::Stat;
 
 /// Rows per shared series chunk (as the live series store).
 const CHUNK_ROWS: usize = 60;
@@ -66,11 +67,7 @@ impl Replay {
                 name: name.clone(),
                 count: stats.requests(),
                 errors: stats.errors(),
-                rps: if secs > 0.0 {
-                    stats.requests() as f64 / secs
-                } else {
-                    0.0
-                },
+                rps: stats.stat(Stat::Rps, secs),
                 latency: stats.percentiles(),
                 threshold: None,
             })
