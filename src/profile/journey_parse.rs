@@ -5,7 +5,6 @@
 //! variable its persona defines. An unknown `{{name}}` is a load-time error.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::Arc;
 
 use serde_spanned::Spanned;
@@ -419,16 +418,14 @@ fn resolve_data(
         })?,
     };
     let written = ctx.subst(&d.file, &format!("{field}.file"))?;
-    let candidates = super::request::file_candidates(ctx.file(), Path::new(&written));
-    let Some(found) = candidates.iter().find(|p| p.is_file()) else {
-        let looked: Vec<String> = candidates
-            .iter()
-            .map(|p| format!("\"{}\"", p.display()))
-            .collect();
-        return Err(ctx
-            .err(&d.file, format!("{field}.file"), format!("data file \"{written}\" not found (looked at {})", looked.join(" and ")))
-            .with_hint("relative paths are tried from the current directory, then from the directory above the profile's"));
-    };
+    let found = super::request::find_file(
+        ctx,
+        &d.file,
+        &format!("{field}.file"),
+        "data file",
+        &written,
+    )?;
+    let found = found.as_path();
     let (columns, rows) =
         load_rows(found).map_err(|why| ctx.err(&d.file, format!("{field}.file"), why))?;
     for col in &columns {

@@ -292,16 +292,8 @@ fn resolve_body(
     }
     if let Some(file) = &table.body_file {
         let written = ctx.subst(file, &field("body_file"))?;
-        let candidates = file_candidates(ctx.file(), Path::new(&written));
-        let Some(found) = candidates.iter().find(|p| p.is_file()) else {
-            let looked: Vec<String> = candidates
-                .iter()
-                .map(|p| format!("\"{}\"", p.display()))
-                .collect();
-            return Err(ctx
-                .err(file, field("body_file"), format!("body file \"{written}\" not found (looked at {})", looked.join(" and ")))
-                .with_hint("relative paths are tried from the current directory, then from the directory above the profile's"));
-        };
+        let found = find_file(ctx, file, &field("body_file"), "body file", &written)?;
+        let found = found.as_path();
         let bytes = std::fs::read(found).map_err(|e| {
             ctx.err(
                 file,
@@ -322,7 +314,35 @@ fn resolve_body(
 /// Where a relative `body_file` (or data file) may live: the current directory first, then the
 /// profile directory's parent (so `assets/x.json` works from the repo root and from
 /// `profiles/`).
-pub(crate) fn file_candidates(profile: &Path, file: &Path) -> Vec<PathBuf> {
+/// Finds a file a profile names (`body_file`, a data file), or an error at `at`
+/// naming every place that was tried.
+pub(crate) fn find_file<T>(
+    ctx: &Ctx<'_>,
+    at: &Spanned<T>,
+    field: &str,
+    what: &str,
+    written: &str,
+) -> Result<PathBuf, ProfileError> {
+    let candidates = file_candidates(ctx.file(), Path::new(written));
+    match candidates.iter().find(|p| p.is_file()) {
+        Some(found) => Ok(found.clone()),
+        None => {
+            let looked: Vec<String> = candidates
+                .iter()
+                .map(|p| format!("\"{}\"", p.display()))
+                .collect();
+            Err(ctx
+                .err(
+                    at,
+                    field,
+                    format!("{what} \"{written}\" not found (looked at {})", looked.join(" and ")),
+                )
+                .with_hint("relative paths are tried from the current directory, then from the directory above the profile's"))
+        }
+    }
+}
+
+fn file_candidates(profile: &Path, file: &Path) -> Vec<PathBuf> {
     if file.is_absolute() {
         return vec![file.to_path_buf()];
     }
