@@ -159,22 +159,14 @@ where
                     ctx.shutdown.cancel();
                     anyhow::bail!("the terminal's input closed");
                 };
-                let mut event = Some(event.context("cannot read terminal input")?);
-                let mut handled = 0;
-                while let Some(ev) = event.take() {
-                    dirty = true;
-                    if let Some(action) = on_event(app, ev)
-                        && perform(action, app, &ctx, &replies).is_break()
-                    {
-                        return Ok(());
-                    }
-                    handled += 1;
-                    if handled < EVENT_BUDGET {
-                        event = match events.next().now_or_never() {
-                            Some(Some(Ok(ev))) => Some(ev),
-                            _ => None,
-                        };
-                    }
+                let first = event.context("cannot read terminal input")?;
+                dirty = true;
+                let flow = drain_events(first, &mut events, |ev| match on_event(app, ev) {
+                    Some(action) => perform(action, app, &ctx, &replies),
+                    None => ControlFlow::Continue(()),
+                });
+                if flow.is_break() {
+                    return Ok(());
                 }
             }
             changed = ctx.dashboard.changed(), if feed_open => {
@@ -212,6 +204,32 @@ where
             }
         }
     }
+}
+
+/// Handles `first` and then whatever input is already waiting, up to
+/// [`EVENT_BUDGET`] events, so a burst of keys costs one redraw. Stops early when
+/// `handle` says `Break`.
+pub(crate) fn drain_events<S>(
+    first: Event,
+    events: &mut S,
+    mut handle: impl FnMut(Event) -> ControlFlow<()>,
+) -> ControlFlow<()>
+where
+    S: Stream<Item = io::Result<Event>> + Unpin,
+{
+    let mut event = Some(first);
+    let mut handled = 0;
+    while let Some(ev) = event.take() {
+        handle(ev)?;
+        handled += 1;
+        if handled < EVENT_BUDGET {
+            event = match events.next().now_or_never() {
+                Some(Some(Ok(ev))) => Some(ev),
+                _ => None,
+            };
+        }
+    }
+    ControlFlow::Continue(())
 }
 
 /// Turns one terminal event into a message and applies it.

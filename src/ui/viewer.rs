@@ -15,16 +15,16 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use crossterm::event::{Event, EventStream};
-use futures_util::{FutureExt, Stream, StreamExt};
+use futures_util::{Stream, StreamExt};
 use ratatui::backend::{Backend, CrosstermBackend};
 use ratatui::{Frame, Terminal};
 
 use crate::snapshot::Snapshot;
 
+use super::TerminalGuard;
 use super::app::{Action, App};
 use super::replay::Replay;
 use super::theme::Theme;
-use super::{EVENT_BUDGET, TerminalGuard};
 
 /// How often expiring state (a footer hint) is checked.
 const TICK_INTERVAL: Duration = Duration::from_millis(250);
@@ -120,20 +120,10 @@ where
             event = events.next() => {
                 // Input closed: nobody can press q any more, so leave.
                 let Some(event) = event else { return Ok(()) };
-                let mut event = Some(event.context("cannot read terminal input")?);
-                let mut handled = 0;
-                while let Some(ev) = event.take() {
-                    dirty = true;
-                    if screen.on_event(ev).is_break() {
-                        return Ok(());
-                    }
-                    handled += 1;
-                    if handled < EVENT_BUDGET {
-                        event = match events.next().now_or_never() {
-                            Some(Some(Ok(ev))) => Some(ev),
-                            _ => None,
-                        };
-                    }
+                let first = event.context("cannot read terminal input")?;
+                dirty = true;
+                if super::drain_events(first, &mut events, |ev| screen.on_event(ev)).is_break() {
+                    return Ok(());
                 }
             }
             _ = tick.tick() => {
