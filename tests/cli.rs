@@ -277,3 +277,40 @@ async fn cli_thresholds_accept_custom_metrics_and_reject_unknown_names() {
         text(&out.stderr)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timeout_and_threads_flags_apply() {
+    let t = target().await;
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("summary.json");
+    let mut cmd = loadpilot();
+    cmd.args([
+        "run",
+        "--no-snapshot",
+        "--threads",
+        "1",
+        "--timeout",
+        "200ms",
+    ]);
+    cmd.args([&t.url("/delay/2000"), "--vus", "2", "--duration", "1s"]);
+    cmd.arg("--summary-json").arg(&json);
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let classes = summary["overall"]["classes"].as_object().unwrap();
+    assert_eq!(
+        classes.keys().collect::<Vec<_>>(),
+        vec!["timeout"],
+        "{classes:?}"
+    );
+    assert!(summary["overall"]["p50_ms"].as_f64().unwrap() < 400.0);
+
+    let out = output({
+        let mut cmd = loadpilot();
+        cmd.args(["run", &t.url("/ping"), "--threads", "0"]);
+        cmd
+    })
+    .await;
+    assert_eq!(out.status.code(), Some(2), "--threads 0 is a usage error");
+}
