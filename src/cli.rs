@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::target::TargetConfig;
+use crate::demo_target::TargetConfig;
 
 /// Interactive terminal load tester: ramping scenarios against HTTP(S) services,
 /// a live dashboard, and keyboard control of the ramp while the test runs.

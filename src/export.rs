@@ -9,11 +9,13 @@ use hdrhistogram::serialization::V2DeflateSerializer;
 use hdrhistogram::serialization::interval_log::IntervalLogWriterBuilder;
 
 use crate::cli::ReportFormat;
+use crate::format::ms_fixed;
 use crate::metrics::dashboard::SecondRow;
+use crate::metrics::hist_codec as hist;
 use crate::outcome::OutcomeClass;
 use crate::plan::Stage;
-use crate::report::{Summary, ms};
-use crate::snapshot::{Snapshot, SnapshotError, hist};
+use crate::report::Summary;
+use crate::snapshot::{Snapshot, SnapshotError};
 
 /// Renders `snapshot` in `format`.
 pub fn render(snapshot: &Snapshot, format: ReportFormat) -> Result<Vec<u8>, SnapshotError> {
@@ -152,10 +154,10 @@ fn markdown(s: &Snapshot, summary: &Summary) -> String {
     let _ = writeln!(
         md,
         "| latency | p50 {} · p95 {} · p99 {} · max {} |",
-        ms(o.p50_ms),
-        ms(o.p95_ms),
-        ms(o.p99_ms),
-        ms(o.max_ms)
+        ms_fixed(o.p50_ms),
+        ms_fixed(o.p95_ms),
+        ms_fixed(o.p99_ms),
+        ms_fixed(o.max_ms)
     );
     if !summary.thresholds.is_empty() {
         let verdict = if summary.passed {
@@ -192,10 +194,10 @@ fn markdown(s: &Snapshot, summary: &Summary) -> String {
             "| {name} | {} | {:.1} | {} | {} | {} | {} | {} |",
             r.count,
             r.rps,
-            ms(r.p50_ms),
-            ms(r.p95_ms),
-            ms(r.p99_ms),
-            ms(r.max_ms),
+            ms_fixed(r.p50_ms),
+            ms_fixed(r.p95_ms),
+            ms_fixed(r.p99_ms),
+            ms_fixed(r.max_ms),
             pct(r.error_rate)
         );
     }

@@ -30,13 +30,16 @@
 //!
 //! Snapshots travel as `SaveSnapshot` requests (mpsc, a `oneshot` reply inside)
 //! from the UI's saver to the aggregator, which answers with a copy of its state.
-pub mod app;
 pub mod cli;
 pub mod command;
 pub mod compare;
 pub mod demo;
+pub mod demo_target;
+pub mod dispatch;
 pub mod engine;
+pub mod error;
 pub mod export;
+pub mod format;
 pub mod fsutil;
 pub mod headless;
 pub mod merge;
@@ -49,8 +52,8 @@ pub mod session;
 pub mod shutdown;
 pub mod snapshot;
 pub mod sysmon;
-pub mod target;
 pub mod threshold;
 pub mod ui;
+pub mod vocab;
 
 pub use cli::Cli;

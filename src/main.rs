@@ -16,10 +16,10 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("loadpilot: cannot start the async runtime: {e}");
-            return ExitCode::from(loadpilot::app::EXIT_RUNTIME);
+            return ExitCode::from(loadpilot::error::EXIT_RUNTIME);
         }
     };
-    let result = runtime.block_on(loadpilot::app::run(cli));
+    let result = runtime.block_on(loadpilot::dispatch::run(cli));
     // Blocking samplers may be mid-sleep; do not wait for them.
     runtime.shutdown_timeout(Duration::from_secs(1));
     match result {

@@ -6,8 +6,9 @@
 use std::collections::BTreeMap;
 
 use crate::metrics::dashboard::{Percentiles, SecondRow};
+use crate::metrics::hist_codec as hist;
 use crate::metrics::scope::new_histogram;
-use crate::snapshot::{ClassRecord, EventRecord, NamedScope, ScopeRecord, Snapshot, hist};
+use crate::snapshot::{ClassRecord, EventRecord, NamedScope, ScopeRecord, Snapshot};
 
 /// Merges `snapshots` (at least two, same profile).
 pub fn merge(snapshots: &[Snapshot]) -> Result<Snapshot, String> {

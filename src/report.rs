@@ -8,7 +8,8 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Table};
 use serde::Serialize;
 
-use crate::metrics::aggregator::{RunRecord, format_stat};
+use crate::format::{bytes_fixed, format_stat, ms_fixed};
+use crate::metrics::aggregator::RunRecord;
 use crate::metrics::journey_summary::JourneySummary;
 use crate::metrics::scope::ScopeStats;
 use crate::outcome::OutcomeClass;
@@ -188,8 +189,8 @@ impl Summary {
             self.overall.rps,
             self.overall.errors,
             self.overall.error_rate * 100.0,
-            human_bytes(self.bytes_in),
-            human_bytes(self.bytes_out),
+            bytes_fixed(self.bytes_in),
+            bytes_fixed(self.bytes_out),
         );
         let mut table = Table::new();
         table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
@@ -212,11 +213,11 @@ impl Summary {
                 Cell::new(name),
                 Cell::new(s.count).set_alignment(CellAlignment::Right),
                 Cell::new(format!("{:.1}", s.rps)).set_alignment(CellAlignment::Right),
-                Cell::new(ms(s.p50_ms)).set_alignment(CellAlignment::Right),
-                Cell::new(ms(s.p90_ms)).set_alignment(CellAlignment::Right),
-                Cell::new(ms(s.p95_ms)).set_alignment(CellAlignment::Right),
-                Cell::new(ms(s.p99_ms)).set_alignment(CellAlignment::Right),
-                Cell::new(ms(s.max_ms)).set_alignment(CellAlignment::Right),
+                Cell::new(ms_fixed(s.p50_ms)).set_alignment(CellAlignment::Right),
+                Cell::new(ms_fixed(s.p90_ms)).set_alignment(CellAlignment::Right),
+                Cell::new(ms_fixed(s.p95_ms)).set_alignment(CellAlignment::Right),
+                Cell::new(ms_fixed(s.p99_ms)).set_alignment(CellAlignment::Right),
+                Cell::new(ms_fixed(s.max_ms)).set_alignment(CellAlignment::Right),
                 Cell::new(format!("{:.2}%", s.error_rate * 100.0))
                     .set_alignment(CellAlignment::Right),
                 Cell::new(classes),
@@ -285,30 +286,5 @@ impl Summary {
             );
         }
         out
-    }
-}
-
-/// Milliseconds as people read them (`12.3ms`, `1.25s`).
-pub(crate) fn ms(v: f64) -> String {
-    if v >= 1000.0 {
-        format!("{:.2}s", v / 1000.0)
-    } else {
-        format!("{v:.1}ms")
-    }
-}
-
-/// Bytes in the largest fitting binary unit.
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
     }
 }

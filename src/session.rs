@@ -12,12 +12,12 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::AppError;
 use crate::cli::RunOptions;
 use crate::command::Command;
 use crate::engine::client::ClientConfig;
 use crate::engine::request::Prepared;
 use crate::engine::{EngineChannels, EngineConfig, EngineEnd};
+use crate::error::AppError;
 use crate::metrics::aggregator::{AggregatorChannels, AggregatorConfig, RunRecord};
 use crate::metrics::dashboard::{Dashboard, MemoryStatus};
 use crate::plan::{flat_stages, parse_stages};

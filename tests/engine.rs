@@ -224,7 +224,7 @@ async fn http2_and_https_with_insecure_work() {
     .await;
     only("ok", &out);
 
-    let tls = target_with(loadpilot::target::TargetConfig {
+    let tls = target_with(loadpilot::demo_target::TargetConfig {
         tls: true,
         ..Default::default()
     })

@@ -9,10 +9,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::*;
+use loadpilot::demo_target::{LocalTarget, TargetConfig};
 use loadpilot::metrics::journey_summary::JourneySummary;
 use loadpilot::profile::{Profile, load_profile, parse_profile};
 use loadpilot::session::{RunOutput, Session};
-use loadpilot::target::{LocalTarget, TargetConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn base(t: &LocalTarget) -> String {

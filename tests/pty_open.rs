@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use loadpilot::target::{TargetConfig, spawn_local};
+use loadpilot::demo_target::{TargetConfig, spawn_local};
 
 mod common;
 
@@ -22,7 +22,7 @@ fn start(args: &[&str]) -> Pty {
 /// as this lives.
 struct Target {
     rt: tokio::runtime::Runtime,
-    target: Option<loadpilot::target::LocalTarget>,
+    target: Option<loadpilot::demo_target::LocalTarget>,
 }
 
 impl Target {

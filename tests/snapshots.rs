@@ -472,7 +472,7 @@ fn synthetic(run: SyntheticRun) -> RunRecord {
             for i in 0..run.per_second {
                 second.add(&sample(&run, i, with_timeout));
             }
-            let encoded = snapshot::hist::encode(&second.hist);
+            let encoded = loadpilot::metrics::hist_codec::encode(&second.hist);
             let percentiles = second.percentiles();
             (second, encoded, percentiles)
         });

@@ -12,7 +12,7 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use loadpilot::target::{LocalTarget, TargetConfig, spawn_local, stream_byte};
+use loadpilot::demo_target::{LocalTarget, TargetConfig, spawn_local, stream_byte};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -264,7 +264,10 @@ async fn stream_default_size_is_announced_without_reading_it_all() {
     let length = response.headers()[http::header::CONTENT_LENGTH]
         .to_str()
         .unwrap();
-    assert_eq!(length, loadpilot::target::DEFAULT_STREAM_BYTES.to_string());
+    assert_eq!(
+        length,
+        loadpilot::demo_target::DEFAULT_STREAM_BYTES.to_string()
+    );
 }
 
 /// A `multipart/form-data` body with one text field and one file part of `file_len` bytes.

@@ -6,7 +6,6 @@
 //! same recorder.
 
 pub mod client;
-pub mod event;
 pub mod journey;
 mod pool;
 pub mod request;
@@ -19,12 +18,12 @@ use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::command::Command;
-use crate::metrics::dashboard::{LogKind, RunMode, StageStatus};
 use crate::metrics::recorder::Batch;
 use crate::plan::{Plan, Stage, format_stages};
 use crate::profile::ThinkTime;
+use crate::vocab::{EngineEvent, EngineStatus};
+use crate::vocab::{LogKind, RunMode, StageStatus};
 use client::ClientConfig;
-use event::{EngineEvent, EngineStatus};
 use pool::VuPool;
 use request::Prepared;
 use vu::{RunState, VuShared};

@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::command::Command;
-use crate::engine::event::{EngineEvent, EngineStatus};
+use crate::format::format_stat;
 use crate::metrics::dashboard::{
     ClassStat, Dashboard, LogEntry, LogKind, MemoryStatus, RequestStat, RunMode, SecondRow,
     ThresholdStatus, Verdict,
@@ -22,6 +22,7 @@ use crate::metrics::scope::ScopeStats;
 use crate::metrics::series::SeriesStore;
 use crate::outcome::OutcomeClass;
 use crate::threshold::{Stat, Threshold};
+use crate::vocab::{EngineEvent, EngineStatus};
 
 /// How often a frame is published.
 pub const PUBLISH_INTERVAL: Duration = Duration::from_millis(250);
@@ -468,7 +469,7 @@ impl Aggregator {
         self.rps_peak = self.rps_peak.max(row.requests as f64 / covered);
         self.series.push(row);
         self.second_histograms
-            .push(crate::snapshot::hist::encode(&overall.hist));
+            .push(crate::metrics::hist_codec::encode(&overall.hist));
         self.last_second_requests
             .copy_from_slice(&open.per_request_counts);
         open.per_request_counts.fill(0);
@@ -694,17 +695,6 @@ pub fn verdict(t: &Threshold, value: f64) -> Verdict {
         Verdict::Near
     } else {
         Verdict::Pass
-    }
-}
-
-/// A statistic's value with its unit, as people read it.
-pub fn format_stat(stat: Stat, value: f64) -> String {
-    match stat {
-        Stat::Percentile { .. } | Stat::Mean => format!("{value:.1}ms"),
-        Stat::ErrorRate | Stat::ClassRate { .. } | Stat::MetricRate => {
-            format!("{:.2}%", value * 100.0)
-        }
-        Stat::Rps => format!("{value:.1}/s"),
     }
 }
 

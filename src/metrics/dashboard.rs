@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::outcome::OutcomeClass;
-use crate::plan::PlanMode;
+pub use crate::vocab::{LogEntry, LogKind, RunMode, StageStatus};
 
 /// Latency percentiles in microseconds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,51 +100,6 @@ impl Series {
     }
 }
 
-/// Overall state of the run as the engine reported it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RunMode {
-    Ramping,
-    Hold,
-    Manual,
-    Paused,
-    Stopping,
-    Done,
-}
-
-impl RunMode {
-    pub fn from_plan(mode: PlanMode) -> RunMode {
-        match mode {
-            PlanMode::Ramping => RunMode::Ramping,
-            PlanMode::Hold => RunMode::Hold,
-            PlanMode::Manual => RunMode::Manual,
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            RunMode::Ramping => "RAMPING",
-            RunMode::Hold => "HOLD",
-            RunMode::Manual => "MANUAL",
-            RunMode::Paused => "PAUSED",
-            RunMode::Stopping => "STOPPING",
-            RunMode::Done => "DONE",
-        }
-    }
-}
-
-/// Where the schedule is.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-pub struct StageStatus {
-    /// 0-based index of the current stage.
-    pub index: usize,
-    pub count: usize,
-    /// Fraction of the current stage run (0..=1).
-    pub progress: f64,
-    /// The current stage's own target.
-    pub stage_target: u32,
-}
-
 /// One error class's totals.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassStat {
@@ -214,28 +169,6 @@ pub struct MemoryStatus {
     pub self_cpu_pct: f64,
     /// How late the runtime's 100 ms tick fired, a sign loadpilot itself is saturated.
     pub scheduler_lag_ms: f64,
-}
-
-/// What kind of line an event-log entry is (for colour and chart markers).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LogKind {
-    Stage,
-    Operator,
-    Annotation,
-    ThresholdBreach,
-    ThresholdRecovered,
-    FirstError,
-    Alert,
-    Info,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LogEntry {
-    /// Run time of the event.
-    pub at: Duration,
-    pub kind: LogKind,
-    pub text: String,
 }
 
 /// Everything one frame shows.

@@ -219,7 +219,7 @@ impl JourneySummary {
             out.push_str(&format!(
                 "range chunks: {} · {} · {:.1} MB/s\n",
                 thousands(c.count),
-                crate::report::human_bytes(c.bytes),
+                crate::format::bytes_fixed(c.bytes),
                 c.mb_per_sec
             ));
         }

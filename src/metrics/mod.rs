@@ -4,6 +4,7 @@
 
 pub mod aggregator;
 pub mod dashboard;
+pub mod hist_codec;
 pub mod journey;
 pub mod journey_summary;
 pub mod recorder;

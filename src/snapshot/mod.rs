@@ -5,7 +5,6 @@
 //! A snapshot converts back into a [`RunRecord`], so `report`, `compare` and
 //! `open` reuse the live code paths and show exactly what the live run showed.
 
-pub mod hist;
 pub mod redact;
 mod store;
 
@@ -40,7 +39,7 @@ pub struct ScopeRecord {
     /// Requests by class label (`ok`, `429`, `timeout`, …); classes with none left out.
     pub classes: BTreeMap<String, u64>,
     /// HdrHistogram V2 + DEFLATE, base64 (latency in µs).
-    #[serde(with = "hist::base64_hist")]
+    #[serde(with = "crate::metrics::hist_codec::base64_hist")]
     pub latency_us: Histogram<u64>,
 }
 
@@ -280,7 +279,7 @@ pub struct Snapshot {
     /// One row per second.
     pub series: Vec<SecondRow>,
     /// Each second's latency histogram (HdrHistogram V2 + DEFLATE, base64), index = second.
-    #[serde(with = "hist::base64_blobs")]
+    #[serde(with = "crate::metrics::hist_codec::base64_blobs")]
     pub second_histograms: Vec<Vec<u8>>,
     pub events: Vec<EventRecord>,
     pub actions: Vec<ActionEntry>,

@@ -23,7 +23,6 @@
 pub mod app;
 pub mod baseline;
 pub mod compare_view;
-pub mod format;
 pub mod keymap;
 pub mod layout;
 pub mod replay;

@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use loadpilot::cli::RunOptions;
+use loadpilot::demo_target::{LocalTarget, TargetConfig, spawn_local};
 use loadpilot::plan::Stage;
 use loadpilot::profile::{Check, Profile, RequestSpec};
-use loadpilot::target::{LocalTarget, TargetConfig, spawn_local};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The demo target with default knobs on 127.0.0.1:0.

@@ -10,9 +10,9 @@ use ratatui::widgets::Paragraph;
 
 use std::time::Duration;
 
+use crate::format;
 use crate::ui::app::App;
 use crate::ui::baseline::Deltas;
-use crate::ui::format;
 use crate::ui::theme::Theme;
 
 /// Cells of the stage progress bar.

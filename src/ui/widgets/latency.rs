@@ -8,9 +8,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart};
 
+use crate::format;
 use crate::metrics::dashboard::{Percentiles, SecondRow};
 use crate::ui::app::App;
-use crate::ui::format;
 
 use super::{
     baseline_points, cursor_x, line, marker_times, pane_block, placeholder, points, time_axis,

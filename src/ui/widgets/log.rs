@@ -6,9 +6,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::format;
 use crate::metrics::dashboard::{LogEntry, LogKind};
 use crate::ui::app::App;
-use crate::ui::format;
 
 use super::{pane_block, title};
 

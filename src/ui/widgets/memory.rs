@@ -7,9 +7,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::format;
 use crate::metrics::dashboard::MemoryStatus;
 use crate::ui::app::App;
-use crate::ui::format;
 
 use super::{pane_block, placeholder, title};
 

@@ -22,8 +22,8 @@ use ratatui::widgets::{Axis, Block, BorderType, Borders, Dataset, GraphType, Par
 use crate::metrics::dashboard::{Dashboard, LogKind, SecondRow};
 
 use super::app::{App, TimeWindow};
-use super::format;
 use super::theme::Theme;
+use crate::format;
 
 /// The bordered frame of a pane; a zoomed pane gets the focus style and a hint.
 pub fn pane_block<'a>(title: Line<'a>, theme: &Theme, zoomed: bool) -> Block<'a> {

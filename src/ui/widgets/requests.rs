@@ -6,8 +6,8 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table};
 
+use crate::format;
 use crate::ui::app::App;
-use crate::ui::format;
 
 use super::{pane_block, placeholder, title};
 

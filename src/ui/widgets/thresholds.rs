@@ -6,10 +6,10 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::format;
 use crate::metrics::dashboard::Verdict;
 use crate::threshold::{Stat, parse_threshold};
 use crate::ui::app::App;
-use crate::ui::format;
 use crate::ui::theme::Theme;
 
 use super::{pane_block, placeholder, title};

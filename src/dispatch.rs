@@ -12,47 +12,14 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cli::{CliCommand, RunOptions};
 use crate::demo::DemoTarget;
-use crate::profile::{Profile, ProfileError, load_profile, parse_profile};
+use crate::error::{AppError, EXIT_THRESHOLDS_FAILED, EXIT_USAGE};
+use crate::profile::{Profile, load_profile, parse_profile};
 use crate::report::Summary;
 use crate::session::Session;
 use crate::{Cli, headless, shutdown};
 
-/// Exit code when thresholds failed (as k6).
-pub const EXIT_THRESHOLDS_FAILED: u8 = 99;
-/// Exit code for usage and profile errors.
-pub const EXIT_USAGE: u8 = 2;
-/// Exit code for a runtime failure.
-pub const EXIT_RUNTIME: u8 = 1;
-
 /// The built-in demo profile, so `loadpilot demo` needs no files.
 pub const DEMO_PROFILE: &str = include_str!("../profiles/demo.toml");
-
-/// An error with the exit code it maps to.
-#[derive(Debug, thiserror::Error)]
-pub enum AppError {
-    /// Bad input: a profile, a flag value. Exit code 2.
-    #[error("{0}")]
-    Usage(String),
-    #[error(transparent)]
-    Profile(#[from] ProfileError),
-    /// A snapshot that cannot be read or used. Exit code 2.
-    #[error(transparent)]
-    Snapshot(#[from] crate::snapshot::SnapshotError),
-    /// Anything that went wrong while running. Exit code 1.
-    #[error(transparent)]
-    Runtime(#[from] anyhow::Error),
-}
-
-impl AppError {
-    pub fn exit_code(&self) -> ExitCode {
-        match self {
-            AppError::Usage(_) | AppError::Profile(_) | AppError::Snapshot(_) => {
-                ExitCode::from(EXIT_USAGE)
-            }
-            AppError::Runtime(_) => ExitCode::from(EXIT_RUNTIME),
-        }
-    }
-}
 
 /// Runs one command line to its end.
 pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
@@ -89,7 +56,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             outcome
         }
         CliCommand::Target(config) => {
-            crate::target::run_target(config).await?;
+            crate::demo_target::run_target(config).await?;
             Ok(ExitCode::SUCCESS)
         }
         CliCommand::Validate { profiles } => Ok(validate(&profiles)),

@@ -1,6 +1,46 @@
-//! Number formatting for the dashboard (display only: no statistics here).
+//! How numbers read: durations, latencies, bytes, counts and threshold values, for
+//! the dashboard, the summaries and the reports alike (display only: no statistics).
+//! Everything that prints a number goes through here, so a unit reads one way.
 
 use std::time::Duration;
+
+use crate::threshold::Stat;
+
+/// Milliseconds with one fixed decimal, as the summaries print them (`12.3ms`, `1.25s`).
+pub fn ms_fixed(v: f64) -> String {
+    if v >= 1000.0 {
+        format!("{:.2}s", v / 1000.0)
+    } else {
+        format!("{v:.1}ms")
+    }
+}
+
+/// Bytes in the largest fitting binary unit, always one decimal (summaries).
+pub fn bytes_fixed(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+/// A statistic's value with its unit, as people read it.
+pub fn format_stat(stat: Stat, value: f64) -> String {
+    match stat {
+        Stat::Percentile { .. } | Stat::Mean => format!("{value:.1}ms"),
+        Stat::ErrorRate | Stat::ClassRate { .. } | Stat::MetricRate => {
+            format!("{:.2}%", value * 100.0)
+        }
+        Stat::Rps => format!("{value:.1}/s"),
+    }
+}
 
 /// `mm:ss`, or `h:mm:ss` from one hour on.
 pub fn clock(d: Duration) -> String {
