@@ -9,7 +9,8 @@ use loadpilot::metrics::dashboard::{
     SecondRow, Series, StageStatus, ThresholdStatus, Verdict,
 };
 use loadpilot::outcome::OutcomeClass;
-use loadpilot::ui::app::{App, Msg, TimeWindow};
+use loadpilot::ui::msg::{Msg, TimeWindow};
+use loadpilot::ui::state::App;
 use loadpilot::ui::keymap::KeyAction;
 use loadpilot::ui::layout::Pane;
 use loadpilot::ui::theme::Theme;
@@ -358,7 +359,7 @@ fn annotation_prompt_and_done_footer_80x24() {
     let now = std::time::Instant::now();
     a.update(Msg::Key(KeyAction::Annotate), now);
     for c in "deploy 2".chars() {
-        a.update(Msg::Prompt(loadpilot::ui::app::PromptEdit::Insert(c)), now);
+        a.update(Msg::Prompt(loadpilot::ui::msg::PromptEdit::Insert(c)), now);
     }
     let screen = render(&a, 80, 24).backend().to_string();
     assert!(screen.contains("note: deploy 2"), "{screen}");

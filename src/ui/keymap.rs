@@ -8,60 +8,16 @@
 //! screens (`PgUp` is +10 VUs live and ten seconds back in the viewer), never two
 //! things on one screen.
 //!
-//! Adding a key: add a [`KeyAction`] variant, a row in [`BINDINGS`] with its
-//! modes, and its case in `App::update` (plus a test there).
+//! Adding a key: add a [`KeyAction`] variant (in `msg`), a row in [`BINDINGS`]
+//! with its modes, and its case in `App::update` (plus a test there).
+//!
+//! The words it maps to (`Msg`, `KeyAction`, `PromptEdit`) live in `msg`, below
+//! both this table and the state, so the table does not depend on the state.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::app::{Msg, PromptEdit, TimeWindow};
-
-/// What a key asks for. `App::update` turns it into UI state or a `Command`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyAction {
-    /// +1 VU.
-    VusUp,
-    /// −1 VU.
-    VusDown,
-    /// +10 VUs.
-    VusUp10,
-    /// −10 VUs.
-    VusDown10,
-    /// Set the target to twice the reported target.
-    DoubleVus,
-    /// Set the target to half the reported target.
-    HalveVus,
-    Hold,
-    Resume,
-    /// Open the annotation prompt.
-    Annotate,
-    SkipStage,
-    /// Pause, or unpause when the engine reports PAUSED.
-    TogglePause,
-    SaveSnapshot,
-    Window(TimeWindow),
-    LogScale,
-    /// Zoom the next pane full screen (after the last one: back to all panes).
-    ZoomNext,
-    /// Close help / leave zoom.
-    Back,
-    Help,
-    /// Graceful stop; a second press within 2 s (or once the run is done) quits.
-    Quit,
-    /// Open the prompt for a baseline snapshot's path (live only).
-    PickBaseline,
-    /// Viewer: move the time cursor one second back / forward.
-    CursorBack,
-    CursorForward,
-    /// Viewer: ten seconds back / forward.
-    CursorBack10,
-    CursorForward10,
-    /// Viewer: to the first / last second of the run.
-    CursorStart,
-    CursorEnd,
-    /// Compare view: scroll the comparison table.
-    ScrollUp,
-    ScrollDown,
-}
+pub use super::msg::KeyAction;
+use super::msg::{Msg, PromptEdit, TimeWindow};
 
 /// Which screen is reading keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -380,13 +336,13 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[Key::plain(KeyCode::Esc)],
         action: KeyAction::Back,
         help: "back (close help, leave zoom)",
-        modes: Modes::DASHBOARDS,
+        modes: Modes::ALL,
     },
     Binding {
         keys: &[Key::ch('?')],
         action: KeyAction::Help,
         help: "this help",
-        modes: Modes::DASHBOARDS,
+        modes: Modes::ALL,
     },
     Binding {
         keys: &[Key::ch('q'), Key::ctrl('c')],

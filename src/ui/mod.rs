@@ -3,9 +3,14 @@
 //! The Elm Architecture, one loop:
 //!
 //! ```text
-//! crossterm EventStream ─▶ keymap ─▶ Msg ─▶ App::update (pure) ─▶ Action ─▶ Command ─try_send─▶ engine
-//! watch<Arc<Dashboard>> ─────────────▶ Msg::Frame ─┘                                    (mpsc, bounded)
+//! crossterm EventStream ─▶ keymap ─▶ Msg ─▶ App::update (pure) ─▶ Effect ─▶ Command ─try_send─▶ engine
+//! watch<Arc<Dashboard>> ─────────────▶ Msg::Frame ─┤                  │           (mpsc, bounded)
+//! tick, background jobs ─────────────▶ Msg ────────┘                  └─▶ jobs (snapshot, baseline)
 //! ```
+//!
+//! `update` is the only code that changes the [`App`]: the loop turns every
+//! outcome (a command refused, a snapshot saved or not, a baseline loaded or
+//! not, the clock) into a [`Msg`] and hands it over.
 //!
 //! Each wake-up drains what is ready (events up to [`EVENT_BUDGET`], the newest
 //! frame), then draws once if anything changed, at most every [`FRAME_INTERVAL`].
@@ -20,12 +25,15 @@
 //! [`compare_view`] (`loadpilot compare` on a terminal). [`baseline`] is a saved
 //! run drawn faded behind a live one (`--baseline`, `b`) with deltas in the header.
 
-pub mod app;
 pub mod baseline;
 pub mod compare_view;
+pub mod error;
+mod jobs;
 pub mod keymap;
 pub mod layout;
+pub mod msg;
 pub mod replay;
+pub mod state;
 pub mod theme;
 pub mod view;
 pub mod viewer;
@@ -53,10 +61,11 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::command::Command;
-use crate::metrics::dashboard::{Dashboard, LogKind};
+use crate::metrics::dashboard::Dashboard;
 use crate::session::SnapshotSaver;
 
-use app::{Action, App, Msg};
+use msg::{Effect, Msg, Refusal};
+use state::App;
 use theme::Theme;
 
 /// Redraw at most this often (about 10 frames a second).
@@ -64,7 +73,11 @@ pub const FRAME_INTERVAL: Duration = Duration::from_millis(100);
 /// Terminal events handled per wake-up before drawing.
 pub const EVENT_BUDGET: usize = 64;
 /// How often expiring state (the footer hint) is checked.
-const TICK_INTERVAL: Duration = Duration::from_millis(250);
+pub(crate) const TICK_INTERVAL: Duration = Duration::from_millis(250);
+/// Outcomes of background jobs waiting for the loop. Each job sends once and
+/// ends; one job starts per key press, so a few slots are plenty (a full
+/// channel only makes a job wait).
+const RESULTS_CAP: usize = 8;
 
 /// What the dashboard talks to. Built by `run`; the UI owns it until it returns.
 pub struct UiContext {
@@ -111,6 +124,37 @@ pub async fn run_dashboard(mut ctx: UiContext) -> anyhow::Result<()> {
     result
 }
 
+/// When to draw: only after something changed, at most every [`FRAME_INTERVAL`].
+#[derive(Debug)]
+struct Pacer {
+    dirty: bool,
+    last_draw: Option<Instant>,
+}
+
+impl Pacer {
+    /// The earliest time the next frame may be drawn.
+    fn next_draw(&self, now: Instant) -> Instant {
+        self.last_draw.map_or(now, |t| t + FRAME_INTERVAL)
+    }
+
+    /// Draws `app` if it changed and the interval has passed.
+    fn draw<B>(&mut self, terminal: &mut Terminal<B>, app: &App) -> anyhow::Result<()>
+    where
+        B: Backend,
+        B::Error: std::error::Error + Send + Sync + 'static,
+    {
+        let now = Instant::now();
+        if self.dirty && now >= self.next_draw(now) {
+            terminal
+                .draw(|frame| view::view(app, frame))
+                .context("cannot draw the dashboard")?;
+            self.last_draw = Some(now);
+            self.dirty = false;
+        }
+        Ok(())
+    }
+}
+
 /// The loop, generic over the backend and the event source so tests can drive
 /// it with a `TestBackend` and scripted events.
 pub async fn drive<B, S>(
@@ -125,32 +169,19 @@ where
     S: Stream<Item = io::Result<Event>> + Unpin,
 {
     let mut feed_open = true;
-    let mut dirty = true;
-    let mut last_draw: Option<Instant> = None;
+    let mut pacer = Pacer {
+        dirty: true,
+        last_draw: None,
+    };
     let mut tick = tokio::time::interval(TICK_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    // Snapshot writers → this loop: where each mid-run snapshot went (or why not).
-    let (saved_tx, mut saved_rx) = mpsc::channel::<Result<String, String>>(4);
-    // Baseline readers (`b`) → this loop: the loaded baseline, or why not.
-    // Bounded: one read per Enter in the prompt; each task sends once and ends.
-    let (baseline_tx, mut baseline_rx) = mpsc::channel::<BaselineLoaded>(4);
-    let replies = Replies {
-        saved: saved_tx,
-        baseline: baseline_tx,
-    };
+    // Background jobs (snapshot writers, baseline readers) → this loop: their
+    // outcome as a message. The loop keeps a sender, so recv never ends.
+    let (results, mut results_rx) = mpsc::channel::<Msg>(RESULTS_CAP);
     loop {
-        let now = Instant::now();
-        let next_draw = last_draw.map_or(now, |t| t + FRAME_INTERVAL);
-        if dirty && now >= next_draw {
-            terminal
-                .draw(|frame| view::view(app, frame))
-                .context("cannot draw the dashboard")?;
-            last_draw = Some(now);
-            dirty = false;
-        }
-        let next_draw = last_draw.map_or(now, |t| t + FRAME_INTERVAL);
-
-        tokio::select! {
+        pacer.draw(terminal, app)?;
+        let next_draw = pacer.next_draw(Instant::now());
+        let msg = tokio::select! {
             biased;
             _ = ctx.shutdown.cancelled() => return Ok(()),
             event = events.next() => {
@@ -159,48 +190,35 @@ where
                     anyhow::bail!("the terminal's input closed");
                 };
                 let first = event.context("cannot read terminal input")?;
-                dirty = true;
-                let flow = drain_events(first, &mut events, |ev| match on_event(app, ev) {
-                    Some(action) => perform(action, app, &ctx, &replies),
+                pacer.dirty = true;
+                let flow = drain_events(first, &mut events, |ev| match event_to_msg(app, ev) {
+                    Some(msg) => apply(app, msg, &ctx, &results),
                     None => ControlFlow::Continue(()),
                 });
                 if flow.is_break() {
                     return Ok(());
                 }
+                continue;
             }
-            changed = ctx.dashboard.changed(), if feed_open => {
-                dirty = true;
-                let msg = match changed {
-                    Ok(()) => Msg::Frame(ctx.dashboard.borrow_and_update().clone()),
-                    Err(_) => {
-                        feed_open = false;
-                        Msg::FeedClosed
-                    }
-                };
-                app.update(msg, Instant::now().into_std());
-            }
-            Some(saved) = saved_rx.recv() => {
-                dirty = true;
-                match saved {
-                    Ok(path) => app.log_local(LogKind::Info, format!("snapshot saved: {path}")),
-                    Err(e) => app.log_local(LogKind::Alert, format!("snapshot not saved: {e}")),
+            changed = ctx.dashboard.changed(), if feed_open => match changed {
+                Ok(()) => Msg::Frame(ctx.dashboard.borrow_and_update().clone()),
+                Err(_) => {
+                    feed_open = false;
+                    Msg::FeedClosed
                 }
-            }
-            Some(loaded) = baseline_rx.recv() => {
-                dirty = true;
-                match loaded {
-                    Ok(baseline) => {
-                        app.update(Msg::Baseline(Arc::new(baseline)), Instant::now().into_std());
-                    }
-                    Err(e) => app.log_local(LogKind::Alert, format!("baseline not loaded: {e}")),
-                }
-            }
-            _ = tokio::time::sleep_until(next_draw), if dirty => {}
+            },
+            Some(msg) = results_rx.recv() => msg,
+            _ = tokio::time::sleep_until(next_draw), if pacer.dirty => continue,
             _ = tick.tick() => {
-                if app.expire(Instant::now().into_std()) {
-                    dirty = true;
+                if app.update(Msg::Tick, Instant::now().into_std()) == Some(Effect::Redraw) {
+                    pacer.dirty = true;
                 }
+                continue;
             }
+        };
+        pacer.dirty = true;
+        if apply(app, msg, &ctx, &results).is_break() {
+            return Ok(());
         }
     }
 }
@@ -231,92 +249,81 @@ where
     ControlFlow::Continue(())
 }
 
-/// Turns one terminal event into a message and applies it.
-pub(crate) fn on_event(app: &mut App, event: Event) -> Option<Action> {
-    let now = Instant::now().into_std();
-    let msg = match event {
-        Event::Key(key) => keymap::key_to_msg(&key, app.prompt.is_some(), app.key_mode())?,
+/// The message a terminal event means on `app`'s screen, if any (keys through
+/// the key table).
+pub(crate) fn event_to_msg(app: &App, event: Event) -> Option<Msg> {
+    match event {
+        Event::Key(key) => keymap::key_to_msg(&key, app.prompt().is_some(), app.key_mode()),
         Event::Mouse(mouse) if mouse.kind == MouseEventKind::Down(MouseButton::Left) => {
-            Msg::Click {
+            Some(Msg::Click {
                 column: mouse.column,
                 row: mouse.row,
-            }
+            })
         }
-        Event::Resize(width, height) => Msg::Resize { width, height },
-        _ => return None,
-    };
-    app.update(msg, now)
+        Event::Resize(width, height) => Some(Msg::Resize { width, height }),
+        _ => None,
+    }
 }
 
-/// A baseline read by a background task: the baseline, or the error as text.
-type BaselineLoaded = Result<baseline::Baseline, String>;
-
-/// Where background tasks started by [`perform`] report back to the loop.
-struct Replies {
-    /// Mid-run snapshot writers: the path written, or the error.
-    saved: mpsc::Sender<Result<String, String>>,
-    /// Baseline readers.
-    baseline: mpsc::Sender<BaselineLoaded>,
+/// Hands `msg` to `update` and carries out the effect it asks for; an effect's
+/// immediate outcome goes back to `update` the same way. `Break` means the UI
+/// returns.
+fn apply(
+    app: &mut App,
+    msg: Msg,
+    ctx: &UiContext,
+    results: &mpsc::Sender<Msg>,
+) -> ControlFlow<()> {
+    let mut next = Some(msg);
+    // Outcomes are log lines that ask for nothing, so this runs at most twice.
+    while let Some(msg) = next.take() {
+        if let Some(effect) = app.update(msg, Instant::now().into_std()) {
+            next = perform(effect, ctx, results)?;
+        }
+    }
+    ControlFlow::Continue(())
 }
 
-/// Carries out an [`Action`]; `Break` means the UI returns.
-fn perform(action: Action, app: &mut App, ctx: &UiContext, replies: &Replies) -> ControlFlow<()> {
-    match action {
-        Action::Send(command) => match ctx.commands.try_send(command) {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(command)) => app.log_local(
-                LogKind::Alert,
-                format!(
-                    "engine busy: \"{}\" not sent, try again",
-                    command.describe()
-                ),
-            ),
+/// Carries out an [`Effect`]: `Break` means the UI returns; a message is its
+/// immediate outcome, for `update`. Later outcomes arrive on `results`.
+fn perform(
+    effect: Effect,
+    ctx: &UiContext,
+    results: &mpsc::Sender<Msg>,
+) -> ControlFlow<(), Option<Msg>> {
+    let outcome = match effect {
+        Effect::Send(command) => match ctx.commands.try_send(command) {
+            Ok(()) => None,
+            Err(mpsc::error::TrySendError::Full(command)) => {
+                Some(Msg::CommandRefused(command, Refusal::Busy))
+            }
             Err(mpsc::error::TrySendError::Closed(Command::Stop)) => {
                 // Nothing left to stop gracefully.
                 ctx.shutdown.cancel();
                 return ControlFlow::Break(());
             }
-            Err(mpsc::error::TrySendError::Closed(command)) => app.log_local(
-                LogKind::Alert,
-                format!("engine has stopped: \"{}\" not sent", command.describe()),
-            ),
+            Err(mpsc::error::TrySendError::Closed(command)) => {
+                Some(Msg::CommandRefused(command, Refusal::EngineStopped))
+            }
         },
-        Action::Quit => {
+        Effect::Quit => {
             ctx.shutdown.cancel();
             return ControlFlow::Break(());
         }
-        Action::SaveSnapshot => match &ctx.snapshots {
+        Effect::SaveSnapshot => match &ctx.snapshots {
             Some(saver) => {
-                // Writing takes a moment; the UI keeps drawing and logs the result.
-                let (saver, saved) = (saver.clone(), replies.saved.clone());
-                tokio::spawn(async move {
-                    let result = saver.save().await;
-                    let _ = saved
-                        .send(
-                            result
-                                .map(|p| p.display().to_string())
-                                .map_err(|e| format!("{e:#}")),
-                        )
-                        .await;
-                });
-                app.log_local(LogKind::Info, "saving a snapshot…");
+                jobs::save_snapshot(saver.clone(), results.clone());
+                Some(Msg::SnapshotStarted)
             }
-            None => app.log_local(LogKind::Info, "this run keeps no snapshots (--no-snapshot)"),
+            None => Some(Msg::SnapshotsOff),
         },
-        Action::LoadBaseline(path) => {
-            // Reading and decoding a snapshot is blocking file work.
-            let reply = replies.baseline.clone();
-            tokio::spawn(async move {
-                let shown = path.display().to_string();
-                let loaded = tokio::task::spawn_blocking(move || baseline::Baseline::load(&path))
-                    .await
-                    .map_err(|e| format!("{shown}: the reader failed: {e}"))
-                    .and_then(|r| r.map_err(|e| e.to_string()));
-                let _ = reply.send(loaded).await;
-            });
+        Effect::LoadBaseline(path) => {
+            jobs::load_baseline(path, results.clone());
+            None
         }
-    }
-    ControlFlow::Continue(())
+        Effect::Redraw => None,
+    };
+    ControlFlow::Continue(outcome)
 }
 
 /// Whether a [`TerminalGuard`] currently holds the terminal (read by the panic hook).

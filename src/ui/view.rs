@@ -1,16 +1,22 @@
-//! `view`: draws the whole dashboard from `&App`. Side-effect free: it neither
-//! changes state nor computes statistics.
+//! `view`: draws the whole screen from `&App` (the dashboard, live or over a
+//! saved run; the compare view has its own layout in `compare_view`).
+//! Side-effect free: it neither changes state nor computes statistics.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::app::App;
+use super::compare_view;
+use super::state::{App, ScreenState};
 use super::layout::{self, MIN_HEIGHT, MIN_WIDTH, Pane};
 use super::widgets;
 
 pub fn view(app: &App, frame: &mut Frame) {
+    if let ScreenState::Compare(compare) = &app.screen {
+        compare_view::render(app, compare, frame);
+        return;
+    }
     let area = frame.area();
     let Some(screen) = layout::screen(area, app.zoom, app.header_rows()) else {
         too_small(app, frame);

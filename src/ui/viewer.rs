@@ -6,28 +6,29 @@
 //! talks to a target: the file is all it reads.
 //!
 //! [`run_static`] is the loop of screens whose data does not change while shown
-//! (this viewer and the compare view): draw, wait for a key, apply, draw.
+//! (this viewer and the compare view): draw, wait for a key, hand its message to
+//! `update`, draw. A saved run asks for no effect but quitting (and a redraw when
+//! a hint expires).
 
 use std::io::{self, IsTerminal};
 use std::ops::ControlFlow;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Context;
 use crossterm::event::{Event, EventStream};
 use futures_util::{Stream, StreamExt};
 use ratatui::backend::{Backend, CrosstermBackend};
-use ratatui::{Frame, Terminal};
+use ratatui::Terminal;
 
 use crate::snapshot::Snapshot;
 
-use super::TerminalGuard;
-use super::app::{Action, App};
+use super::msg::{Effect, Msg};
+use super::state::App;
+use super::{TICK_INTERVAL, TerminalGuard, event_to_msg};
 use super::replay::Replay;
 use super::theme::Theme;
 
-/// How often expiring state (a footer hint) is checked.
-const TICK_INTERVAL: Duration = Duration::from_millis(250);
 
 /// Shows `snapshot` until the user quits. When stdout or stdin is not a terminal,
 /// prints the end-of-run summary instead.
@@ -49,44 +50,20 @@ pub async fn run_viewer(snapshot: Snapshot) -> anyhow::Result<()> {
     run_static(app).await
 }
 
-/// A screen over data that does not change while it is shown.
-pub trait StaticScreen {
-    /// Applies one terminal event; `Break` closes the screen.
-    fn on_event(&mut self, event: Event) -> ControlFlow<()>;
-    /// Drops expired state (hints); `true` when that changed what is drawn.
-    fn expire(&mut self, now: Instant) -> bool;
-    /// Draws the screen (side-effect free).
-    fn draw(&self, frame: &mut Frame);
-}
-
-impl StaticScreen for App {
-    fn on_event(&mut self, event: Event) -> ControlFlow<()> {
-        match super::on_event(self, event) {
-            Some(Action::Quit) => ControlFlow::Break(()),
-            // A saved run sends nothing: every other action is refused in
-            // `App::update` before it is asked for.
-            _ => ControlFlow::Continue(()),
-        }
-    }
-
-    fn expire(&mut self, now: Instant) -> bool {
-        App::expire(self, now)
-    }
-
-    fn draw(&self, frame: &mut Frame) {
-        super::view::view(self, frame);
-    }
-}
-
-/// Takes over the terminal, runs `screen` until it closes, restores the terminal
-/// on every path (the [`TerminalGuard`]).
-pub async fn run_static<T: StaticScreen + Sized>(mut screen: T) -> anyhow::Result<()> {
+/// Takes over the terminal, shows `app` (a saved run: viewer or compare view)
+/// until the user quits, restores the terminal on every path (the
+/// [`TerminalGuard`]).
+pub async fn run_static(mut app: App) -> anyhow::Result<()> {
     let guard = TerminalGuard::enter().context("cannot take over the terminal")?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))
         .context("cannot draw on the terminal")?;
     let size = terminal.size().context("cannot read the terminal size")?;
-    let _ = screen.on_event(Event::Resize(size.width, size.height));
-    let result = drive_static(&mut terminal, &mut screen, EventStream::new()).await;
+    let resize = Msg::Resize {
+        width: size.width,
+        height: size.height,
+    };
+    app.update(resize, Instant::now());
+    let result = drive_static(&mut terminal, &mut app, EventStream::new()).await;
     drop(terminal);
     drop(guard);
     result
@@ -95,16 +72,15 @@ pub async fn run_static<T: StaticScreen + Sized>(mut screen: T) -> anyhow::Resul
 /// The loop, generic over the backend and the event source so tests can drive it
 /// with a `TestBackend` and scripted events: draw when something changed, wait
 /// for input, drain up to [`EVENT_BUDGET`] ready events, repeat.
-pub async fn drive_static<B, S, T>(
+pub async fn drive_static<B, S>(
     terminal: &mut Terminal<B>,
-    screen: &mut T,
+    app: &mut App,
     mut events: S,
 ) -> anyhow::Result<()>
 where
     B: Backend,
     B::Error: std::error::Error + Send + Sync + 'static,
     S: Stream<Item = io::Result<Event>> + Unpin,
-    T: StaticScreen,
 {
     let mut tick = tokio::time::interval(TICK_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -112,7 +88,7 @@ where
     loop {
         if dirty {
             terminal
-                .draw(|frame| screen.draw(frame))
+                .draw(|frame| super::view::view(app, frame))
                 .context("cannot draw")?;
             dirty = false;
         }
@@ -122,12 +98,12 @@ where
                 let Some(event) = event else { return Ok(()) };
                 let first = event.context("cannot read terminal input")?;
                 dirty = true;
-                if super::drain_events(first, &mut events, |ev| screen.on_event(ev)).is_break() {
+                if super::drain_events(first, &mut events, |ev| on_event(app, ev)).is_break() {
                     return Ok(());
                 }
             }
             _ = tick.tick() => {
-                if screen.expire(Instant::now()) {
+                if app.update(Msg::Tick, Instant::now()) == Some(Effect::Redraw) {
                     dirty = true;
                 }
             }
@@ -135,16 +111,30 @@ where
     }
 }
 
+/// Hands one terminal event to `update`; `Break` closes the screen.
+fn on_event(app: &mut App, event: Event) -> ControlFlow<()> {
+    let Some(msg) = event_to_msg(app, event) else {
+        return ControlFlow::Continue(());
+    };
+    match app.update(msg, Instant::now()) {
+        Some(Effect::Quit) => ControlFlow::Break(()),
+        // A saved run sends nothing: `update` refuses every run-changing key
+        // before it could ask for an effect.
+        _ => ControlFlow::Continue(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use ratatui::backend::TestBackend;
 
     use crate::metrics::dashboard::{Percentiles, SecondRow};
     use crate::outcome::OutcomeClass;
-    use crate::ui::app::{Msg, READ_ONLY_HINT};
     use crate::ui::keymap::KeyAction;
+    use crate::ui::state::READ_ONLY_HINT;
 
     fn replay(seconds: u32) -> Arc<Replay> {
         let series = (0..seconds)
@@ -175,10 +165,10 @@ mod tests {
     }
 
     fn cursor(app: &App) -> usize {
-        app.replay.as_ref().unwrap().cursor
+        app.replay().unwrap().cursor
     }
 
-    fn key(app: &mut App, action: KeyAction) -> Option<Action> {
+    fn key(app: &mut App, action: KeyAction) -> Option<Effect> {
         app.update(Msg::Key(action), Instant::now())
     }
 
@@ -231,9 +221,9 @@ mod tests {
             app.hint = None;
             assert_eq!(app.update(Msg::Key(action), now), None, "{action:?}");
             assert_eq!(app.hint_at(now), Some(READ_ONLY_HINT), "{action:?}");
-            assert!(app.prompt.is_none());
+            assert!(app.prompt().is_none());
         }
-        assert_eq!(key(&mut app, KeyAction::Quit), Some(Action::Quit));
+        assert_eq!(key(&mut app, KeyAction::Quit), Some(Effect::Quit));
     }
 
     #[tokio::test]

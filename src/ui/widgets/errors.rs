@@ -9,7 +9,7 @@ use ratatui::widgets::{Cell, Row, Table};
 
 use crate::format;
 use crate::metrics::dashboard::ClassStat;
-use crate::ui::app::App;
+use crate::ui::state::App;
 
 use super::{pane_block, placeholder, title};
 

@@ -6,13 +6,13 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::ui::app::App;
-use crate::ui::app::PromptKind;
+use crate::ui::state::App;
+use crate::ui::state::PromptKind;
 use crate::ui::keymap::{footer, group_keys};
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
-    if let Some(prompt) = &app.prompt {
+    if let Some(prompt) = app.prompt() {
         let (label, action) = match prompt.kind {
             PromptKind::Annotation => (" note: ", "send"),
             PromptKind::BaselinePath => (" baseline file: ", "load"),
@@ -28,13 +28,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     }
     let mode = app.key_mode();
     let mut spans = vec![Span::raw(" ")];
-    if let Some((hint, _)) = app.hint.as_ref().filter(|_| app.replay.is_some()) {
+    if let Some((hint, _)) = app.hint.as_ref().filter(|_| app.replay().is_some()) {
         spans.push(Span::styled(hint.clone(), theme.warn()));
         spans.push(Span::raw("  "));
-    } else if app.replay.is_some() {
+    } else if app.replay().is_some() {
         spans.push(Span::styled("saved run", theme.accent()));
         spans.push(Span::raw("  "));
-    } else if app.run_done() || app.feed_closed {
+    } else if app.run_done() || app.feed_closed() {
         spans.push(Span::styled("run finished — q to quit", theme.good()));
         spans.push(Span::raw("  "));
     } else if let Some((hint, _)) = &app.hint {

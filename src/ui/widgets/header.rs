@@ -11,7 +11,7 @@ use ratatui::widgets::Paragraph;
 use std::time::Duration;
 
 use crate::format;
-use crate::ui::app::App;
+use crate::ui::state::App;
 use crate::ui::baseline::Deltas;
 use crate::ui::theme::Theme;
 
@@ -29,7 +29,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     };
     let (top, bottom, third) = (line(0), line(1), line(2));
 
-    let time = match (&app.replay, d.planned) {
+    let time = match (app.replay(), d.planned) {
         (Some(r), _) => format!(
             "at {} / {} ",
             format::clock_s(r.time_s()),
@@ -69,7 +69,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         spans.push(Span::styled(" → ", theme.dim()));
         spans.push(Span::raw(format!("{} VUs  ", d.stage.stage_target)));
     }
-    if app.replay.is_some() {
+    if app.replay().is_some() {
         spans.push(Span::styled(" VIEW ", theme.mode(d.mode)));
     } else {
         spans.push(Span::styled(
@@ -93,7 +93,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             theme.text()
         },
     ));
-    if app.replay.is_some() {
+    if app.replay().is_some() {
         let now = d.series.last().map(|r| r.latency).unwrap_or_default();
         for (name, us) in [
             ("p50", now.p50_us),
@@ -107,7 +107,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(Line::from(spans)), bottom);
     if let Some(baseline) = &app.baseline {
         frame.render_widget(
-            Paragraph::new(deltas_line(&baseline.label, app.deltas, theme)),
+            Paragraph::new(deltas_line(&baseline.run.label, baseline.deltas, theme)),
             third,
         );
     }

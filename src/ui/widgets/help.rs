@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-use crate::ui::app::App;
+use crate::ui::state::App;
 use crate::ui::keymap::{Binding, bindings};
 
 use super::{pane_block, title};

@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::format;
 use crate::metrics::dashboard::{LogEntry, LogKind};
-use crate::ui::app::App;
+use crate::ui::state::App;
 
 use super::{pane_block, title};
 
@@ -33,7 +33,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
         .dashboard
         .log
         .iter()
-        .chain(app.local_log.iter())
+        .chain(app.local_log())
         .collect();
     entries.sort_by_key(|e| e.at);
     let start = entries.len().saturating_sub(rows);

@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::format;
 use crate::metrics::dashboard::MemoryStatus;
-use crate::ui::app::App;
+use crate::ui::state::App;
 
 use super::{pane_block, placeholder, title};
 

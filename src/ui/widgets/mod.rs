@@ -21,7 +21,8 @@ use ratatui::widgets::{Axis, Block, BorderType, Borders, Dataset, GraphType, Par
 
 use crate::metrics::dashboard::{Dashboard, LogKind, SecondRow};
 
-use super::app::{App, TimeWindow};
+use super::msg::TimeWindow;
+use super::state::App;
 use super::theme::Theme;
 use crate::format;
 
@@ -64,10 +65,10 @@ pub fn window_bounds(app: &App) -> (u32, u32) {
         .map(|r| r.t_s + 1)
         .unwrap_or(0)
         .max(d.elapsed.as_secs() as u32);
-    if let (TimeWindow::All, Some(replay)) = (app.window, &app.replay) {
+    if let (TimeWindow::All, Some(replay)) = (app.window, app.replay()) {
         end = end.max(replay.replay.end_s());
         if let Some(b) = &app.baseline {
-            end = end.max(b.end_s());
+            end = end.max(b.run.end_s());
         }
     }
     match app.window.seconds() {
@@ -116,8 +117,8 @@ pub fn baseline_points(
     pick: impl Fn(&SecondRow) -> f64,
 ) -> Vec<(f64, f64)> {
     app.baseline
-        .as_deref()
-        .map(|b| thin(b.window(x0, x1), max_points, pick))
+        .as_ref()
+        .map(|b| thin(b.run.window(x0, x1), max_points, pick))
         .unwrap_or_default()
 }
 
@@ -125,7 +126,7 @@ pub fn baseline_points(
 /// charts: operator actions and annotations live; in the viewer also stage
 /// changes, threshold breaches and first errors.
 pub fn marker_times(app: &App, x0: u32, x1: u32) -> Vec<f64> {
-    let viewer = app.replay.is_some();
+    let viewer = app.replay().is_some();
     app.dashboard
         .log
         .iter()
@@ -144,10 +145,7 @@ pub fn marker_times(app: &App, x0: u32, x1: u32) -> Vec<f64> {
 
 /// Where the viewer's cursor line goes on the charts, if one is drawn.
 pub fn cursor_x(app: &App) -> Option<f64> {
-    app.replay
-        .as_ref()
-        .filter(|r| r.show_cursor)
-        .map(|r| f64::from(r.time_s()))
+    app.cursor().map(|r| f64::from(r.time_s()))
 }
 
 /// A braille line series, as every chart draws its curves and markers.

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table};
 
 use crate::format;
-use crate::ui::app::App;
+use crate::ui::state::App;
 
 use super::{pane_block, placeholder, title};
 
@@ -15,7 +15,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
     let d = &app.dashboard;
     let theme = &app.theme;
     let mut heading = vec![title("Requests", theme)];
-    if app.replay.is_some() {
+    if app.replay().is_some() {
         // A snapshot keeps per-request totals for the whole run only.
         heading.push(Span::styled("whole run ", theme.dim()));
     }

@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 use crate::format;
 use crate::metrics::dashboard::Verdict;
 use crate::threshold::{Stat, parse_threshold};
-use crate::ui::app::App;
+use crate::ui::state::App;
 use crate::ui::theme::Theme;
 
 use super::{pane_block, placeholder, title};
@@ -97,14 +97,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
         return;
     }
     // A snapshot has no 30 s window: the viewer shows whole-run verdicts only.
-    let legend = if app.replay.is_some() {
+    let legend = if app.replay().is_some() {
         "whole run  threshold  value"
     } else {
         "run  30s  threshold  value run · 30s"
     };
     let mut lines = vec![Line::from(Span::styled(legend, theme.dim()))];
     for t in &d.thresholds {
-        if app.replay.is_some() {
+        if app.replay().is_some() {
             lines.push(Line::from(vec![
                 badge(t.run, theme),
                 Span::raw(format!(" {} ", t.expr)),

@@ -10,7 +10,7 @@ use ratatui::widgets::{Axis, Chart, Dataset};
 use crate::format;
 use crate::metrics::dashboard::SecondRow;
 use crate::outcome::OutcomeClass;
-use crate::ui::app::App;
+use crate::ui::state::App;
 
 use super::{
     baseline_points, cursor_x, line, marker_times, pane_block, placeholder, points, time_axis,
