@@ -5,9 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::metrics::dashboard::{Percentiles, SecondRow};
+use crate::metrics::dashboard::SecondRow;
 use crate::metrics::hist_codec as hist;
-use crate::metrics::scope::new_histogram;
+use crate::metrics::scope::{new_histogram, percentiles};
 use crate::snapshot::{ClassRecord, EventRecord, NamedScope, ScopeRecord, Snapshot};
 
 /// Merges `snapshots` (at least two, same profile).
@@ -169,13 +169,7 @@ fn add_series(
     }
     for (row, h) in rows.iter_mut().zip(&hists) {
         if !h.is_empty() {
-            row.latency = Percentiles {
-                p50_us: h.value_at_quantile(0.50),
-                p90_us: h.value_at_quantile(0.90),
-                p95_us: h.value_at_quantile(0.95),
-                p99_us: h.value_at_quantile(0.99),
-                max_us: h.max(),
-            };
+            row.latency = percentiles(h);
         }
     }
     Ok((rows, hists.iter().map(hist::encode).collect()))

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::format::{bytes_fixed, format_stat, ms_fixed};
 use crate::metrics::aggregator::RunRecord;
 use crate::metrics::journey_summary::JourneySummary;
-use crate::metrics::scope::ScopeStats;
+use crate::metrics::scope::{ScopeStats, quantile_ms};
 use crate::outcome::OutcomeClass;
 use crate::threshold::Stat;
 
@@ -37,13 +37,7 @@ impl ScopeSummary {
     fn new(stats: &ScopeStats, secs: f64) -> ScopeSummary {
         let ms = |us: u64| us as f64 / 1000.0;
         let h = &stats.hist;
-        let q = |quantile: f64| {
-            if h.is_empty() {
-                0.0
-            } else {
-                ms(h.value_at_quantile(quantile))
-            }
-        };
+        let q = |quantile: f64| quantile_ms(h, quantile);
         ScopeSummary {
             count: stats.requests(),
             errors: stats.errors(),

@@ -6,7 +6,7 @@ use comfy_table::{Cell, CellAlignment, Table};
 use serde::Serialize;
 
 use crate::metrics::aggregator::RunRecord;
-use crate::metrics::scope::ScopeStats;
+use crate::metrics::scope::{ScopeStats, quantile_ms};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct FlowSummary {
@@ -65,11 +65,7 @@ pub struct JourneySummary {
 }
 
 fn p_ms(s: &ScopeStats, q: f64) -> f64 {
-    if s.hist.is_empty() {
-        0.0
-    } else {
-        s.hist.value_at_quantile(q) as f64 / 1000.0
-    }
+    quantile_ms(&s.hist, q)
 }
 
 impl JourneySummary {

@@ -103,9 +103,13 @@ impl LocalRecorder {
         self.last_class
     }
 
-    /// Keeps the first message of each error class in the current batch. The
-    /// message is only formatted when the class has none yet, so an error storm
-    /// costs one `String` per class per flush, not one per request.
+    /// Keeps the first message of each error class in the current batch and drops
+    /// the rest, so the aggregator receives at most one message per class per flush.
+    /// The callers (the client, the journey steps) format a `String` for every
+    /// failed request before calling, so an error storm still costs one allocation
+    /// per failed request on the VU; the formatting here (`to_string`) happens once
+    /// per class per flush, and a caller passing a `Display` that formats lazily
+    /// would pay only that.
     pub fn note_error(&mut self, class: OutcomeClass, message: impl Display) {
         let bit = 1u16 << class.index();
         if self.message_mask & bit == 0 {

@@ -21,6 +21,30 @@ pub fn new_histogram() -> Histogram<u64> {
         .expect("static histogram bounds are valid")
 }
 
+/// The percentiles a series row and a frame show; all zero for an empty histogram.
+pub fn percentiles(hist: &Histogram<u64>) -> Percentiles {
+    if hist.is_empty() {
+        return Percentiles::default();
+    }
+    Percentiles {
+        p50_us: hist.value_at_quantile(0.50),
+        p90_us: hist.value_at_quantile(0.90),
+        p95_us: hist.value_at_quantile(0.95),
+        p99_us: hist.value_at_quantile(0.99),
+        max_us: hist.max(),
+    }
+}
+
+/// The latency at `quantile` (0..=1) in milliseconds, 0 for an empty histogram
+/// (summaries print a number for every scope).
+pub fn quantile_ms(hist: &Histogram<u64>, quantile: f64) -> f64 {
+    if hist.is_empty() {
+        0.0
+    } else {
+        hist.value_at_quantile(quantile) as f64 / 1000.0
+    }
+}
+
 /// Latency histogram and class counts of one scope.
 #[derive(Debug, Clone)]
 pub struct ScopeStats {
@@ -71,16 +95,7 @@ impl ScopeStats {
     }
 
     pub fn percentiles(&self) -> Percentiles {
-        if self.hist.is_empty() {
-            return Percentiles::default();
-        }
-        Percentiles {
-            p50_us: self.hist.value_at_quantile(0.50),
-            p90_us: self.hist.value_at_quantile(0.90),
-            p95_us: self.hist.value_at_quantile(0.95),
-            p99_us: self.hist.value_at_quantile(0.99),
-            max_us: self.hist.max(),
-        }
+        percentiles(&self.hist)
     }
 
     /// The value a threshold compares, in its canonical unit (ms, fraction, per

@@ -3,6 +3,10 @@
 //!
 //! Values are kept in canonical units: latency in milliseconds, rates as fractions
 //! (0.01 for `1%`), throughput in requests per second.
+//!
+//! This module knows expressions, limits and verdicts, not statistics: the metrics
+//! resolve a [`ThresholdScope`] to their own figures and hand back a value, so the
+//! dependency points one way (metrics → threshold).
 
 use serde::{Deserialize, Serialize};
 
@@ -72,9 +76,53 @@ pub struct Threshold {
     pub limit: f64,
 }
 
+/// A threshold's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    // Declared from best to worst: `Ord` ranks them, so `max` is the worst.
+    Pass,
+    /// Passing, within 10% of the limit.
+    Near,
+    Fail,
+}
+
+/// What a threshold reads, resolved against the profile's request names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThresholdScope<'a> {
+    /// The whole run (`p95 < 500ms`).
+    Run,
+    /// The request at this index (`ping.p95 < 200ms`).
+    Request(usize),
+    /// No request has this name: a flow or custom metric (journeys), or nothing.
+    Named(&'a str),
+}
+
 impl Threshold {
     pub fn holds(&self, value: f64) -> bool {
         self.op.holds(value, self.limit)
+    }
+
+    /// Pass / near / fail of `value`.
+    pub fn verdict(&self, value: f64) -> Verdict {
+        if !self.holds(value) {
+            Verdict::Fail
+        } else if self.is_near(value) {
+            Verdict::Near
+        } else {
+            Verdict::Pass
+        }
+    }
+
+    /// What this threshold reads, given the profile's request names in order.
+    pub fn scope<'a>(&'a self, request_names: &[String]) -> ThresholdScope<'a> {
+        match &self.request {
+            None => ThresholdScope::Run,
+            Some(name) => match request_names.iter().position(|n| n == name) {
+                Some(i) => ThresholdScope::Request(i),
+                None => ThresholdScope::Named(name),
+            },
+        }
     }
 
     /// Whether `value` is within 10% of the limit on the passing side.
@@ -87,6 +135,16 @@ impl Threshold {
             Op::Gt | Op::Ge => value <= self.limit * 1.1,
         }
     }
+}
+
+/// The limits of whole-run latency thresholds, drawn as lines on the latency chart:
+/// (expression, ms).
+pub fn latency_limits(thresholds: &[Threshold]) -> Vec<(String, f64)> {
+    thresholds
+        .iter()
+        .filter(|t| t.request.is_none() && matches!(t.stat, Stat::Percentile { .. } | Stat::Mean))
+        .map(|t| (t.expr.clone(), t.limit))
+        .collect()
 }
 
 mod parse;
