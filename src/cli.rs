@@ -37,6 +37,9 @@ pub enum CliCommand {
         /// Profile files to check.
         #[arg(required = true)]
         profiles: Vec<PathBuf>,
+        /// Set a profile variable, as `run -e` does: `-e BASE_URL=http://host:8080`. Repeatable.
+        #[arg(short = 'e', long = "env", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+        vars: Vec<(String, String)>,
     },
     /// Reopen a saved run in the dashboard, read-only: scroll its timeline, see its
     /// events, the summary at the cursor. Needs no target.
@@ -121,10 +124,10 @@ pub struct RunOptions {
     #[arg(long)]
     pub headless: bool,
     /// Constant number of VUs (with --duration, replaces the profile's stages).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_vus)]
     pub vus: Option<u32>,
     /// Run length. With --vus: one flat stage; with stages: caps the run's length.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]
     pub duration: Option<Duration>,
     /// Stages in k6 syntax, replacing the profile's: "30s:10,1m:50,30s:0".
     #[arg(long, value_name = "STAGES")]
@@ -134,7 +137,7 @@ pub struct RunOptions {
     #[arg(long = "threshold", value_name = "EXPR")]
     pub thresholds: Vec<String>,
     /// Per-request timeout (default 10s, or the profile's).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]
     pub timeout: Option<Duration>,
     /// Speak HTTP/2 (prior knowledge on http://, ALPN on https://).
     #[arg(long)]
@@ -163,7 +166,7 @@ pub struct RunOptions {
     #[arg(long, value_name = "PATH", requires = "watch_url")]
     pub watch_json_path: Option<String>,
     /// How often --watch-url is read.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "5s")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration, default_value = "5s")]
     pub watch_every: Duration,
     /// Where to write the run's snapshot (default `snapshots/<profile>-<time>.json`;
     /// a `.zst` name is zstd-compressed).
@@ -177,7 +180,7 @@ pub struct RunOptions {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
     /// Seconds between headless progress lines.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "5s")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration, default_value = "5s")]
     pub progress_every: Duration,
 }
 
@@ -212,9 +215,21 @@ impl Cli {
     }
 }
 
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text)
-        .map_err(|e| format!("\"{text}\" is not a duration (e.g. 30s, 1m30s): {e}"))
+/// A duration above zero (a zero timeout, run length or interval is a typo).
+pub fn parse_positive_duration(text: &str) -> Result<Duration, String> {
+    crate::limits::parse_positive_duration(text)
+}
+
+/// A VU count from 1 to [`crate::limits::MAX_VUS`].
+pub fn parse_vus(text: &str) -> Result<u32, String> {
+    let n: u64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("\"{text}\" is not a whole number of VUs"))?;
+    if n == 0 {
+        return Err("0 VUs would send nothing; give at least 1".into());
+    }
+    crate::limits::check_vus(n)
 }
 
 fn parse_key_value(text: &str) -> Result<(String, String), String> {

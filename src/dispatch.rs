@@ -59,7 +59,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             crate::demo_target::run_target(config).await?;
             Ok(ExitCode::SUCCESS)
         }
-        CliCommand::Validate { profiles } => Ok(validate(&profiles)),
+        CliCommand::Validate { profiles, vars } => Ok(validate(&profiles, &vars)),
         CliCommand::Open { file } => {
             let snapshot = read_snapshot(&file)?;
             crate::ui::viewer::run_viewer(snapshot).await?;
@@ -162,10 +162,10 @@ fn vars_with_demo(opts: &RunOptions, demo: Option<&DemoTarget>) -> Vec<(String, 
     vars
 }
 
-fn validate(paths: &[PathBuf]) -> ExitCode {
+fn validate(paths: &[PathBuf], vars: &[(String, String)]) -> ExitCode {
     let mut failed = 0;
     for path in paths {
-        match load_profile(path, &[]) {
+        match load_profile(path, vars) {
             Ok(p) => println!(
                 "{}: ok ({} requests, {} stages, {} thresholds)",
                 path.display(),

@@ -26,7 +26,8 @@
 //! - [`ui`]: the live dashboard, the snapshot viewer (`open`), the compare view and
 //!   the baseline overlay; [`sysmon`]: memory/CPU sampling.
 //! - [`target`]: the built-in demo target server; [`demo`]: running it as a child process.
-//! - [`shutdown`]: signals; [`fsutil`]: atomic writes.
+//! - [`shutdown`]: signals; [`fsutil`]: atomic writes; [`limits`]: the bounds every
+//!   input obeys (durations, VUs, profile size), from a profile or the command line.
 //!
 //! Snapshots travel as `SaveSnapshot` requests (mpsc, a `oneshot` reply inside)
 //! from the UI's saver to the aggregator, which answers with a copy of its state.
@@ -42,6 +43,7 @@ pub mod export;
 pub mod format;
 pub mod fsutil;
 pub mod headless;
+pub mod limits;
 pub mod merge;
 pub mod metrics;
 pub mod outcome;

@@ -321,6 +321,17 @@ fn resolve_persona(
             weight(ctx, flow.weight.as_ref(), &format!("{prefix}.weight"))?,
         ));
     }
+    if actions.is_empty() && t.prefix.is_empty() && !t.setup.is_empty() {
+        // Setup runs once per VU; after it a VU picks requests or flows forever.
+        return Err(ctx
+            .report
+            .at(
+                0..0,
+                "request",
+                "the profile has [[setup]] but no [[request]] or [[flow]], so its VUs would have nothing to send after setup",
+            )
+            .with_hint("add a [[request]] (or a [[flow]]) for the VUs to repeat after setup"));
+    }
     if actions.is_empty() && !t.prefix.is_empty() {
         return Err(ctx
             .report

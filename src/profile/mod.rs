@@ -94,8 +94,9 @@ impl ThinkTime {
     /// Parses `"1s"` or `"1s..3s"`.
     pub fn parse(text: &str) -> Result<ThinkTime, String> {
         let parse = |t: &str| {
-            humantime::parse_duration(t.trim())
-                .map_err(|e| format!("bad duration \"{}\": {e}", t.trim()))
+            let d = humantime::parse_duration(t.trim())
+                .map_err(|e| format!("bad duration \"{}\": {e}", t.trim()))?;
+            crate::limits::check_duration(d).map_err(|e| format!("\"{}\": {e}", t.trim()))
         };
         match text.split_once("..") {
             Some((a, b)) => {

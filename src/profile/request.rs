@@ -513,6 +513,8 @@ fn resolve_check(ctx: &Ctx<'_>, prefix: &str, raw: &RawCheck) -> Result<Check, P
     let body_contains = raw
         .body_contains
         .as_ref()
+        .map(|s| no_template(ctx, s, &field("body_contains"), s.get_ref()))
+        .transpose()?
         .map(|s| ctx.subst(s, &field("body_contains")))
         .transpose()?;
     let max_duration = raw
@@ -528,6 +530,9 @@ fn resolve_check(ctx: &Ctx<'_>, prefix: &str, raw: &RawCheck) -> Result<Check, P
             super::locate::quote_key(key.get_ref())
         );
         let query = JsonQuery::parse(key.get_ref()).map_err(|why| ctx.err(key, &here, why))?;
+        if let toml::Value::String(text) = value.get_ref() {
+            no_template(ctx, value, &here, text)?;
+        }
         json.push((query, ctx.json(value, &here)?));
     }
     let mut headers = Vec::new();
@@ -547,7 +552,10 @@ fn resolve_check(ctx: &Ctx<'_>, prefix: &str, raw: &RawCheck) -> Result<Check, P
         let expect = match value.get_ref() {
             toml::Value::Boolean(true) => HeaderExpect::Present,
             toml::Value::Boolean(false) => HeaderExpect::Absent,
-            toml::Value::String(s) => HeaderExpect::Equals(ctx.subst_str(s, value, &here)?),
+            toml::Value::String(s) => {
+                no_template(ctx, value, &here, s)?;
+                HeaderExpect::Equals(ctx.subst_str(s, value, &here)?)
+            }
             _ => {
                 return Err(ctx
                     .err(value, &here, "expected a string (the value must equal it) or true / false (present / absent)")
@@ -564,4 +572,20 @@ fn resolve_check(ctx: &Ctx<'_>, prefix: &str, raw: &RawCheck) -> Result<Check, P
         json,
         headers,
     })
+}
+
+/// Checks compare with fixed text: a `{{…}}` template there would be compared
+/// literally and never match, so it is refused rather than silently ignored.
+fn no_template<'s, T>(
+    ctx: &Ctx<'_>,
+    at: &'s Spanned<T>,
+    field: &str,
+    text: &str,
+) -> Result<&'s Spanned<T>, ProfileError> {
+    if has_placeholder(text) {
+        return Err(ctx
+            .err(at, field, format!("\"{text}\": {{{{…}}}} templates are not expanded in checks"))
+            .with_hint("checks compare with fixed text; use ${VAR} (set with -e) for a value known at start, or check the extracted value with a later request"));
+    }
+    Ok(at)
 }

@@ -69,9 +69,13 @@ impl Ctx<'_> {
     /// A humantime duration such as `"500ms"`, `"10s"` or `"1m30s"`.
     pub fn duration(&self, value: &Spanned<String>, field: &str) -> Result<Duration, ProfileError> {
         let text = value.get_ref().trim();
-        humantime::parse_duration(text).map_err(|why| {
+        let d = humantime::parse_duration(text).map_err(|why| {
             self.err(value, field, format!("bad duration \"{text}\": {why}"))
                 .with_hint("write a number and a unit, e.g. \"500ms\", \"10s\" or \"1m30s\"")
+        })?;
+        crate::limits::check_duration(d).map_err(|why| {
+            self.err(value, field, format!("duration \"{text}\": {why}"))
+                .with_hint("durations are at most 1 year (e.g. \"30s\", \"2h\", \"7d\")")
         })
     }
 
