@@ -48,6 +48,7 @@ pub mod merge;
 pub mod metrics;
 pub mod outcome;
 pub mod plan;
+pub mod redact;
 pub mod profile;
 pub mod report;
 pub mod session;

@@ -114,7 +114,7 @@ impl SnapshotSaver {
         let target = path.clone();
         tokio::task::spawn_blocking(move || {
             let snapshot = Snapshot::from_record(&record, &meta);
-            crate::snapshot::write(&target, &snapshot, &meta.secrets)
+            crate::snapshot::write(&target, &snapshot, meta.redactor.secrets())
         })
         .await
         .context("the snapshot writer failed")??;
@@ -164,6 +164,13 @@ impl Session {
         let client = ClientConfig::new(opts.http2, opts.insecure)
             .map_err(|e| AppError::Runtime(anyhow::anyhow!(e)))?;
         let meta = Arc::new(SnapshotMeta::new(&profile, opts));
+        for warning in &meta.warnings {
+            eprintln!("warning: {warning}");
+        }
+        let redactor = meta.redactor.clone();
+        // The URL and names kept in the record are redacted once, here, so every
+        // output (summary, dashboard, snapshot, reports) shows the redacted form.
+        let target = redactor.text(&crate::redact::redact_url(&profile.base_url));
         let start = Instant::now();
         let started_at = chrono::Utc::now();
         let final_path = opts
@@ -182,18 +189,24 @@ impl Session {
         // Snapshot saver → aggregator: requests for a copy of the state.
         let (snapshot_tx, snapshot_rx) = mpsc::channel(4);
         let (frame_tx, frame_rx) =
-            watch::channel(Arc::new(Dashboard::empty(&profile.name, &profile.base_url)));
+            watch::channel(Arc::new(Dashboard::empty(&profile.name, &target)));
         let memory = start_sysmon(opts, demo_pid, done.clone());
         let aggregator = crate::metrics::aggregator::spawn(
             AggregatorConfig {
                 profile_name: profile.name.clone(),
-                target: profile.base_url.clone(),
-                request_names: profile.requests.iter().map(|r| r.name.clone()).collect(),
+                target,
+                request_names: profile
+                    .requests
+                    .iter()
+                    .map(|r| redactor.text(&r.name))
+                    .collect(),
                 thresholds: profile.thresholds.clone(),
                 abort_on_fail: profile.abort_on_fail,
                 start,
-                journey: crate::metrics::journey::JourneyConfig::from_profile(&profile),
+                journey: crate::metrics::journey::JourneyConfig::from_profile(&profile)
+                    .redacted(&redactor),
                 started_at,
+                redactor: redactor.clone(),
             },
             AggregatorChannels {
                 batches: batch_rx,
@@ -262,7 +275,7 @@ impl Session {
                 let (copy, target) = (record.clone(), path.clone());
                 tokio::task::spawn_blocking(move || {
                     let snapshot = Snapshot::from_record(&copy, &meta);
-                    crate::snapshot::write(&target, &snapshot, &meta.secrets)
+                    crate::snapshot::write(&target, &snapshot, meta.redactor.secrets())
                 })
                 .await
                 .context("the snapshot writer failed")?

@@ -50,6 +50,9 @@ pub struct AggregatorConfig {
     pub journey: JourneyConfig,
     /// The same instant on the wall clock, for snapshots and reports.
     pub started_at: chrono::DateTime<chrono::Utc>,
+    /// Applied to every error message and log line as it arrives, so no output
+    /// built from the record can show a secret.
+    pub redactor: Arc<crate::redact::Redactor>,
 }
 
 /// The aggregator's inputs and outputs.
@@ -373,6 +376,7 @@ impl Aggregator {
         self.open.bytes_out += batch.bytes_out;
         for (class, message) in &batch.messages {
             let i = class.index();
+            let message = self.config.redactor.text(message);
             if !self.seen_class[i] {
                 self.seen_class[i] = true;
                 self.push_log(
@@ -380,7 +384,7 @@ impl Aggregator {
                     format!("first {} error: {message}", class.label()),
                 );
             }
-            self.last_message[i] = Some(message.clone());
+            self.last_message[i] = Some(message);
         }
         for line in self.journey.fold(&batch.journey) {
             self.push_log(LogKind::FirstError, line);
@@ -432,6 +436,7 @@ impl Aggregator {
 
     fn push_log(&mut self, kind: LogKind, text: String) {
         if self.log.len() < LOG_CAP {
+            let text = self.config.redactor.text(&text);
             self.log.push(LogEntry {
                 at: self.config.start.elapsed(),
                 kind,

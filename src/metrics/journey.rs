@@ -23,6 +23,20 @@ pub struct JourneyConfig {
 }
 
 impl JourneyConfig {
+    /// The same names and labels with secrets replaced (a check may quote a token).
+    pub fn redacted(mut self, redactor: &crate::redact::Redactor) -> JourneyConfig {
+        for text in self
+            .flows
+            .iter_mut()
+            .chain(self.metrics.iter_mut())
+            .chain(self.checks.iter_mut())
+            .chain(self.personas.iter_mut().map(|(name, _, _)| name))
+        {
+            *text = redactor.text(text);
+        }
+        self
+    }
+
     pub fn from_profile(profile: &Profile) -> JourneyConfig {
         let j = &profile.journey;
         let personas = j

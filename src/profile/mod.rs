@@ -47,6 +47,10 @@ pub struct Profile {
     pub thresholds: Vec<Threshold>,
     /// End the run as soon as a threshold fails.
     pub abort_on_fail: bool,
+    /// `redact = [...]`: extra header or variable names whose values are secrets,
+    /// and literal values to hide from every output (never serialised: it may hold secrets).
+    #[serde(skip)]
+    pub redact: Vec<String>,
     /// Personas, setup, flows and per-request journey options (empty for plain profiles).
     #[serde(skip)]
     pub journey: Journey,
@@ -336,6 +340,7 @@ impl Profile {
             }],
             thresholds: Vec::new(),
             abort_on_fail: false,
+            redact: Vec::new(),
             journey: Journey::default(),
         })
     }

@@ -32,6 +32,9 @@ pub(crate) struct RawProfile {
     pub persona: Vec<Spanned<RawPersona>>,
     /// Data file of the implicit persona.
     pub data: Option<Spanned<RawData>>,
+    /// Extra secret header/variable names and literal values to hide.
+    #[serde(default)]
+    pub redact: Vec<Spanned<String>>,
 }
 
 /// One `[[persona]]`: a kind of user with its own share of the VUs.

@@ -52,15 +52,18 @@ pub fn default_path(profile_name: &str, started_at: chrono::DateTime<chrono::Utc
     ))
 }
 
-/// Serialises, scrubs `secrets` and writes atomically.
+/// Serialises, scrubs `secrets` from string values and writes atomically.
 pub fn write(path: &Path, snapshot: &Snapshot, secrets: &[String]) -> Result<(), SnapshotError> {
     let io = |source| SnapshotError::Io {
         path: path.to_path_buf(),
         source,
     };
-    let json =
-        serde_json::to_string(snapshot).map_err(|e| SnapshotError::Invalid(e.to_string()))?;
-    let json = redact::scrub(&json, secrets);
+    // Secrets are replaced in the data's string values, never in the JSON text,
+    // so keys, numbers, booleans and histograms keep their shape.
+    let mut value =
+        serde_json::to_value(snapshot).map_err(|e| SnapshotError::Invalid(e.to_string()))?;
+    redact::scrub_value(&mut value, secrets);
+    let json = serde_json::to_string(&value).map_err(|e| SnapshotError::Invalid(e.to_string()))?;
     let bytes = if path.extension().is_some_and(|e| e == "zst") {
         zstd::encode_all(json.as_bytes(), ZSTD_LEVEL).map_err(io)?
     } else {
