@@ -346,3 +346,48 @@ fn the_checker_sees_a_cycle() {
         ]
     );
 }
+
+/// Every dependency in Cargo.toml is named somewhere in the code (the cheap form of
+/// `cargo machete`): a crate left behind after a refactor costs build time and
+/// audit surface for nothing.
+#[test]
+fn every_dependency_is_used() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let mut sources = String::new();
+    for dir in ["src", "tests", "benches"] {
+        for file in rust_files(&root.join(dir)) {
+            sources.push_str(&std::fs::read_to_string(file).unwrap());
+            sources.push('\n');
+        }
+    }
+    let mut section = "";
+    let mut unused = Vec::new();
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            section = line;
+            continue;
+        }
+        if !matches!(section, "[dependencies]" | "[dev-dependencies]") {
+            continue;
+        }
+        let Some(name) = line
+            .split(['=', ' '])
+            .next()
+            .filter(|n| !n.is_empty() && !n.starts_with('#'))
+        else {
+            continue;
+        };
+        let ident = name.replace('-', "_");
+        let used = sources.match_indices(&ident).any(|(i, _)| {
+            let before = sources[..i].chars().next_back();
+            let after = sources[i + ident.len()..].chars().next();
+            !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+        });
+        if !used {
+            unused.push(format!("{name} ({section})"));
+        }
+    }
+    assert!(unused.is_empty(), "dependencies no code names: {unused:?}");
+}

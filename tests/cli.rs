@@ -305,7 +305,10 @@ async fn timeout_and_threads_flags_apply() {
         "{classes:?}"
     );
     assert!(summary["overall"]["p50_ms"].as_f64().unwrap() < 400.0);
-    assert_eq!(summary["worker_threads"], 1, "--threads 1 builds one worker");
+    assert_eq!(
+        summary["worker_threads"], 1,
+        "--threads 1 builds one worker"
+    );
 
     // More threads than this machine's cores (and than the default): only
     // `--threads` can give this count.
