@@ -140,7 +140,7 @@ fn referenced_paths(source: &str, from: &ModPath) -> Vec<ModPath> {
                 ("self::", from.clone()),
             ] {
                 if bytes[i..].starts_with(prefix.as_bytes()) {
-                    let (paths, end) = parse_tail(source, i + prefix.len(), base, from);
+                    let (paths, end) = parse_tail(source, i + prefix.len(), base);
                     out.extend(paths);
                     i = end;
                     break;
@@ -159,12 +159,7 @@ fn parent(from: &ModPath) -> ModPath {
 }
 
 /// Parses `a::b::{c, d::e}` (or more `super::`s) after a path prefix.
-fn parse_tail(
-    source: &str,
-    mut i: usize,
-    mut base: ModPath,
-    from: &ModPath,
-) -> (Vec<ModPath>, usize) {
+fn parse_tail(source: &str, mut i: usize, mut base: ModPath) -> (Vec<ModPath>, usize) {
     let bytes = source.as_bytes();
     loop {
         if bytes[i..].starts_with(b"super::") {
@@ -181,7 +176,7 @@ fn parse_tail(
                 if item.is_empty() || item == "self" {
                     continue;
                 }
-                let (paths, _) = parse_tail(item, 0, base.clone(), from);
+                let (paths, _) = parse_tail(item, 0, base.clone());
                 out.extend(paths);
             }
             return (out, close);
