@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use hdrhistogram::Histogram;
+
 use crate::metrics::dashboard::{Percentiles, SecondRow};
 use crate::metrics::hist_codec as hist;
 use crate::metrics::scope::new_histogram;
@@ -196,7 +198,9 @@ fn add_series(
             ..SecondRow::default()
         })
         .collect();
-    let mut hists: Vec<_> = (0..len).map(|_| new_histogram()).collect();
+    // Only seconds with data get a histogram (padding seconds between runs
+    // share one encoded empty histogram).
+    let mut hists: Vec<Option<Histogram<u64>>> = (0..len).map(|_| None).collect();
     for (s, &offset) in snapshots.iter().zip(offsets) {
         for (i, r) in s.series.iter().enumerate() {
             // Saturating: the counts come from files (range-checked, but many
@@ -215,13 +219,19 @@ fn add_series(
         }
         for (i, blob) in s.second_histograms.iter().enumerate() {
             let h = hist::decode(blob)?;
-            hists[offset as usize + i]
+            let Some(slot) = hists.get_mut(offset as usize + i) else {
+                return Err(format!(
+                    "more per-second histograms than seconds ({})",
+                    s.series.len()
+                ));
+            };
+            slot.get_or_insert_with(new_histogram)
                 .add(&h)
                 .map_err(|e| format!("histograms do not fit together: {e:?}"))?;
         }
     }
     for (row, h) in rows.iter_mut().zip(&hists) {
-        if !h.is_empty() {
+        if let Some(h) = h.as_ref().filter(|h| !h.is_empty()) {
             row.latency = Percentiles {
                 p50_us: h.value_at_quantile(0.50),
                 p90_us: h.value_at_quantile(0.90),
@@ -231,5 +241,10 @@ fn add_series(
             };
         }
     }
-    Ok((rows, hists.iter().map(hist::encode).collect()))
+    let empty = hist::encode(&new_histogram());
+    let blobs = hists
+        .iter()
+        .map(|h| h.as_ref().map_or_else(|| empty.clone(), hist::encode))
+        .collect();
+    Ok((rows, blobs))
 }

@@ -64,7 +64,7 @@ pub fn check(s: &Snapshot) -> Result<(), String> {
         }
     }
     check_series(&s.series)?;
-    if s.second_histograms.len() > s.series.len() + 1 {
+    if s.second_histograms.len() > s.series.len() {
         return Err(format!(
             "{} second_histograms for {} seconds of series",
             s.second_histograms.len(),
@@ -195,6 +195,13 @@ fn check_series(rows: &[SecondRow]) -> Result<(), String> {
         at_most(&field("requests"), r.requests, MAX_PER_SECOND)?;
         for (c, n) in r.classes.iter().enumerate() {
             at_most(&field(&format!("classes[{c}]")), *n, MAX_PER_SECOND)?;
+        }
+        let by_class: u64 = r.classes.iter().sum();
+        if r.requests != by_class {
+            return Err(format!(
+                "series[{i}].requests = {} but its classes add up to {by_class}",
+                r.requests
+            ));
         }
         let l = &r.latency;
         for (name, us) in [
