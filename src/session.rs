@@ -275,7 +275,8 @@ impl Session {
             None => (None, None),
         };
         let end = engine.context("the engine task failed")?;
-        let summary = Summary::from_record(&record);
+        let mut summary = Summary::from_record(&record);
+        summary.worker_threads = Some(tokio::runtime::Handle::current().metrics().num_workers());
         Ok(RunOutput {
             end,
             record,

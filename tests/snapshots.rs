@@ -15,7 +15,7 @@ use loadpilot::command::Command as OpCommand;
 use loadpilot::compare::{Comparison, FailRule, Metric, Verdict};
 use loadpilot::metrics::aggregator::{ActionRecord, RunRecord};
 use loadpilot::metrics::dashboard::{Dashboard, LogEntry, LogKind, Percentiles, SecondRow};
-use loadpilot::metrics::recorder::Sample;
+use loadpilot::metrics::sample::Sample;
 use loadpilot::metrics::scope::ScopeStats;
 use loadpilot::outcome::OutcomeClass;
 use loadpilot::report::Summary;

@@ -12,9 +12,8 @@ use super::record_executed;
 use crate::engine::client::Detail;
 use crate::engine::request::PreparedRequest;
 use crate::outcome::{Outcome, OutcomeClass};
-use crate::profile::journey::{
-    Extract, ExtractSource, MetricRule, MetricSource, RequestTemplate, json_to_var,
-};
+use crate::profile::data::json_to_var;
+use crate::profile::journey::{Extract, ExtractSource, MetricRule, MetricSource, RequestTemplate};
 use crate::profile::template::RenderCtx;
 
 /// How a step went, and the JSON body when `repeat_until` needs it.
