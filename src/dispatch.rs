@@ -10,7 +10,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::{CliCommand, RunOptions};
+use crate::cli::{CliCommand, CompareFormat, DemoArgs, ReportFormat, RunArgs, RunOptions};
+use crate::compare::{Comparison, FailRule};
 use crate::demo::DemoTarget;
 use crate::error::{AppError, EXIT_THRESHOLDS_FAILED, EXIT_USAGE};
 use crate::profile::{Profile, load_profile, parse_profile};
@@ -23,37 +24,8 @@ pub const DEMO_PROFILE: &str = include_str!("../profiles/demo.toml");
 /// Runs one command line to its end.
 pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
     match cli.command {
-        CliCommand::Run(args) => {
-            let demo = if args.demo {
-                Some(DemoTarget::start().await?)
-            } else {
-                None
-            };
-            let vars = vars_with_demo(&args.opts, demo.as_ref());
-            let profile = if looks_like_url(&args.target) {
-                let mut p = Profile::for_url(&args.target, Vec::new()).map_err(AppError::Usage)?;
-                if let Some(demo) = &demo {
-                    p.base_url = demo.base_url.clone();
-                }
-                p
-            } else {
-                load_profile(Path::new(&args.target), &vars)?
-            };
-            let outcome = execute(profile, &args.opts, demo.as_ref().map(|d| d.pid)).await;
-            drop(demo);
-            outcome
-        }
-        CliCommand::Demo(args) => {
-            let demo = DemoTarget::start().await?;
-            let vars = vars_with_demo(&args.opts, Some(&demo));
-            let profile = match &args.profile {
-                Some(path) => load_profile(path, &vars)?,
-                None => parse_profile(DEMO_PROFILE, Path::new("profiles/demo.toml"), &vars)?,
-            };
-            let outcome = execute(profile, &args.opts, Some(demo.pid)).await;
-            drop(demo);
-            outcome
-        }
+        CliCommand::Run(args) => run_profile(args).await,
+        CliCommand::Demo(args) => run_demo(args).await,
         CliCommand::Target(config) => {
             crate::demo_target::run_target(config).await?;
             Ok(ExitCode::SUCCESS)
@@ -69,61 +41,110 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             format,
             output,
             no_fail,
-        } => {
-            let snapshot = read_snapshot(&file)?;
-            let bytes = crate::export::render(&snapshot, format)?;
-            emit(&bytes, output.as_deref())?;
-            // As the run itself: a saved run that failed its thresholds fails CI.
-            let record = snapshot.to_record()?;
-            let passed = crate::report::Summary::from_record(&record).passed;
-            Ok(if passed || no_fail {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(EXIT_THRESHOLDS_FAILED)
-            })
-        }
+        } => report(&file, format, output.as_deref(), no_fail),
         CliCommand::Compare {
             before,
             after,
             format,
             fail_if,
-        } => {
-            let rules = fail_if
-                .iter()
-                .map(|r| {
-                    crate::compare::FailRule::parse(r)
-                        .map_err(|e| AppError::Usage(format!("--fail-if: {e}")))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let (before, after) = (read_snapshot(&before)?, read_snapshot(&after)?);
-            let comparison = crate::compare::Comparison::new(&before, &after)?;
-            let failures = comparison.failures(&rules);
-            let text = comparison.render(format, &failures);
-            if format == crate::cli::CompareFormat::Text
-                && std::io::stdout().is_terminal()
-                && std::io::stdin().is_terminal()
-            {
-                let (b, a) = (before.to_record()?, after.to_record()?);
-                // Laid out for the table pane (the terminal less its border) so no
-                // column is cut off; the printed text below keeps its natural width.
-                let width =
-                    crossterm::terminal::size().map_or(80, |(cols, _)| cols.saturating_sub(2));
-                let fitted = comparison.render_text_fitted(&failures, width);
-                crate::ui::compare_view::run(&b, &a, &fitted).await?;
-            }
-            crate::stdout::print(&text);
-            Ok(if failures.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(EXIT_THRESHOLDS_FAILED)
-            })
-        }
+        } => compare(&before, &after, format, &fail_if).await,
         CliCommand::Merge {
             files,
             output,
             force,
         } => merge(&files, &output, force),
     }
+}
+
+/// `loadpilot run <profile|url>`, with the demo target in front when `--demo`.
+async fn run_profile(args: RunArgs) -> Result<ExitCode, AppError> {
+    let demo = if args.demo {
+        Some(DemoTarget::start().await?)
+    } else {
+        None
+    };
+    let vars = vars_with_demo(&args.opts, demo.as_ref());
+    let profile = if looks_like_url(&args.target) {
+        let mut p = Profile::for_url(&args.target, Vec::new()).map_err(AppError::Usage)?;
+        if let Some(demo) = &demo {
+            p.base_url = demo.base_url.clone();
+        }
+        p
+    } else {
+        load_profile(Path::new(&args.target), &vars)?
+    };
+    let outcome = execute(profile, &args.opts, demo.as_ref().map(|d| d.pid)).await;
+    // The demo target outlives the run (its drop stops the server).
+    drop(demo);
+    outcome
+}
+
+/// `loadpilot demo`: the built-in target and the built-in (or given) profile.
+async fn run_demo(args: DemoArgs) -> Result<ExitCode, AppError> {
+    let demo = DemoTarget::start().await?;
+    let vars = vars_with_demo(&args.opts, Some(&demo));
+    let profile = match &args.profile {
+        Some(path) => load_profile(path, &vars)?,
+        None => parse_profile(DEMO_PROFILE, Path::new("profiles/demo.toml"), &vars)?,
+    };
+    let outcome = execute(profile, &args.opts, Some(demo.pid)).await;
+    drop(demo);
+    outcome
+}
+
+/// `loadpilot report`: as the run itself, a saved run that failed its thresholds
+/// fails CI (unless `--no-fail`).
+fn report(
+    file: &Path,
+    format: ReportFormat,
+    output: Option<&Path>,
+    no_fail: bool,
+) -> Result<ExitCode, AppError> {
+    let snapshot = read_snapshot(file)?;
+    let bytes = crate::export::render(&snapshot, format)?;
+    emit(&bytes, output)?;
+    let record = snapshot.to_record()?;
+    let passed = crate::report::Summary::from_record(&record).passed;
+    Ok(if passed || no_fail {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_THRESHOLDS_FAILED)
+    })
+}
+
+/// `loadpilot compare`: prints the comparison; on a terminal, shows it first in a
+/// scrollable view. Exits 99 when a `--fail-if` rule fails.
+async fn compare(
+    before: &Path,
+    after: &Path,
+    format: CompareFormat,
+    fail_if: &[String],
+) -> Result<ExitCode, AppError> {
+    let rules = fail_if
+        .iter()
+        .map(|r| FailRule::parse(r).map_err(|e| AppError::Usage(format!("--fail-if: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (before, after) = (read_snapshot(before)?, read_snapshot(after)?);
+    let comparison = Comparison::new(&before, &after)?;
+    let failures = comparison.failures(&rules);
+    let text = comparison.render(format, &failures);
+    if format == CompareFormat::Text
+        && std::io::stdout().is_terminal()
+        && std::io::stdin().is_terminal()
+    {
+        let (b, a) = (before.to_record()?, after.to_record()?);
+        // Laid out for the table pane (the terminal less its border) so no
+        // column is cut off; the printed text below keeps its natural width.
+        let width = crossterm::terminal::size().map_or(80, |(cols, _)| cols.saturating_sub(2));
+        let fitted = comparison.render_text_fitted(&failures, width);
+        crate::ui::compare_view::run(&b, &a, &fitted).await?;
+    }
+    crate::stdout::print(&text);
+    Ok(if failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_THRESHOLDS_FAILED)
+    })
 }
 
 /// `loadpilot merge`: runs that did not overlap in time are refused unless

@@ -173,7 +173,7 @@ impl Session {
         demo_pid: Option<u32>,
     ) -> Result<Session, AppError> {
         let max_duration = apply_options(&mut profile, opts)?;
-        let prepared = Prepared::new(&profile).map_err(AppError::Usage)?;
+        let prepared = Prepared::new(&profile).map_err(|e| AppError::Usage(e.to_string()))?;
         let client = ClientConfig::new(opts.http2, opts.insecure)
             .map_err(|e| AppError::Runtime(anyhow::anyhow!(e)))?;
         let meta = Arc::new(SnapshotMeta::new(&profile, opts));
