@@ -72,6 +72,32 @@ pub enum CliCommand {
         #[arg(long = "fail-if", value_name = "RULE")]
         fail_if: Vec<String>,
     },
+    /// Write a profile from a browser recording (HAR) or a curl command line.
+    ///
+    /// Identical calls become one request weighted by how often it was made; the
+    /// pauses between calls become the think time; sensitive headers and query
+    /// parameters become ${VARS} (pass them with -e); cookies are dropped.
+    #[command(after_help = IMPORT_EXAMPLES)]
+    Import {
+        /// A HAR file (devtools → Network → "Save all as HAR").
+        #[arg(required_unless_present = "curl", conflicts_with = "curl")]
+        file: Option<PathBuf>,
+        /// A curl command line instead of a HAR file (devtools → "Copy as cURL").
+        #[arg(long, value_name = "COMMAND")]
+        curl: Option<String>,
+        /// Write the profile to FILE instead of stdout.
+        #[arg(short = 'o', long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// The profile's name (default: the file's name, or "imported").
+        #[arg(long)]
+        name: Option<String>,
+        /// Keep images, scripts, stylesheets and fonts.
+        #[arg(long)]
+        include_static: bool,
+        /// Keep calls to hosts other than the main one.
+        #[arg(long)]
+        all_hosts: bool,
+    },
     /// Combine snapshots of the same profile run at the same time on several
     /// machines: histograms add exactly, series add by second.
     #[command(after_help = MERGE_EXAMPLES)]
@@ -123,6 +149,11 @@ Examples:
   loadpilot compare before.json after.json
   loadpilot compare before.json after.json --fail-if \"p95 +10%\" --fail-if \"error_rate +1%\"
   loadpilot compare before.json after.json --format markdown";
+const IMPORT_EXAMPLES: &str = "\
+Examples:
+  loadpilot import recording.har -o profiles/checkout.toml
+  loadpilot import recording.har --include-static --all-hosts
+  loadpilot import --curl 'curl -X POST https://host/login -H \"Content-Type: application/json\" -d \"{}\"'";
 const MERGE_EXAMPLES: &str = "\
 Examples:
   loadpilot merge agent-1.json agent-2.json -o merged.json
@@ -288,7 +319,7 @@ mod tests {
             .map(|c| c.get_name().to_string())
             .filter(|n| n != "help")
             .collect();
-        assert_eq!(names.len(), 8, "{names:?}");
+        assert_eq!(names.len(), 9, "{names:?}");
         for name in names {
             let help = cli
                 .find_subcommand_mut(&name)
