@@ -10,7 +10,7 @@ use crate::demo_target::TargetConfig;
 /// Interactive terminal load tester: ramping scenarios against HTTP(S) services,
 /// a live dashboard, and keyboard control of the ramp while the test runs.
 #[derive(Debug, Parser)]
-#[command(name = "loadpilot", version, about, long_about = None, propagate_version = true)]
+#[command(name = "loadpilot", version = env!("LOADPILOT_VERSION"), about, long_about = None, propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: CliCommand,
@@ -98,6 +98,15 @@ pub enum CliCommand {
         #[arg(long)]
         all_hosts: bool,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), for `man -l -` or a man directory.
+    #[command(after_help = MAN_EXAMPLES)]
+    Man,
     /// Combine snapshots of the same profile run at the same time on several
     /// machines: histograms add exactly, series add by second.
     #[command(after_help = MERGE_EXAMPLES)]
@@ -154,6 +163,14 @@ Examples:
   loadpilot import recording.har -o profiles/checkout.toml
   loadpilot import recording.har --include-static --all-hosts
   loadpilot import --curl 'curl -X POST https://host/login -H \"Content-Type: application/json\" -d \"{}\"'";
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  loadpilot completions zsh > ~/.zfunc/_loadpilot
+  loadpilot completions bash > /etc/bash_completion.d/loadpilot";
+const MAN_EXAMPLES: &str = "\
+Examples:
+  loadpilot man | man -l -
+  loadpilot man > /usr/local/share/man/man1/loadpilot.1";
 const MERGE_EXAMPLES: &str = "\
 Examples:
   loadpilot merge agent-1.json agent-2.json -o merged.json
@@ -319,7 +336,7 @@ mod tests {
             .map(|c| c.get_name().to_string())
             .filter(|n| n != "help")
             .collect();
-        assert_eq!(names.len(), 9, "{names:?}");
+        assert_eq!(names.len(), 11, "{names:?}");
         for name in names {
             let help = cli
                 .find_subcommand_mut(&name)
@@ -335,7 +352,11 @@ mod tests {
             for line in lines {
                 let prefix = format!("  loadpilot {name}");
                 assert!(line.starts_with(&prefix), "{name}: {line:?}");
-                let words = shell_words::split(line.trim()).unwrap();
+                let mut words = shell_words::split(line.trim()).unwrap();
+                // What the shell does with the output is not the command's.
+                if let Some(end) = words.iter().position(|w| [">", "|"].contains(&w.as_str())) {
+                    words.truncate(end);
+                }
                 if let Err(e) = Cli::try_parse_from(&words) {
                     panic!("the example {line:?} does not parse: {e}");
                 }

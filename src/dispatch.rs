@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
+use clap::CommandFactory;
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::{CliCommand, CompareFormat, DemoArgs, ReportFormat, RunArgs, RunOptions};
@@ -53,6 +54,20 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             output,
             force,
         } => merge(&files, &output, force),
+        CliCommand::Completions { shell } => {
+            let mut bytes = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "loadpilot", &mut bytes);
+            emit(&bytes, None)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        CliCommand::Man => {
+            let mut bytes = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut bytes)
+                .context("rendering the manual page")?;
+            emit(&bytes, None)?;
+            Ok(ExitCode::SUCCESS)
+        }
         CliCommand::Import {
             file,
             curl,
