@@ -4,26 +4,8 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
-use assert_cmd::cargo::CommandCargoExt;
 use common::*;
-
-fn loadpilot() -> Command {
-    let mut cmd = Command::cargo_bin("loadpilot").expect("binary built");
-    cmd.stdin(Stdio::null());
-    cmd
-}
-
-async fn output(mut cmd: Command) -> std::process::Output {
-    tokio::task::spawn_blocking(move || cmd.output().expect("binary runs"))
-        .await
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 const HAR: &str = "tests/fixtures/import/shop.har";
 
