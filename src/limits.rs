@@ -78,7 +78,11 @@ mod tests {
             let err = parse_duration(bad).unwrap_err();
             assert!(err.contains(bad), "{err}");
         }
-        assert!(parse_positive_duration("0s").unwrap_err().contains("above 0"));
+        assert!(
+            parse_positive_duration("0s")
+                .unwrap_err()
+                .contains("above 0")
+        );
         assert!(total_duration([MAX_DURATION, Duration::from_secs(1)]).is_err());
         assert!(total_duration([Duration::MAX, Duration::MAX]).is_err());
     }

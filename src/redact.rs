@@ -145,7 +145,10 @@ pub fn scrub_value(value: &mut Value, secrets: &[String]) {
 /// characters) in one piece of text.
 pub fn scrub(text: &str, secrets: &[String]) -> String {
     let mut out = text.to_string();
-    for secret in secrets.iter().filter(|s| s.chars().count() >= MIN_SECRET_LEN) {
+    for secret in secrets
+        .iter()
+        .filter(|s| s.chars().count() >= MIN_SECRET_LEN)
+    {
         if out.contains(secret.as_str()) {
             out = out.replace(secret.as_str(), REDACTED);
         }
@@ -291,7 +294,10 @@ mod tests {
         let mut v = serde_json::json!({"complete": true, "n": 2026, "true": "is true", "latency_us": "abctruex"});
         scrub_value(&mut v, &["true".into(), "2026".into(), "truex".into()]);
         // Short secrets are skipped; keys, booleans, numbers and histograms are never touched.
-        assert_eq!(v, serde_json::json!({"complete": true, "n": 2026, "true": "is true", "latency_us": "abctruex"}));
+        assert_eq!(
+            v,
+            serde_json::json!({"complete": true, "n": 2026, "true": "is true", "latency_us": "abctruex"})
+        );
     }
 
     #[test]

@@ -37,23 +37,25 @@ const SECRETS: [&str; 6] = [
 
 /// Every `report` format of `snapshot`, each of which must load it.
 fn reports(snapshot: &Path) -> Vec<(String, String)> {
-    ["text", "json", "csv", "ndjson", "markdown", "junit", "stages", "hdr-log"]
-        .iter()
-        .map(|format| {
-            let out = loadpilot()
-                .args(["report", "--format", format])
-                .arg(snapshot)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "report --format {format} of {}: {}",
-                snapshot.display(),
-                text(&out.stderr)
-            );
-            (format.to_string(), text(&out.stdout))
-        })
-        .collect()
+    [
+        "text", "json", "csv", "ndjson", "markdown", "junit", "stages", "hdr-log",
+    ]
+    .iter()
+    .map(|format| {
+        let out = loadpilot()
+            .args(["report", "--format", format])
+            .arg(snapshot)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "report --format {format} of {}: {}",
+            snapshot.display(),
+            text(&out.stderr)
+        );
+        (format.to_string(), text(&out.stdout))
+    })
+    .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -94,19 +96,28 @@ path = "http://bob:pw-secret-1@{addr}/ping?api_key=tok-secret-2"
         .arg(&summary);
     let out = output(cmd).await;
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-    assert!(stdout.contains("[redacted]"), "the summary shows the redacted target:\n{stdout}");
+    assert!(
+        stdout.contains("[redacted]"),
+        "the summary shows the redacted target:\n{stdout}"
+    );
     // The check on the token failed, so its (redacted) message is in the summary.
     assert!(stdout.contains("check"), "{stdout}");
     let mut outputs = vec![
         ("stdout".to_string(), stdout),
         ("stderr".to_string(), stderr),
-        ("summary json".into(), std::fs::read_to_string(&summary).unwrap()),
+        (
+            "summary json".into(),
+            std::fs::read_to_string(&summary).unwrap(),
+        ),
         ("snapshot".into(), std::fs::read_to_string(&snap).unwrap()),
     ];
     outputs.extend(reports(&snap));
     for (name, body) in &outputs {
         for secret in SECRETS {
-            assert!(!body.contains(secret), "{secret} leaked into {name}:\n{body}");
+            assert!(
+                !body.contains(secret),
+                "{secret} leaked into {name}:\n{body}"
+            );
         }
     }
 }
@@ -138,7 +149,11 @@ async fn short_or_name_like_secrets_keep_snapshots_loadable() {
         let out = output(cmd).await;
         assert!(out.status.success(), "{value}: {}", text(&out.stderr));
         if value.len() < 6 {
-            assert!(text(&out.stderr).contains("warning"), "{}", text(&out.stderr));
+            assert!(
+                text(&out.stderr).contains("warning"),
+                "{}",
+                text(&out.stderr)
+            );
         }
         let snapshot = loadpilot::snapshot::read(&snap).unwrap_or_else(|e| panic!("{value}: {e}"));
         assert!(snapshot.complete);

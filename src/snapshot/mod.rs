@@ -5,6 +5,7 @@
 //! A snapshot converts back into a [`RunRecord`], so `report`, `compare` and
 //! `open` reuse the live code paths and show exactly what the live run showed.
 
+mod limits;
 pub mod redact;
 mod store;
 
@@ -15,6 +16,7 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
+pub use limits::{MAX_RUN_S, MAX_TOTAL, MAX_VUS};
 pub use store::{SnapshotError, default_path, read, write};
 
 use crate::cli::RunOptions;
@@ -355,18 +357,22 @@ fn secret_values(profile: &Profile, opts: &RunOptions) -> Vec<String> {
 fn redact_listed_headers(value: &mut serde_json::Value, profile: &Profile) {
     match value {
         serde_json::Value::Array(items) => {
-            if let [serde_json::Value::String(name), serde_json::Value::String(v)] =
-                items.as_mut_slice()
+            if let [
+                serde_json::Value::String(name),
+                serde_json::Value::String(v),
+            ] = items.as_mut_slice()
                 && is_secret_name(profile, name)
             {
                 *v = redact::REDACTED.to_string();
                 return;
             }
-            items.iter_mut().for_each(|v| redact_listed_headers(v, profile));
+            items
+                .iter_mut()
+                .for_each(|v| redact_listed_headers(v, profile));
         }
-        serde_json::Value::Object(map) => {
-            map.values_mut().for_each(|v| redact_listed_headers(v, profile))
-        }
+        serde_json::Value::Object(map) => map
+            .values_mut()
+            .for_each(|v| redact_listed_headers(v, profile)),
         _ => {}
     }
 }
