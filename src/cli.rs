@@ -55,9 +55,14 @@ pub enum CliCommand {
         file: PathBuf,
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         format: ReportFormat,
-        /// Write to FILE instead of stdout.
+        /// Write to FILE instead of stdout (`-` is stdout; a device or FIFO is
+        /// written in place).
         #[arg(short = 'o', long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Exit 0 even when the saved run failed its thresholds (by default
+        /// `report` exits 99 then, as the run did).
+        #[arg(long)]
+        no_fail: bool,
     },
     /// Compare two saved runs (before/after): per request and overall, with a
     /// verdict per row; `--fail-if` turns a regression into exit code 99.
@@ -78,9 +83,13 @@ pub enum CliCommand {
     Merge {
         #[arg(required = true, num_args = 2..)]
         files: Vec<PathBuf>,
-        /// The merged snapshot.
+        /// The merged snapshot (`-` is stdout).
         #[arg(short = 'o', long, value_name = "FILE", required = true)]
         output: PathBuf,
+        /// Merge even when the runs did not overlap in time (by default that is
+        /// refused: their seconds would not line up).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -149,7 +158,8 @@ pub struct RunOptions {
     /// deltas in the header.
     #[arg(long, value_name = "SNAPSHOT")]
     pub baseline: Option<PathBuf>,
-    /// Write the end-of-run summary as JSON to FILE.
+    /// Write the end-of-run summary as JSON to FILE (`-` is stdout, after the
+    /// text summary; a device or FIFO is written in place).
     #[arg(long, value_name = "FILE")]
     pub summary_json: Option<PathBuf>,
     /// Watch a local process's memory and CPU on the dashboard (the demo target is watched automatically).

@@ -26,7 +26,8 @@
 //! - [`ui`]: the live dashboard, the snapshot viewer (`open`), the compare view and
 //!   the baseline overlay; [`sysmon`]: memory/CPU sampling.
 //! - [`target`]: the built-in demo target server; [`demo`]: running it as a child process.
-//! - [`shutdown`]: signals; [`fsutil`]: atomic writes.
+//! - [`shutdown`]: signals; [`fsutil`]: output files (atomic, or in place for
+//!   devices and FIFOs); [`stdout`]: stdout/stderr that may be closed.
 //!
 //! Snapshots travel as `SaveSnapshot` requests (mpsc, a `oneshot` reply inside)
 //! from the UI's saver to the aggregator, which answers with a copy of its state.
@@ -51,6 +52,7 @@ pub mod report;
 pub mod session;
 pub mod shutdown;
 pub mod snapshot;
+pub mod stdout;
 pub mod sysmon;
 pub mod threshold;
 pub mod ui;

@@ -73,10 +73,6 @@ impl OutcomeClass {
         self as usize
     }
 
-    pub fn from_index(i: usize) -> Option<OutcomeClass> {
-        Self::ALL.get(i).copied()
-    }
-
     pub const fn is_error(self) -> bool {
         !matches!(self, OutcomeClass::Ok)
     }
@@ -122,7 +118,8 @@ impl OutcomeClass {
 /// One request's result as the VU records it. `Copy`, no heap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Outcome {
-    /// Wall time from send (or, for the open model, the intended send time) to the last body byte.
+    /// Wall time from send to the last body byte (the loader only has a closed model:
+    /// a VU sends when its previous request ended, so there is no intended send time).
     pub latency_us: u64,
     pub class: OutcomeClass,
     /// HTTP status, or 0 when no response arrived.

@@ -125,6 +125,10 @@ pub struct Summary {
     /// Flows, checks, custom metrics, range chunks, personas (journeys work).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub journey: Option<JourneySummary>,
+    /// Worker threads of the runtime that ran the load (`--threads`), when known:
+    /// a summary rebuilt from a snapshot does not know it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worker_threads: Option<usize>,
 }
 
 impl Summary {
@@ -179,6 +183,7 @@ impl Summary {
             thresholds,
             aborted_by_threshold: record.aborted_by_threshold,
             journey: JourneySummary::from_record(record),
+            worker_threads: None,
         }
     }
 

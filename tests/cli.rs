@@ -305,6 +305,24 @@ async fn timeout_and_threads_flags_apply() {
         "{classes:?}"
     );
     assert!(summary["overall"]["p50_ms"].as_f64().unwrap() < 400.0);
+    assert_eq!(
+        summary["worker_threads"], 1,
+        "--threads 1 builds one worker"
+    );
+
+    // More threads than this machine's cores (and than the default): only
+    // `--threads` can give this count.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let wanted = (cores + 1).to_string();
+    let mut cmd = loadpilot();
+    cmd.args(["run", "--no-snapshot", "--threads", &wanted]);
+    cmd.args([&t.url("/ping"), "--vus", "1", "--duration", "300ms"]);
+    cmd.arg("--summary-json").arg(&json);
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(summary["worker_threads"].to_string(), wanted);
 
     let out = output({
         let mut cmd = loadpilot();

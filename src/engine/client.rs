@@ -22,7 +22,7 @@
 
 use std::io;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::Bytes;
 use http::Request;
@@ -34,9 +34,9 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 
+use crate::engine::check::{CheckTally, Observed, fmt_duration, judge};
 use crate::engine::request::{Origin, Prepared, PreparedRequest};
 use crate::outcome::{Outcome, OutcomeClass};
-use crate::profile::HeaderExpect;
 
 /// Bytes of body kept for a `body_contains` check; the rest is counted, not kept.
 const CHECK_BODY_LIMIT: usize = 1 << 20;
@@ -126,29 +126,6 @@ pub struct Executed {
     pub detail: Option<Detail>,
 }
 
-/// Check items passed and failed for one response; bit `i` of `failed_mask` is
-/// item `i` of `Check::item_labels`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct CheckTally {
-    pub passed: u32,
-    pub failed_mask: u64,
-}
-
-impl CheckTally {
-    fn item(&mut self, index: u32, ok: bool) {
-        if ok {
-            self.passed += 1;
-        } else if index < 64 {
-            self.failed_mask |= 1 << index;
-        }
-    }
-
-    /// Indices of failed items.
-    pub fn failed(&self) -> impl Iterator<Item = u32> + '_ {
-        (0..64).filter(|i| self.failed_mask & (1 << i) != 0)
-    }
-}
-
 /// What a journey step reads from a response.
 #[derive(Debug)]
 pub struct Detail {
@@ -226,7 +203,17 @@ impl VuClient {
                         .as_deref()
                         .and_then(|b| serde_json::from_slice(b).ok());
                 }
-                let (class, message) = judge(req, &response, latency, &mut checks);
+                let (class, message) = judge(
+                    req,
+                    &Observed {
+                        status: response.status,
+                        headers: &response.headers,
+                        body: response.body.as_deref(),
+                        json: response.json.as_ref(),
+                    },
+                    latency,
+                    &mut checks,
+                );
                 let (status, bytes_in) = (response.status, response.bytes_in);
                 if req.detail {
                     detail = Some(Detail {
@@ -373,129 +360,6 @@ async fn read_response(
     })
 }
 
-/// Status class first; a 2xx/3xx (or an expected status) then has to pass the checks.
-/// Every check item is evaluated and tallied; the class and message come from the
-/// first that failed.
-fn judge(
-    req: &PreparedRequest,
-    response: &Response,
-    latency: Duration,
-    tally: &mut CheckTally,
-) -> (OutcomeClass, Option<String>) {
-    let check = &req.check;
-    let status = response.status;
-    let mut first: Option<(OutcomeClass, String)> = None;
-    let mut fail = |class: OutcomeClass, message: &dyn Fn() -> String| {
-        if first.is_none() {
-            first = Some((class, format!("{}: {}", req.name, message())));
-        }
-    };
-    let mut item = 0u32;
-    match check.status_allows(status) {
-        Some(ok) => {
-            tally.item(item, ok);
-            item += 1;
-            if !ok {
-                let class = OutcomeClass::from_status(status);
-                let class = if class.is_error() {
-                    class
-                } else {
-                    OutcomeClass::Check
-                };
-                fail(class, &|| {
-                    let allowed: Vec<String> = check
-                        .status
-                        .iter()
-                        .flatten()
-                        .map(|c| c.to_string())
-                        .chain(check.status_ranges.iter().map(|(a, b)| format!("{a}-{b}")))
-                        .collect();
-                    format!("status {status} is not one of [{}]", allowed.join(", "))
-                });
-            }
-        }
-        None => {
-            let class = OutcomeClass::from_status(status);
-            if class == OutcomeClass::Protocol {
-                return (
-                    class,
-                    Some(format!(
-                        "{}: HTTP {status} is not a valid response status (ok is 2xx/3xx)",
-                        req.name
-                    )),
-                );
-            }
-            if class.is_error() {
-                // An HTTP error without an explicit status check: other checks are moot.
-                return (class, Some(format!("{}: HTTP {status}", req.name)));
-            }
-        }
-    }
-    if let Some(needle) = &check.body_contains {
-        let ok = response
-            .body
-            .as_deref()
-            .is_some_and(|b| memchr::memmem::find(b, needle.as_bytes()).is_some());
-        tally.item(item, ok);
-        item += 1;
-        if !ok {
-            fail(OutcomeClass::Check, &|| {
-                format!("check body_contains \"{needle}\" failed")
-            });
-        }
-    }
-    for (query, want) in &check.json {
-        let got = response.json.as_ref().and_then(|j| query.first(j));
-        let ok = got == Some(want);
-        tally.item(item, ok);
-        item += 1;
-        if !ok {
-            fail(OutcomeClass::Check, &|| match (&response.json, got) {
-                (None, _) => format!("check json {} failed: the body is not JSON", query.text),
-                (_, None) => format!("check json {} failed: nothing matched", query.text),
-                (_, Some(got)) => {
-                    format!("check json {} == {want} failed: got {got}", query.text)
-                }
-            });
-        }
-    }
-    for (name, expect) in &check.headers {
-        let value = response.headers.get(name.as_str());
-        let ok = match expect {
-            HeaderExpect::Present => value.is_some(),
-            HeaderExpect::Absent => value.is_none(),
-            HeaderExpect::Equals(want) => value.is_some_and(|v| v.as_bytes() == want.as_bytes()),
-        };
-        tally.item(item, ok);
-        item += 1;
-        if !ok {
-            fail(OutcomeClass::Check, &|| {
-                let got = value.map_or("absent".to_string(), |v| {
-                    format!("\"{}\"", String::from_utf8_lossy(v.as_bytes()))
-                });
-                format!("check header {name} {expect:?} failed (got {got})")
-            });
-        }
-    }
-    if let Some(max) = check.max_duration {
-        let ok = latency <= max;
-        tally.item(item, ok);
-        if !ok {
-            fail(OutcomeClass::Check, &|| {
-                format!(
-                    "check max_duration {} failed (took {})",
-                    fmt_duration(max),
-                    fmt_duration(latency)
-                )
-            });
-        }
-    }
-    match first {
-        Some((class, message)) => (class, Some(message)),
-        None => (OutcomeClass::Ok, None),
-    }
-}
-
 enum SendError {
     /// The connection was closed before the request was processed (safe to retry once).
     Stale(Failure),
@@ -637,14 +501,6 @@ fn classify_io(e: &io::Error) -> OutcomeClass {
         }
         TimedOut => OutcomeClass::Timeout,
         _ => OutcomeClass::Protocol,
-    }
-}
-
-fn fmt_duration(d: Duration) -> String {
-    if d < Duration::from_secs(1) {
-        format!("{}ms", d.as_millis())
-    } else {
-        format!("{:.2}s", d.as_secs_f64())
     }
 }
 

@@ -5,6 +5,7 @@
 //! executor would sit beside it, fed by the same plan and recording through the
 //! same recorder.
 
+pub mod check;
 pub mod client;
 pub mod journey;
 mod pool;

@@ -6,7 +6,7 @@
 //! it owns like every other statistic. Thresholds on a flow (`"job.p95"`) or a custom
 //! metric (`cache_hit > 80%`) read the [`ScopeStats`] returned by [`JourneyStats::scope`].
 
-use crate::metrics::recorder::Sample;
+use crate::metrics::sample::Sample;
 use crate::metrics::scope::ScopeStats;
 use crate::outcome::OutcomeClass;
 use crate::profile::{Action, Profile};

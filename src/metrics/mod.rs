@@ -8,5 +8,6 @@ pub mod hist_codec;
 pub mod journey;
 pub mod journey_summary;
 pub mod recorder;
+pub mod sample;
 pub mod scope;
 pub mod series;

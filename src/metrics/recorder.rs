@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
+use crate::metrics::sample::Sample;
 use crate::outcome::{Outcome, OutcomeClass};
 
 /// How often a VU hands its samples over.
@@ -19,16 +20,6 @@ pub const FLUSH_INTERVAL: Duration = Duration::from_millis(100);
 const BUFFER_SAMPLES: usize = 512;
 /// Latencies are clamped to this (71 minutes fits in `u32` microseconds).
 const MAX_LATENCY_US: u64 = u32::MAX as u64;
-
-/// One request, 12 bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sample {
-    pub latency_us: u32,
-    /// Index of the request in the profile.
-    pub request: u16,
-    pub status: u16,
-    pub class: OutcomeClass,
-}
 
 /// What a VU hands to the aggregator.
 #[derive(Debug, Default)]

@@ -6,7 +6,7 @@
 use hdrhistogram::Histogram;
 
 use crate::metrics::dashboard::Percentiles;
-use crate::metrics::recorder::Sample;
+use crate::metrics::sample::Sample;
 use crate::outcome::OutcomeClass;
 use crate::threshold::Stat;
 

@@ -7,6 +7,7 @@
 
 pub mod data;
 mod error;
+mod extras;
 pub mod journey;
 mod journey_parse;
 mod locate;

@@ -5,6 +5,7 @@
 //! A snapshot converts back into a [`RunRecord`], so `report`, `compare` and
 //! `open` reuse the live code paths and show exactly what the live run showed.
 
+mod limits;
 pub mod redact;
 mod store;
 
@@ -15,6 +16,7 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
+pub use limits::{MAX_RUN_S, MAX_TOTAL, MAX_VUS};
 pub use store::{SnapshotError, default_path, read, write};
 
 use crate::cli::RunOptions;

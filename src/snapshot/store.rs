@@ -69,6 +69,23 @@ pub fn write(path: &Path, snapshot: &Snapshot, secrets: &[String]) -> Result<(),
     crate::fsutil::write_atomic(path, &bytes).map_err(io)
 }
 
+/// Largest snapshot read (after decompression): far above a long soak test's,
+/// and a device or a compression bomb cannot fill the memory.
+const MAX_SNAPSHOT_BYTES: u64 = 2 << 30;
+
+fn read_bounded(source: impl std::io::Read) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    source.take(MAX_SNAPSHOT_BYTES + 1).read_to_end(&mut out)?;
+    if out.len() as u64 > MAX_SNAPSHOT_BYTES {
+        return Err(std::io::Error::other(format!(
+            "larger than {} GiB; not a snapshot this loadpilot wrote",
+            MAX_SNAPSHOT_BYTES >> 30
+        )));
+    }
+    Ok(out)
+}
+
 pub fn read(path: &Path) -> Result<Snapshot, SnapshotError> {
     let io = |source| SnapshotError::Io {
         path: path.to_path_buf(),
@@ -78,9 +95,9 @@ pub fn read(path: &Path) -> Result<Snapshot, SnapshotError> {
         path: path.to_path_buf(),
         reason,
     };
-    let raw = std::fs::read(path).map_err(io)?;
+    let raw = read_bounded(std::fs::File::open(path).map_err(io)?).map_err(io)?;
     let bytes = if raw.starts_with(&ZSTD_MAGIC) {
-        zstd::decode_all(raw.as_slice()).map_err(io)?
+        read_bounded(zstd::Decoder::new(raw.as_slice()).map_err(io)?).map_err(io)?
     } else {
         raw
     };
@@ -113,6 +130,9 @@ pub fn read(path: &Path) -> Result<Snapshot, SnapshotError> {
             hint,
         });
     }
-    serde_json::from_value(value)
-        .map_err(|e| SnapshotError::Invalid(format!("{}: {e}", path.display())))
+    let snapshot: Snapshot = serde_json::from_value(value)
+        .map_err(|e| SnapshotError::Invalid(format!("{}: {e}", path.display())))?;
+    super::limits::check(&snapshot)
+        .map_err(|e| SnapshotError::Invalid(format!("{}: {e}", path.display())))?;
+    Ok(snapshot)
 }
