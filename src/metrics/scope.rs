@@ -85,8 +85,14 @@ impl ScopeStats {
     pub fn add(&mut self, sample: &Sample) {
         // Every request's latency counts, failed ones included (a timeout's latency
         // is the timeout), as the live chart would otherwise hide slow failures.
+        // `record`, not `saturating_record`: the latter clamps to the current top
+        // instead of growing. The clamp to 1 h keeps the old fixed range's cap.
         let us = u64::from(sample.latency_us).clamp(1, MAX_TRACKABLE_US);
-        self.hist.saturating_record(us);
+        if self.hist.record(us).is_err() {
+            // Growing failed (a counts array past `usize`, not on 64-bit): keep the
+            // sample at the top rather than lose it.
+            self.hist.saturating_record(us);
+        }
         self.classes[sample.class.index()] += 1;
     }
 
