@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
+use clap::CommandFactory;
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::{CliCommand, CompareFormat, DemoArgs, ReportFormat, RunArgs, RunOptions};
@@ -53,6 +54,50 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             output,
             force,
         } => merge(&files, &output, force),
+        CliCommand::Completions { shell } => {
+            let mut bytes = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "loadpilot", &mut bytes);
+            emit(&bytes, None)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        CliCommand::Man => {
+            let mut bytes = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut bytes)
+                .context("rendering the manual page")?;
+            emit(&bytes, None)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        CliCommand::Import {
+            file,
+            curl,
+            output,
+            name,
+            include_static,
+            all_hosts,
+        } => {
+            let calls = match (&file, &curl) {
+                (_, Some(command)) => vec![crate::import::curl::parse(command)?],
+                (Some(path), None) => crate::import::har::read(path)?,
+                (None, None) => unreachable!("clap requires a file or --curl"),
+            };
+            let name = name.unwrap_or_else(|| {
+                file.as_deref()
+                    .and_then(|f| f.file_stem())
+                    .map_or("imported".into(), |s| s.to_string_lossy().into_owned())
+            });
+            let opts = crate::import::ImportOptions {
+                include_static,
+                all_hosts,
+                name,
+            };
+            let imported = crate::import::profile::render(calls, &opts)?;
+            for note in &imported.notes {
+                crate::stdout::eprint_line(&format!("loadpilot import: {note}"));
+            }
+            emit(imported.toml.as_bytes(), output.as_deref())?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -43,6 +43,7 @@ pub mod export;
 pub mod format;
 pub mod fsutil;
 pub mod headless;
+pub mod import;
 pub mod merge;
 pub mod metrics;
 pub mod outcome;

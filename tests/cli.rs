@@ -332,3 +332,52 @@ async fn timeout_and_threads_flags_apply() {
     .await;
     assert_eq!(out.status.code(), Some(2), "--threads 0 is a usage error");
 }
+
+#[test]
+fn version_names_the_git_revision_when_built_from_a_checkout() {
+    let out = loadpilot().arg("--version").output().unwrap();
+    let version = text(&out.stdout);
+    assert!(
+        version.starts_with(&format!("loadpilot {}", env!("CARGO_PKG_VERSION"))),
+        "{version}"
+    );
+    let revision = Command::new("git")
+        .args(["rev-parse", "--short=10", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| text(&o.stdout).trim().to_string());
+    match revision {
+        Some(rev) => assert!(version.contains(&format!("({rev})")), "{version} vs {rev}"),
+        None => assert!(!version.contains('('), "{version}"),
+    }
+}
+
+#[test]
+fn completions_and_the_man_page_cover_every_subcommand() {
+    let subcommands = [
+        "run", "demo", "validate", "open", "report", "compare", "import", "merge",
+    ];
+    for shell in ["bash", "zsh", "fish"] {
+        let out = loadpilot().args(["completions", shell]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = text(&out.stdout);
+        for sub in subcommands {
+            assert!(script.contains(sub), "{shell} completion lacks {sub}");
+        }
+        assert!(
+            script.contains("summary-json"),
+            "{shell} lacks run's options"
+        );
+    }
+    let out = loadpilot().arg("man").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let man = text(&out.stdout);
+    assert!(man.contains(".TH loadpilot 1"), "{man}");
+    for sub in subcommands {
+        assert!(
+            man.contains(&format!("loadpilot\\-{sub}")),
+            "the man page lacks {sub}"
+        );
+    }
+}
