@@ -88,9 +88,12 @@ pub struct ThresholdResult {
     pub expr: String,
     /// The measured value in canonical units (ms, fraction, per second).
     pub value: f64,
-    /// The value as people read it (`512.3ms`, `1.20%`).
+    /// The value as people read it (`512.3ms`, `1.20%`), or `no data`.
     pub shown: String,
     pub passed: bool,
+    /// The scope recorded nothing: `value` is 0 and means nothing; `passed` only
+    /// with `allow_empty`.
+    pub no_data: bool,
 }
 
 impl ClassSummary {
@@ -136,12 +139,13 @@ impl Summary {
             .thresholds
             .iter()
             .map(|t| {
-                let value = record.threshold_value(t);
+                let reading = record.threshold_value(t);
                 ThresholdResult {
                     expr: t.expr.clone(),
-                    value,
-                    shown: format_stat(t.stat, value),
-                    passed: t.holds(value),
+                    value: reading.unwrap_or(0.0),
+                    shown: reading.map_or_else(|| "no data".into(), |v| format_stat(t.stat, v)),
+                    passed: t.passes(reading),
+                    no_data: reading.is_none(),
                 }
             })
             .collect();

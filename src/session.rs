@@ -173,6 +173,13 @@ impl Session {
         demo_pid: Option<u32>,
     ) -> Result<Session, AppError> {
         let max_duration = apply_options(&mut profile, opts)?;
+        crate::metrics::scope::check_scope_count(
+            profile.requests.len(),
+            profile.journey.flows.len(),
+            profile.journey.metrics.len(),
+            profile.load.stages.len(),
+        )
+        .map_err(|e| AppError::Usage(e.to_string()))?;
         let prepared = Prepared::new(&profile).map_err(|e| AppError::Usage(e.to_string()))?;
         let client = ClientConfig::new(opts.http2, opts.insecure)
             .map_err(|e| AppError::Runtime(anyhow::anyhow!(e)))?;

@@ -58,9 +58,14 @@ pub fn judge(
     };
     if let Some(http_error) = judge.status(response.status) {
         // An HTTP error without an explicit status check: other checks are moot.
+        let why = if http_error == OutcomeClass::Protocol {
+            " is not a valid response status (ok is 2xx/3xx)"
+        } else {
+            ""
+        };
         return (
             http_error,
-            Some(format!("{}: HTTP {}", req.name, response.status)),
+            Some(format!("{}: HTTP {}{why}", req.name, response.status)),
         );
     }
     judge.body_contains(response.body);

@@ -44,9 +44,12 @@ pub struct VuShared {
 }
 
 /// The pause before a VU's next request after its connection failed (connect, DNS,
-/// TLS): 50 ms, doubling to 1 s, reset by any request that got through. Real clients
-/// back off; without it a VU with no think time would open thousands of failing
-/// connections a second against a target that is down.
+/// TLS, or a protocol error with no valid response, which drops the connection too):
+/// 50 ms, doubling to 1 s, reset by any request that got through. Real clients back
+/// off; without it a VU with no think time would open thousands of failing
+/// connections a second against a target that is down or hangs up on every request.
+/// A response with a bad status (`HTTP/1.1 999`, also `protocol`) keeps its
+/// connection, so it does not back off.
 #[derive(Debug, Default)]
 struct ConnectBackoff {
     next: Option<Duration>,
@@ -56,17 +59,20 @@ impl ConnectBackoff {
     const FIRST: Duration = Duration::from_millis(50);
     const MAX: Duration = Duration::from_secs(1);
 
-    fn after(&mut self, class: OutcomeClass) -> Option<Duration> {
-        match class {
-            OutcomeClass::Connect | OutcomeClass::Dns | OutcomeClass::Tls => {
-                let pause = self.next.unwrap_or(Self::FIRST);
-                self.next = Some((pause * 2).min(Self::MAX));
-                Some(pause)
-            }
-            _ => {
-                self.next = None;
-                None
-            }
+    /// `status` is the response's, 0 when none arrived.
+    fn after(&mut self, class: OutcomeClass, status: u16) -> Option<Duration> {
+        let lost_connection = match class {
+            OutcomeClass::Connect | OutcomeClass::Dns | OutcomeClass::Tls => true,
+            OutcomeClass::Protocol => status == 0,
+            _ => false,
+        };
+        if lost_connection {
+            let pause = self.next.unwrap_or(Self::FIRST);
+            self.next = Some((pause * 2).min(Self::MAX));
+            Some(pause)
+        } else {
+            self.next = None;
+            None
         }
     }
 }
@@ -208,7 +214,7 @@ pub async fn run_vu(
         if !go_on {
             break;
         }
-        if let Some(pause) = backoff.after(st.recorder.last_class()) {
+        if let Some(pause) = backoff.after(st.recorder.last_class(), st.recorder.last_status()) {
             st.recorder.flush();
             if !sleep_unless_stopped(pause, &mut retired, &mut aborted).await {
                 break;
@@ -238,14 +244,25 @@ mod tests {
     fn connect_failures_back_off_and_success_resets() {
         let mut b = ConnectBackoff::default();
         let ms = |d: Option<Duration>| d.map(|d| d.as_millis());
-        assert_eq!(ms(b.after(OutcomeClass::Connect)), Some(50));
-        assert_eq!(ms(b.after(OutcomeClass::Dns)), Some(100));
+        assert_eq!(ms(b.after(OutcomeClass::Connect, 0)), Some(50));
+        assert_eq!(ms(b.after(OutcomeClass::Dns, 0)), Some(100));
         for _ in 0..10 {
-            b.after(OutcomeClass::Tls);
+            b.after(OutcomeClass::Tls, 0);
         }
-        assert_eq!(ms(b.after(OutcomeClass::Connect)), Some(1000));
+        assert_eq!(ms(b.after(OutcomeClass::Connect, 0)), Some(1000));
         // An HTTP error means the connection worked: no backoff.
-        assert_eq!(b.after(OutcomeClass::S500), None);
-        assert_eq!(ms(b.after(OutcomeClass::Connect)), Some(50));
+        assert_eq!(b.after(OutcomeClass::S500, 500), None);
+        assert_eq!(ms(b.after(OutcomeClass::Connect, 0)), Some(50));
+    }
+
+    #[test]
+    fn protocol_errors_without_a_response_back_off() {
+        let mut b = ConnectBackoff::default();
+        let ms = |d: Option<Duration>| d.map(|d| d.as_millis());
+        assert_eq!(ms(b.after(OutcomeClass::Protocol, 0)), Some(50));
+        assert_eq!(ms(b.after(OutcomeClass::Protocol, 0)), Some(100));
+        // A bad status arrived on a working connection: no backoff, and it resets.
+        assert_eq!(b.after(OutcomeClass::Protocol, 999), None);
+        assert_eq!(ms(b.after(OutcomeClass::Protocol, 0)), Some(50));
     }
 }

@@ -147,8 +147,9 @@ impl RunRecord {
     }
 
     /// The value threshold `t` reads from this run (ms, fraction or per second):
-    /// over the whole run, for the request, flow or custom metric it names.
-    pub fn threshold_value(&self, t: &Threshold) -> f64 {
+    /// over the whole run, for the request, flow or custom metric it names; `None`
+    /// when that recorded nothing (see [`ScopeStats::reading`]).
+    pub fn threshold_value(&self, t: &Threshold) -> Option<f64> {
         let scope = threshold_scope(
             t,
             &self.request_names,
@@ -156,7 +157,7 @@ impl RunRecord {
             &self.overall,
             &self.journey,
         );
-        scope.map_or(0.0, |s| s.stat(t.stat, self.duration.as_secs_f64()))
+        scope.and_then(|s| s.reading(t.stat, self.duration.as_secs_f64()))
     }
 }
 
@@ -243,7 +244,7 @@ impl Aggregator {
                 slots += 1;
             }
         }
-        let verdicts = vec![Verdict::Pass; config.thresholds.len()];
+        let verdicts = vec![Verdict::NoData; config.thresholds.len()];
         Aggregator {
             overall: ScopeStats::default(),
             per_request: (0..n).map(|_| ScopeStats::default()).collect(),
@@ -505,8 +506,9 @@ impl Aggregator {
     fn update_verdicts(&mut self) {
         for i in 0..self.config.thresholds.len() {
             let t = &self.config.thresholds[i];
-            let value = self.run_value(t);
-            let verdict = verdict(t, value);
+            let reading = self.run_value(t);
+            let verdict = verdict(t, reading);
+            let value = reading.unwrap_or(0.0);
             let before = self.verdicts[i];
             if verdict == Verdict::Fail && before != Verdict::Fail {
                 let text = format!(
@@ -527,7 +529,7 @@ impl Aggregator {
         }
     }
 
-    fn run_value(&self, t: &Threshold) -> f64 {
+    fn run_value(&self, t: &Threshold) -> Option<f64> {
         let scope = threshold_scope(
             t,
             &self.config.request_names,
@@ -536,10 +538,10 @@ impl Aggregator {
             &self.journey,
         );
         let secs = self.config.start.elapsed().as_secs_f64();
-        scope.map_or(0.0, |s| s.stat(t.stat, secs))
+        scope.and_then(|s| s.reading(t.stat, secs))
     }
 
-    fn recent_value(&self, t: &Threshold) -> f64 {
+    fn recent_value(&self, t: &Threshold) -> Option<f64> {
         let slot = match &t.request {
             Some(name) => self
                 .config
@@ -557,7 +559,7 @@ impl Aggregator {
         for second in &self.recent {
             merged.merge(&second[slot]);
         }
-        merged.stat(t.stat, self.recent.len().max(1) as f64)
+        merged.reading(t.stat, self.recent.len().max(1) as f64)
     }
 
     fn frame(&self) -> Dashboard {
@@ -619,13 +621,13 @@ impl Aggregator {
             .iter()
             .zip(&self.verdicts)
             .map(|(t, v)| {
-                let recent_value = self.recent_value(t);
+                let recent = self.recent_value(t);
                 ThresholdStatus {
                     expr: t.expr.clone(),
                     run: *v,
-                    run_value: self.run_value(t),
-                    recent: verdict(t, recent_value),
-                    recent_value,
+                    run_value: self.run_value(t).unwrap_or(0.0),
+                    recent: verdict(t, recent),
+                    recent_value: recent.unwrap_or(0.0),
                 }
             })
             .collect();
@@ -687,13 +689,18 @@ impl Aggregator {
 fn verdict_rank(v: Verdict) -> u8 {
     match v {
         Verdict::Pass => 0,
-        Verdict::Near => 1,
-        Verdict::Fail => 2,
+        Verdict::NoData => 1,
+        Verdict::Near => 2,
+        Verdict::Fail => 3,
     }
 }
 
-/// Pass / near / fail of `value` against `t`.
-pub fn verdict(t: &Threshold, value: f64) -> Verdict {
+/// Pass / near / fail of a reading against `t`; no data (`None`) is `NoData`
+/// (which the final summary fails unless `allow_empty`).
+pub fn verdict(t: &Threshold, reading: Option<f64>) -> Verdict {
+    let Some(value) = reading else {
+        return Verdict::NoData;
+    };
     if !t.holds(value) {
         Verdict::Fail
     } else if t.is_near(value) {

@@ -138,6 +138,9 @@ pub enum Verdict {
     /// Passing, within 10% of the limit.
     Near,
     Fail,
+    /// The scope recorded nothing (yet): the final verdict fails unless the
+    /// threshold has `allow_empty`.
+    NoData,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

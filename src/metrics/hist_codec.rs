@@ -47,9 +47,26 @@ pub fn decode(bytes: &[u8]) -> Result<Histogram<u64>, String> {
         _ => return Err("bad histogram: not an HdrHistogram V2 encoding".into()),
     };
     check_v2_header(plain)?;
-    Deserializer::new()
+    let hist: Histogram<u64> = Deserializer::new()
         .deserialize(&mut &plain[..])
-        .map_err(|e| format!("bad histogram: {e:?}"))
+        .map_err(|e| format!("bad histogram: {e:?}"))?;
+    grow_on_demand(hist)
+}
+
+/// Makes a decoded histogram one that grows on demand (merges and `add`s never fail
+/// on range). A 1 µs, 3-digit histogram (what loadpilot writes, with a fixed 1 h top
+/// before it sized histograms to their data) is copied into a compact one: the same
+/// buckets and counts, without the unused top.
+fn grow_on_demand(mut hist: Histogram<u64>) -> Result<Histogram<u64>, String> {
+    if hist.low() == 1 && hist.sigfig() == crate::metrics::scope::SIGNIFICANT_DIGITS {
+        let mut compact = crate::metrics::scope::new_histogram();
+        compact
+            .add(&hist)
+            .map_err(|e| format!("bad histogram: {e:?}"))?;
+        return Ok(compact);
+    }
+    hist.auto(true);
+    Ok(hist)
 }
 
 fn be_u32(bytes: &[u8], at: usize) -> Option<u32> {
@@ -161,6 +178,30 @@ mod tests {
         let back = decode(&from_base64(&to_base64(&encode(&h))).unwrap()).unwrap();
         assert_eq!(back, h);
         assert_eq!(back.value_at_quantile(0.5), h.value_at_quantile(0.5));
+    }
+
+    #[test]
+    fn fixed_range_histograms_decode_compact_with_the_same_values() {
+        // What snapshots written before histograms grew on demand hold.
+        let mut fixed = Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3).unwrap();
+        for v in [1u64, 250, 4_000, 70_000] {
+            fixed.record(v).unwrap();
+        }
+        let back = decode(&encode(&fixed)).unwrap();
+        assert!(back.is_auto_resize());
+        assert!(back.distinct_values() < fixed.distinct_values() / 2);
+        for q in [0.0, 0.3, 0.5, 0.9, 1.0] {
+            assert_eq!(back.value_at_quantile(q), fixed.value_at_quantile(q));
+        }
+        assert_eq!(
+            (back.len(), back.min(), back.max()),
+            (fixed.len(), fixed.min(), fixed.max())
+        );
+        // And it can take values past its decoded range.
+        let mut merged = back;
+        merged.add(&fixed).unwrap();
+        merged.record(3_000_000_000).unwrap();
+        assert_eq!(merged.len(), 9);
     }
 
     #[test]

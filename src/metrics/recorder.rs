@@ -52,6 +52,8 @@ pub struct LocalRecorder {
     last_flush: Instant,
     /// Class of the last request recorded (the VU backs off after connect failures).
     last_class: OutcomeClass,
+    /// Status of the last request recorded, 0 when no response arrived.
+    last_status: u16,
     /// To the aggregator (its sole receiver). Closes when the aggregator is gone.
     tx: mpsc::Sender<Batch>,
 }
@@ -66,6 +68,7 @@ impl LocalRecorder {
             message_mask: 0,
             last_flush: Instant::now(),
             last_class: OutcomeClass::Ok,
+            last_status: 0,
             tx,
         }
     }
@@ -79,6 +82,7 @@ impl LocalRecorder {
             class: outcome.class,
         });
         self.last_class = outcome.class;
+        self.last_status = outcome.status;
         self.batch.bytes_in += outcome.bytes_in;
         self.batch.bytes_out += outcome.bytes_out;
         self.maybe_flush();
@@ -92,6 +96,11 @@ impl LocalRecorder {
     /// Class of the last request recorded.
     pub fn last_class(&self) -> OutcomeClass {
         self.last_class
+    }
+
+    /// Status of the last request recorded (0: no response arrived).
+    pub fn last_status(&self) -> u16 {
+        self.last_status
     }
 
     /// Keeps the first message of each error class in the current batch. The

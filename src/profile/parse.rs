@@ -262,17 +262,20 @@ fn resolve_thresholds(
     let mut thresholds = Vec::with_capacity(raw.entries.len());
     for (key, value) in &raw.entries {
         let field = format!("thresholds.{}", quote_key(key.get_ref()));
-        let expr = format!("{} {}", key.get_ref(), value.get_ref());
+        let expr = format!("{} {}", key.get_ref(), value.get_ref().expr);
         let metric = key.get_ref().trim();
         if journey.metrics.iter().any(|m| m == metric) {
             // A custom rate metric: `cache_hit = "> 80%"`, read like `error_rate`.
-            let t = super::metric_rate_threshold(metric, value.get_ref()).map_err(|why| {
+            let t = super::metric_rate_threshold(metric, &value.get_ref().expr).map_err(|why| {
                 ctx.err(value, &field, why).with_hint(format!(
                     "a custom metric is a rate: {} = \"> 80%\"",
                     quote_key(metric)
                 ))
             })?;
-            thresholds.push(t);
+            thresholds.push(Threshold {
+                allow_empty: value.get_ref().allow_empty,
+                ..t
+            });
             continue;
         }
         let threshold = parse_threshold(&expr).map_err(|why| {
@@ -283,7 +286,7 @@ fn resolve_thresholds(
                     "keys are [REQUEST.]METRIC, e.g. p95, error_rate, 429_rate, ping.p99",
                 )
             } else {
-                let starts_with_op = value.get_ref().trim_start().starts_with(['<', '>']);
+                let starts_with_op = value.get_ref().expr.trim_start().starts_with(['<', '>']);
                 let hint = if starts_with_op {
                     format!("write e.g. {} = \"< 500ms\" (latency), \"< 1%\" (rates) or \"> 100\" (rps)", quote_key(key.get_ref()))
                 } else {
@@ -315,7 +318,10 @@ fn resolve_thresholds(
                 None => err,
             });
         }
-        thresholds.push(threshold);
+        thresholds.push(Threshold {
+            allow_empty: value.get_ref().allow_empty,
+            ..threshold
+        });
     }
     let abort_on_fail = raw.abort_on_fail.as_ref().is_some_and(|b| *b.get_ref());
     Ok((thresholds, abort_on_fail))

@@ -70,11 +70,24 @@ pub struct Threshold {
     pub op: Op,
     /// Limit in canonical units (ms, fraction, per second).
     pub limit: f64,
+    /// Whether a scope that recorded nothing passes (profile:
+    /// `"ping.p99" = { expr = "< 1s", allow_empty = true }`). By default "no data"
+    /// fails: a threshold on a request that was never sent proves nothing.
+    #[serde(default)]
+    pub allow_empty: bool,
 }
 
 impl Threshold {
     pub fn holds(&self, value: f64) -> bool {
         self.op.holds(value, self.limit)
+    }
+
+    /// Whether a reading passes: `None` (no data) passes only with `allow_empty`.
+    pub fn passes(&self, reading: Option<f64>) -> bool {
+        match reading {
+            Some(value) => self.holds(value),
+            None => self.allow_empty,
+        }
     }
 
     /// Whether `value` is within 10% of the limit on the passing side.

@@ -81,9 +81,9 @@ impl Replay {
                 ThresholdStatus {
                     expr: t.expr.clone(),
                     run: verdict(t, value),
-                    run_value: value,
+                    run_value: value.unwrap_or(0.0),
                     recent: verdict(t, value),
-                    recent_value: value,
+                    recent_value: value.unwrap_or(0.0),
                 }
             })
             .collect();
