@@ -317,7 +317,11 @@ mod tests {
         let st = parse_stages("30s:10, 1m:50,30s:0").unwrap();
         assert_eq!(st, vec![s(30, 10), s(60, 50), s(30, 0)]);
         assert!(parse_stages("30s").unwrap_err().contains("DURATION:TARGET"));
-        assert!(parse_stages("3x:1").unwrap_err().contains("is not a duration"));
+        assert!(
+            parse_stages("3x:1")
+                .unwrap_err()
+                .contains("is not a duration")
+        );
         assert!(parse_stages("3s:-1").unwrap_err().contains("whole number"));
         assert_eq!(format_stages(&st), "30s:10,1m:50,30s:0");
     }

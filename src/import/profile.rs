@@ -9,7 +9,7 @@ use std::time::Duration;
 use http::Uri;
 
 use super::{Call, ImportError, ImportOptions};
-use crate::snapshot::redact::is_sensitive_name;
+use crate::redact::is_sensitive_name;
 
 /// A written profile and what the user should know about it.
 #[derive(Debug, Clone, PartialEq)]

@@ -6,7 +6,7 @@
 //! `open` reuse the live code paths and show exactly what the live run showed.
 
 mod limits;
-pub mod redact;
+use crate::redact;
 mod store;
 
 use std::collections::BTreeMap;
