@@ -157,18 +157,18 @@ pub fn request_stat(
 }
 
 /// A threshold's badges: the whole-run verdict as the caller keeps it, the recent
-/// one judged from `recent_value`.
+/// one judged from `recent` (a reading is `None` when its scope recorded nothing).
 pub fn threshold_status(
     t: &Threshold,
     run: Verdict,
-    run_value: f64,
-    recent_value: f64,
+    run_value: Option<f64>,
+    recent: Option<f64>,
 ) -> ThresholdStatus {
     ThresholdStatus {
         expr: t.expr.clone(),
         run,
-        run_value,
-        recent: t.verdict(recent_value),
-        recent_value,
+        run_value: run_value.unwrap_or(0.0),
+        recent: t.verdict(recent),
+        recent_value: recent.unwrap_or(0.0),
     }
 }

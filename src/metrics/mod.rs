@@ -11,5 +11,6 @@ pub mod journey;
 pub mod journey_summary;
 pub mod record;
 pub mod recorder;
+pub mod sample;
 pub mod scope;
 pub mod series;

@@ -86,16 +86,17 @@ impl RunRecord {
     }
 
     /// The value threshold `t` reads from this run (ms, fraction or per second):
-    /// over the whole run, for the request, flow or custom metric it names.
-    pub fn threshold_value(&self, t: &Threshold) -> f64 {
+    /// over the whole run, for the request, flow or custom metric it names; `None`
+    /// when that recorded nothing (see [`ScopeStats::reading`]).
+    pub fn threshold_value(&self, t: &Threshold) -> Option<f64> {
         self.threshold_value_over(t, self.duration)
     }
 
     /// As [`RunRecord::threshold_value`], with `elapsed` as the time covered (for
     /// `rps` while the run still goes).
-    pub fn threshold_value_over(&self, t: &Threshold, elapsed: Duration) -> f64 {
+    pub fn threshold_value_over(&self, t: &Threshold, elapsed: Duration) -> Option<f64> {
         self.threshold_stats(t)
-            .map_or(0.0, |s| s.stat(t.stat, elapsed.as_secs_f64()))
+            .and_then(|s| s.reading(t.stat, elapsed.as_secs_f64()))
     }
 
     /// The statistics a threshold reads: the request, flow or custom metric it

@@ -74,6 +74,11 @@ pub struct Threshold {
     pub op: Op,
     /// Limit in canonical units (ms, fraction, per second).
     pub limit: f64,
+    /// Whether a scope that recorded nothing passes (profile:
+    /// `"ping.p99" = { expr = "< 1s", allow_empty = true }`). By default "no data"
+    /// fails: a threshold on a request that was never sent proves nothing.
+    #[serde(default)]
+    pub allow_empty: bool,
 }
 
 /// A threshold's state.
@@ -82,6 +87,9 @@ pub struct Threshold {
 pub enum Verdict {
     // Declared from best to worst: `Ord` ranks them, so `max` is the worst.
     Pass,
+    /// The scope recorded nothing (yet): the final verdict fails unless the
+    /// threshold has `allow_empty`.
+    NoData,
     /// Passing, within 10% of the limit.
     Near,
     Fail,
@@ -103,8 +111,20 @@ impl Threshold {
         self.op.holds(value, self.limit)
     }
 
-    /// Pass / near / fail of `value`.
-    pub fn verdict(&self, value: f64) -> Verdict {
+    /// Whether a reading passes: `None` (no data) passes only with `allow_empty`.
+    pub fn passes(&self, reading: Option<f64>) -> bool {
+        match reading {
+            Some(value) => self.holds(value),
+            None => self.allow_empty,
+        }
+    }
+
+    /// Pass / near / fail of a reading; no data (`None`) is `NoData` (which the
+    /// final summary fails unless `allow_empty`).
+    pub fn verdict(&self, reading: Option<f64>) -> Verdict {
+        let Some(value) = reading else {
+            return Verdict::NoData;
+        };
         if !self.holds(value) {
             Verdict::Fail
         } else if self.is_near(value) {

@@ -60,13 +60,16 @@ pub struct Aggregator {
     /// Whole-run verdict per threshold, updated as each second closes.
     pub(super) verdicts: Vec<Verdict>,
     pub(super) rps_peak: f64,
+    /// Applied to every error message and log line as it arrives, so no output
+    /// built from the record can show a secret.
+    pub(super) redactor: Arc<crate::redact::Redactor>,
 }
 
 impl Aggregator {
     pub fn new(config: AggregatorConfig) -> Aggregator {
         let n = config.request_names.len();
         let (scope_slot, slots) = scope_slots(&config);
-        let verdicts = vec![Verdict::Pass; config.thresholds.len()];
+        let verdicts = vec![Verdict::NoData; config.thresholds.len()];
         let record = RunRecord {
             started_at: config.started_at,
             complete: false,
@@ -96,6 +99,7 @@ impl Aggregator {
             memory: MemoryStatus::default(),
             verdicts,
             rps_peak: 0.0,
+            redactor: config.redactor,
         }
     }
 
@@ -148,6 +152,7 @@ impl Aggregator {
         self.open.bytes_out += batch.bytes_out;
         for (class, message) in &batch.messages {
             let i = class.index();
+            let message = self.redactor.text(message);
             if !self.seen_class[i] {
                 self.seen_class[i] = true;
                 self.push_log(
@@ -155,7 +160,7 @@ impl Aggregator {
                     format!("first {} error: {message}", class.label()),
                 );
             }
-            self.record.last_message[i] = Some(message.clone());
+            self.record.last_message[i] = Some(message);
         }
         for line in self.record.journey.fold(&batch.journey) {
             self.push_log(LogKind::FirstError, line);
@@ -193,6 +198,7 @@ impl Aggregator {
 
     pub(super) fn push_log(&mut self, kind: LogKind, text: String) {
         if self.record.log.len() < LOG_CAP {
+            let text = self.redactor.text(&text);
             self.record.log.push(LogEntry {
                 at: self.now,
                 kind,
@@ -276,8 +282,9 @@ impl Aggregator {
     fn update_verdicts(&mut self) {
         for i in 0..self.record.thresholds.len() {
             let t = &self.record.thresholds[i];
-            let value = self.run_value(t);
-            let verdict = t.verdict(value);
+            let reading = self.run_value(t);
+            let verdict = t.verdict(reading);
+            let value = reading.unwrap_or(0.0);
             let before = self.verdicts[i];
             let change = if verdict == Verdict::Fail && before != Verdict::Fail {
                 Some((LogKind::ThresholdBreach, "failed"))

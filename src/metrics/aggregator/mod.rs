@@ -50,6 +50,8 @@ pub struct AggregatorConfig {
     pub journey: JourneyConfig,
     /// The same instant on the wall clock, for snapshots and reports.
     pub started_at: chrono::DateTime<chrono::Utc>,
+    /// Hides secrets in error messages and log lines (see [`crate::redact`]).
+    pub redactor: Arc<crate::redact::Redactor>,
 }
 
 /// The aggregator's inputs and outputs.

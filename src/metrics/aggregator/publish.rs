@@ -67,12 +67,12 @@ impl Aggregator {
     }
 
     /// Threshold `t`'s value over the run so far.
-    pub(super) fn run_value(&self, t: &Threshold) -> f64 {
+    pub(super) fn run_value(&self, t: &Threshold) -> Option<f64> {
         self.record.threshold_value_over(t, self.now)
     }
 
     /// Threshold `t`'s value over the last [`super::RECENT_WINDOW_SECS`] closed seconds.
-    fn recent_value(&self, t: &Threshold) -> f64 {
+    fn recent_value(&self, t: &Threshold) -> Option<f64> {
         let slot = match t.scope(&self.record.request_names) {
             ThresholdScope::Run => Some(0),
             ThresholdScope::Request(i) => self.scope_slot[i],
@@ -86,6 +86,6 @@ impl Aggregator {
         for second in &self.recent {
             merged.merge(&second[slot]);
         }
-        merged.stat(t.stat, self.recent.len().max(1) as f64)
+        merged.reading(t.stat, self.recent.len().max(1) as f64)
     }
 }
