@@ -10,7 +10,7 @@ use crate::demo_target::TargetConfig;
 /// Interactive terminal load tester: ramping scenarios against HTTP(S) services,
 /// a live dashboard, and keyboard control of the ramp while the test runs.
 #[derive(Debug, Parser)]
-#[command(name = "loadpilot", version, about, long_about = None, propagate_version = true)]
+#[command(name = "loadpilot", version = env!("LOADPILOT_VERSION"), about, long_about = None, propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: CliCommand,
@@ -19,50 +19,52 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum CliCommand {
     /// Run a load test from a profile (TOML) or against one URL.
-    ///
-    /// Examples:
-    ///   loadpilot run http://127.0.0.1:8080/ping --vus 50 --duration 30s
-    ///   loadpilot run profiles/health-baseline.toml --stages "30s:10,1m:50,30s:0" --headless
-    ///   loadpilot run profiles/mixed-traffic.toml --demo --threshold "p95 < 500ms"
+    #[command(after_help = RUN_EXAMPLES)]
     Run(RunArgs),
-    /// Start the built-in demo target and run the demo profile against it.
-    ///
-    /// No setup needed: `loadpilot demo` (dashboard) or `loadpilot demo --headless`.
+    /// Start the built-in demo target and run the demo profile against it (no setup
+    /// needed).
+    #[command(after_help = DEMO_EXAMPLES)]
     Demo(DemoArgs),
     /// Serve the built-in demo target on its own (a backend with realistic latency,
     /// errors and rate limits).
+    #[command(after_help = TARGET_EXAMPLES)]
     Target(TargetConfig),
     /// Check profiles for errors without running them.
+    #[command(after_help = VALIDATE_EXAMPLES)]
     Validate {
         /// Profile files to check.
         #[arg(required = true)]
         profiles: Vec<PathBuf>,
+        /// Set a profile variable, as `run -e` does: `-e BASE_URL=http://host:8080`. Repeatable.
+        #[arg(short = 'e', long = "env", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+        vars: Vec<(String, String)>,
     },
     /// Reopen a saved run in the dashboard, read-only: scroll its timeline, see its
     /// events, the summary at the cursor. Needs no target.
+    #[command(after_help = OPEN_EXAMPLES)]
     Open {
         /// A snapshot file (`.json` or `.json.zst`).
         file: PathBuf,
     },
     /// Print a saved run's summary or export its data.
-    ///
-    /// Examples:
-    ///   loadpilot report snapshots/demo-20261123-101500.json
-    ///   loadpilot report run.json --format markdown > report.md
-    ///   loadpilot report run.json --format stages     # the VU curve as a `[load]` block
+    #[command(after_help = REPORT_EXAMPLES)]
     Report {
         /// A snapshot file.
         file: PathBuf,
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         format: ReportFormat,
-        /// Write to FILE instead of stdout.
+        /// Write to FILE instead of stdout (`-` is stdout; a device or FIFO is
+        /// written in place).
         #[arg(short = 'o', long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Exit 0 even when the saved run failed its thresholds (by default
+        /// `report` exits 99 then, as the run did).
+        #[arg(long)]
+        no_fail: bool,
     },
     /// Compare two saved runs (before/after): per request and overall, with a
     /// verdict per row; `--fail-if` turns a regression into exit code 99.
-    ///
-    /// Example: loadpilot compare before.json after.json --fail-if "p95 +10%" --fail-if "error_rate +1%"
+    #[command(after_help = COMPARE_EXAMPLES)]
     Compare {
         before: PathBuf,
         after: PathBuf,
@@ -73,16 +75,109 @@ pub enum CliCommand {
         #[arg(long = "fail-if", value_name = "RULE")]
         fail_if: Vec<String>,
     },
+    /// Write a profile from a browser recording (HAR) or a curl command line.
+    ///
+    /// Identical calls become one request weighted by how often it was made; the
+    /// pauses between calls become the think time; sensitive headers and query
+    /// parameters become ${VARS} (pass them with -e); cookies are dropped.
+    #[command(after_help = IMPORT_EXAMPLES)]
+    Import {
+        /// A HAR file (devtools → Network → "Save all as HAR").
+        #[arg(required_unless_present = "curl", conflicts_with = "curl")]
+        file: Option<PathBuf>,
+        /// A curl command line instead of a HAR file (devtools → "Copy as cURL").
+        #[arg(long, value_name = "COMMAND")]
+        curl: Option<String>,
+        /// Write the profile to FILE instead of stdout.
+        #[arg(short = 'o', long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// The profile's name (default: the file's name, or "imported").
+        #[arg(long)]
+        name: Option<String>,
+        /// Keep images, scripts, stylesheets and fonts.
+        #[arg(long)]
+        include_static: bool,
+        /// Keep calls to hosts other than the main one.
+        #[arg(long)]
+        all_hosts: bool,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), for `man -l -` or a man directory.
+    #[command(after_help = MAN_EXAMPLES)]
+    Man,
     /// Combine snapshots of the same profile run at the same time on several
     /// machines: histograms add exactly, series add by second.
+    #[command(after_help = MERGE_EXAMPLES)]
     Merge {
         #[arg(required = true, num_args = 2..)]
         files: Vec<PathBuf>,
-        /// The merged snapshot.
+        /// The merged snapshot (`-` is stdout).
         #[arg(short = 'o', long, value_name = "FILE", required = true)]
         output: PathBuf,
+        /// Merge even when the runs did not overlap in time (by default that is
+        /// refused: their seconds would not line up).
+        #[arg(long)]
+        force: bool,
     },
 }
+
+// Each subcommand's help ends with real command lines (the tests parse every one),
+// kept verbatim: clap would rewrap a doc comment's lines into one paragraph.
+const RUN_EXAMPLES: &str = "\
+Examples:
+  loadpilot run http://127.0.0.1:8080/ping --vus 50 --duration 30s
+  loadpilot run profiles/health-baseline.toml --stages \"30s:10,1m:50,30s:0\" --headless
+  loadpilot run profiles/mixed-traffic.toml --demo --threshold \"p95 < 500ms\"";
+const DEMO_EXAMPLES: &str = "\
+Examples:
+  loadpilot demo
+  loadpilot demo --headless --duration 30s --summary-json summary.json
+  loadpilot demo --profile profiles/login-journey.toml";
+const TARGET_EXAMPLES: &str = "\
+Examples:
+  loadpilot target --listen 127.0.0.1:8080
+  loadpilot target --workers 4 --error-rate 0.2 --rate-limit 50
+  loadpilot target --listen 127.0.0.1:8443 --tls";
+const VALIDATE_EXAMPLES: &str = "\
+Examples:
+  loadpilot validate profiles/*.toml
+  loadpilot validate profiles/login-journey.toml profiles/soak.toml";
+const OPEN_EXAMPLES: &str = "\
+Examples:
+  loadpilot open snapshots/demo-20261123-101500.json
+  loadpilot open run.json.zst";
+const REPORT_EXAMPLES: &str = "\
+Examples:
+  loadpilot report snapshots/demo-20261123-101500.json
+  loadpilot report run.json --format markdown -o report.md
+  loadpilot report run.json --format stages --no-fail";
+const COMPARE_EXAMPLES: &str = "\
+Examples:
+  loadpilot compare before.json after.json
+  loadpilot compare before.json after.json --fail-if \"p95 +10%\" --fail-if \"error_rate +1%\"
+  loadpilot compare before.json after.json --format markdown";
+const IMPORT_EXAMPLES: &str = "\
+Examples:
+  loadpilot import recording.har -o profiles/checkout.toml
+  loadpilot import recording.har --include-static --all-hosts
+  loadpilot import --curl 'curl -X POST https://host/login -H \"Content-Type: application/json\" -d \"{}\"'";
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  loadpilot completions zsh > ~/.zfunc/_loadpilot
+  loadpilot completions bash > /etc/bash_completion.d/loadpilot";
+const MAN_EXAMPLES: &str = "\
+Examples:
+  loadpilot man | man -l -
+  loadpilot man > /usr/local/share/man/man1/loadpilot.1";
+const MERGE_EXAMPLES: &str = "\
+Examples:
+  loadpilot merge agent-1.json agent-2.json -o merged.json
+  loadpilot merge a.json b.json c.json -o merged.json.zst --force";
 
 /// Output formats of `loadpilot report`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -121,10 +216,10 @@ pub struct RunOptions {
     #[arg(long)]
     pub headless: bool,
     /// Constant number of VUs (with --duration, replaces the profile's stages).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_vus)]
     pub vus: Option<u32>,
     /// Run length. With --vus: one flat stage; with stages: caps the run's length.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]
     pub duration: Option<Duration>,
     /// Stages in k6 syntax, replacing the profile's: "30s:10,1m:50,30s:0".
     #[arg(long, value_name = "STAGES")]
@@ -134,7 +229,7 @@ pub struct RunOptions {
     #[arg(long = "threshold", value_name = "EXPR")]
     pub thresholds: Vec<String>,
     /// Per-request timeout (default 10s, or the profile's).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]
     pub timeout: Option<Duration>,
     /// Speak HTTP/2 (prior knowledge on http://, ALPN on https://).
     #[arg(long)]
@@ -149,7 +244,8 @@ pub struct RunOptions {
     /// deltas in the header.
     #[arg(long, value_name = "SNAPSHOT")]
     pub baseline: Option<PathBuf>,
-    /// Write the end-of-run summary as JSON to FILE.
+    /// Write the end-of-run summary as JSON to FILE (`-` is stdout, after the
+    /// text summary; a device or FIFO is written in place).
     #[arg(long, value_name = "FILE")]
     pub summary_json: Option<PathBuf>,
     /// Watch a local process's memory and CPU on the dashboard (the demo target is watched automatically).
@@ -163,7 +259,7 @@ pub struct RunOptions {
     #[arg(long, value_name = "PATH", requires = "watch_url")]
     pub watch_json_path: Option<String>,
     /// How often --watch-url is read.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "5s")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration, default_value = "5s")]
     pub watch_every: Duration,
     /// Where to write the run's snapshot (default `snapshots/<profile>-<time>.json`;
     /// a `.zst` name is zstd-compressed).
@@ -177,7 +273,7 @@ pub struct RunOptions {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
     /// Seconds between headless progress lines.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "5s")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration, default_value = "5s")]
     pub progress_every: Duration,
 }
 
@@ -212,9 +308,21 @@ impl Cli {
     }
 }
 
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text)
-        .map_err(|e| format!("\"{text}\" is not a duration (e.g. 30s, 1m30s): {e}"))
+/// A duration above zero (a zero timeout, run length or interval is a typo).
+pub fn parse_positive_duration(text: &str) -> Result<Duration, String> {
+    crate::limits::parse_positive_duration(text)
+}
+
+/// A VU count from 1 to [`crate::limits::MAX_VUS`].
+pub fn parse_vus(text: &str) -> Result<u32, String> {
+    let n: u64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("\"{text}\" is not a whole number of VUs"))?;
+    if n == 0 {
+        return Err("0 VUs would send nothing; give at least 1".into());
+    }
+    crate::limits::check_vus(n)
 }
 
 fn parse_key_value(text: &str) -> Result<(String, String), String> {
@@ -225,4 +333,49 @@ fn parse_key_value(text: &str) -> Result<(String, String), String> {
         return Err(format!("\"{text}\" has an empty KEY"));
     }
     Ok((k.to_string(), v.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// Every subcommand's help ends with two or three examples, one per line,
+    /// and each is a command line this parser accepts.
+    #[test]
+    fn every_subcommand_ends_its_help_with_examples_that_parse() {
+        let mut cli = Cli::command();
+        let names: Vec<String> = cli
+            .get_subcommands()
+            .map(|c| c.get_name().to_string())
+            .filter(|n| n != "help")
+            .collect();
+        assert_eq!(names.len(), 11, "{names:?}");
+        for name in names {
+            let help = cli
+                .find_subcommand_mut(&name)
+                .unwrap()
+                .render_help()
+                .to_string();
+            let examples = help
+                .split("Examples:\n")
+                .nth(1)
+                .unwrap_or_else(|| panic!("`{name} --help` has no examples:\n{help}"));
+            let lines: Vec<&str> = examples.lines().filter(|l| !l.trim().is_empty()).collect();
+            assert!((2..=3).contains(&lines.len()), "{name}: {lines:?}");
+            for line in lines {
+                let prefix = format!("  loadpilot {name}");
+                assert!(line.starts_with(&prefix), "{name}: {line:?}");
+                let mut words = shell_words::split(line.trim()).unwrap();
+                // What the shell does with the output is not the command's.
+                if let Some(end) = words.iter().position(|w| [">", "|"].contains(&w.as_str())) {
+                    words.truncate(end);
+                }
+                if let Err(e) = Cli::try_parse_from(&words) {
+                    panic!("the example {line:?} does not parse: {e}");
+                }
+            }
+        }
+    }
 }

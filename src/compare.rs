@@ -165,6 +165,14 @@ impl Row {
     }
 }
 
+/// A `--fail-if` rule that does not parse: the rule as written and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("\"{rule}\": {problem}")]
+pub struct FailRuleError {
+    pub rule: String,
+    pub problem: String,
+}
+
 /// A regression gate: `[REQUEST.]METRIC +N%`, `+Nms`, or for rps `-N%`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FailRule {
@@ -178,26 +186,33 @@ pub struct FailRule {
 }
 
 impl FailRule {
-    pub fn parse(text: &str) -> Result<FailRule, String> {
-        let (metric_text, change) = text
-            .trim()
-            .split_once(char::is_whitespace)
-            .ok_or_else(|| format!("\"{text}\" is not METRIC CHANGE (e.g. \"p95 +10%\", \"error_rate +1%\", \"rps -5%\")"))?;
+    pub fn parse(text: &str) -> Result<FailRule, FailRuleError> {
+        let err = |problem: String| FailRuleError {
+            rule: text.trim().to_string(),
+            problem,
+        };
+        let (metric_text, change) =
+            text.trim().split_once(char::is_whitespace).ok_or_else(|| {
+                err(
+                    "expected METRIC CHANGE (e.g. \"p95 +10%\", \"error_rate +1%\", \"rps -5%\")"
+                        .into(),
+                )
+            })?;
         let (request, metric_name) = match metric_text.rsplit_once('.') {
             Some((req, m)) if Metric::parse(m).is_some() => (Some(req.to_string()), m),
             _ => (None, metric_text),
         };
         let metric = Metric::parse(metric_name).ok_or_else(|| {
-            format!("\"{text}\": unknown metric \"{metric_name}\" (use p50, p95, p99, rps, error_rate or CLASS_rate)")
+            err(format!("unknown metric \"{metric_name}\" (use p50, p95, p99, rps, error_rate or CLASS_rate)"))
         })?;
         let change = change.trim();
         let sign = match change.chars().next() {
             Some('+') => 1.0,
             Some('-') => -1.0,
             _ => {
-                return Err(format!(
-                    "\"{text}\": the change \"{change}\" needs a sign, e.g. +10% or -5%"
-                ));
+                return Err(err(format!(
+                    "the change \"{change}\" needs a sign, e.g. +10% or -5%"
+                )));
             }
         };
         let want_sign = if metric == Metric::Rps { -1.0 } else { 1.0 };
@@ -207,30 +222,29 @@ impl FailRule {
             } else {
                 "p95 +10%"
             };
-            return Err(format!(
-                "\"{text}\": {} regresses in the other direction (e.g. \"{example}\")",
+            return Err(err(format!(
+                "{} regresses in the other direction (e.g. \"{example}\")",
                 metric.label()
-            ));
+            )));
         }
         let body = &change[1..];
         let number = |s: &str| {
             s.trim()
                 .parse::<f64>()
-                .map_err(|_| format!("\"{text}\": \"{change}\" is not a number"))
+                .map_err(|_| err(format!("\"{change}\" is not a number")))
         };
         let (limit, relative) = if let Some(p) = body.strip_suffix('%') {
             // For rates a percentage is in points (error_rate +1% = one point more).
             (number(p)? / 100.0, !metric.is_rate())
         } else if metric.is_latency() {
             let d = humantime::parse_duration(body).map_err(|_| {
-                format!("\"{text}\": \"{change}\" must be a percentage or a duration like +50ms")
+                err(format!(
+                    "\"{change}\" must be a percentage or a duration like +50ms"
+                ))
             })?;
             (d.as_secs_f64() * 1000.0, false)
         } else {
-            return Err(format!(
-                "\"{text}\": use a percentage for {}",
-                metric.label()
-            ));
+            return Err(err(format!("use a percentage for {}", metric.label())));
         };
         Ok(FailRule {
             text: text.trim().to_string(),
@@ -479,16 +493,15 @@ mod tests {
             FailRule::parse("429_rate +2%").unwrap().metric,
             Metric::ClassRate(OutcomeClass::S429)
         );
+        let problem = |rule: &str| FailRule::parse(rule).unwrap_err().problem;
+        assert!(problem("rps +10%").contains("other direction"));
+        assert!(problem("p95 10%").contains("sign"));
+        assert!(problem("p42x +1%").contains("unknown metric"));
+        let e = FailRule::parse(" p95 ").unwrap_err();
+        assert_eq!(e.rule, "p95");
         assert!(
-            FailRule::parse("rps +10%")
-                .unwrap_err()
-                .contains("other direction")
-        );
-        assert!(FailRule::parse("p95 10%").unwrap_err().contains("sign"));
-        assert!(
-            FailRule::parse("p42x +1%")
-                .unwrap_err()
-                .contains("unknown metric")
+            e.to_string().starts_with("\"p95\": expected METRIC CHANGE"),
+            "{e}"
         );
     }
 }

@@ -8,14 +8,15 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
+use clap::CommandFactory;
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::{CliCommand, RunOptions};
+use crate::cli::{CliCommand, CompareFormat, DemoArgs, ReportFormat, RunArgs, RunOptions};
+use crate::compare::{Comparison, FailRule};
 use crate::demo::DemoTarget;
 use crate::error::{AppError, EXIT_THRESHOLDS_FAILED, EXIT_USAGE};
 use crate::profile::{Profile, load_profile, parse_profile};
-use crate::report::Summary;
-use crate::session::Session;
+use crate::session::{RunOutput, Session, SnapshotFailure};
 use crate::{Cli, headless, shutdown};
 
 /// The built-in demo profile, so `loadpilot demo` needs no files.
@@ -24,42 +25,13 @@ pub const DEMO_PROFILE: &str = include_str!("../profiles/demo.toml");
 /// Runs one command line to its end.
 pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
     match cli.command {
-        CliCommand::Run(args) => {
-            let demo = if args.demo {
-                Some(DemoTarget::start().await?)
-            } else {
-                None
-            };
-            let vars = vars_with_demo(&args.opts, demo.as_ref());
-            let profile = if looks_like_url(&args.target) {
-                let mut p = Profile::for_url(&args.target, Vec::new()).map_err(AppError::Usage)?;
-                if let Some(demo) = &demo {
-                    p.base_url = demo.base_url.clone();
-                }
-                p
-            } else {
-                load_profile(Path::new(&args.target), &vars)?
-            };
-            let outcome = execute(profile, &args.opts, demo.as_ref().map(|d| d.pid)).await;
-            drop(demo);
-            outcome
-        }
-        CliCommand::Demo(args) => {
-            let demo = DemoTarget::start().await?;
-            let vars = vars_with_demo(&args.opts, Some(&demo));
-            let profile = match &args.profile {
-                Some(path) => load_profile(path, &vars)?,
-                None => parse_profile(DEMO_PROFILE, Path::new("profiles/demo.toml"), &vars)?,
-            };
-            let outcome = execute(profile, &args.opts, Some(demo.pid)).await;
-            drop(demo);
-            outcome
-        }
+        CliCommand::Run(args) => run_profile(args).await,
+        CliCommand::Demo(args) => run_demo(args).await,
         CliCommand::Target(config) => {
             crate::demo_target::run_target(config).await?;
             Ok(ExitCode::SUCCESS)
         }
-        CliCommand::Validate { profiles } => Ok(validate(&profiles)),
+        CliCommand::Validate { profiles, vars } => Ok(validate(&profiles, &vars)),
         CliCommand::Open { file } => {
             let snapshot = read_snapshot(&file)?;
             crate::ui::viewer::run_viewer(snapshot).await?;
@@ -69,60 +41,188 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             file,
             format,
             output,
-        } => {
-            let snapshot = read_snapshot(&file)?;
-            let bytes = crate::export::render(&snapshot, format)?;
-            emit(&bytes, output.as_deref())?;
-            Ok(ExitCode::SUCCESS)
-        }
+            no_fail,
+        } => report(&file, format, output.as_deref(), no_fail),
         CliCommand::Compare {
             before,
             after,
             format,
             fail_if,
-        } => {
-            let rules = fail_if
-                .iter()
-                .map(|r| {
-                    crate::compare::FailRule::parse(r)
-                        .map_err(|e| AppError::Usage(format!("--fail-if: {e}")))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let (before, after) = (read_snapshot(&before)?, read_snapshot(&after)?);
-            let comparison = crate::compare::Comparison::new(&before, &after)?;
-            let failures = comparison.failures(&rules);
-            let text = comparison.render(format, &failures);
-            if format == crate::cli::CompareFormat::Text
-                && std::io::stdout().is_terminal()
-                && std::io::stdin().is_terminal()
-            {
-                let (b, a) = (before.to_record()?, after.to_record()?);
-                // Laid out for the table pane (the terminal less its border) so no
-                // column is cut off; the printed text below keeps its natural width.
-                let width =
-                    crossterm::terminal::size().map_or(80, |(cols, _)| cols.saturating_sub(2));
-                let fitted = comparison.render_text_fitted(&failures, width);
-                crate::ui::compare_view::run(&b, &a, &fitted).await?;
-            }
-            print!("{text}");
-            Ok(if failures.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(EXIT_THRESHOLDS_FAILED)
-            })
+        } => compare(&before, &after, format, &fail_if).await,
+        CliCommand::Merge {
+            files,
+            output,
+            force,
+        } => merge(&files, &output, force),
+        CliCommand::Completions { shell } => {
+            let mut bytes = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "loadpilot", &mut bytes);
+            emit(&bytes, None)?;
+            Ok(ExitCode::SUCCESS)
         }
-        CliCommand::Merge { files, output } => {
-            let snapshots = files
-                .iter()
-                .map(|f| read_snapshot(f))
-                .collect::<Result<Vec<_>, _>>()?;
-            let merged = crate::merge::merge(&snapshots).map_err(AppError::Usage)?;
-            crate::snapshot::write(&output, &merged, &[])
-                .map_err(|e| AppError::Runtime(e.into()))?;
-            eprintln!("merged {} snapshots into {}", files.len(), output.display());
+        CliCommand::Man => {
+            let mut bytes = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut bytes)
+                .context("rendering the manual page")?;
+            emit(&bytes, None)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        CliCommand::Import {
+            file,
+            curl,
+            output,
+            name,
+            include_static,
+            all_hosts,
+        } => {
+            let calls = match (&file, &curl) {
+                (_, Some(command)) => vec![crate::import::curl::parse(command)?],
+                (Some(path), None) => crate::import::har::read(path)?,
+                (None, None) => unreachable!("clap requires a file or --curl"),
+            };
+            let name = name.unwrap_or_else(|| {
+                file.as_deref()
+                    .and_then(|f| f.file_stem())
+                    .map_or("imported".into(), |s| s.to_string_lossy().into_owned())
+            });
+            let opts = crate::import::ImportOptions {
+                include_static,
+                all_hosts,
+                name,
+            };
+            let imported = crate::import::profile::render(calls, &opts)?;
+            for note in &imported.notes {
+                crate::stdout::eprint_line(&format!("loadpilot import: {note}"));
+            }
+            emit(imported.toml.as_bytes(), output.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `loadpilot run <profile|url>`, with the demo target in front when `--demo`.
+async fn run_profile(args: RunArgs) -> Result<ExitCode, AppError> {
+    let demo = if args.demo {
+        Some(DemoTarget::start().await?)
+    } else {
+        None
+    };
+    let vars = vars_with_demo(&args.opts, demo.as_ref());
+    let profile = if looks_like_url(&args.target) {
+        let mut p = Profile::for_url(&args.target, Vec::new()).map_err(AppError::Usage)?;
+        if let Some(demo) = &demo {
+            p.base_url = demo.base_url.clone();
+        }
+        p
+    } else {
+        load_profile(Path::new(&args.target), &vars)?
+    };
+    let outcome = execute(profile, &args.opts, demo.as_ref().map(|d| d.pid)).await;
+    // The demo target outlives the run (its drop stops the server).
+    drop(demo);
+    outcome
+}
+
+/// `loadpilot demo`: the built-in target and the built-in (or given) profile.
+async fn run_demo(args: DemoArgs) -> Result<ExitCode, AppError> {
+    let demo = DemoTarget::start().await?;
+    let vars = vars_with_demo(&args.opts, Some(&demo));
+    let profile = match &args.profile {
+        Some(path) => load_profile(path, &vars)?,
+        None => parse_profile(DEMO_PROFILE, Path::new("profiles/demo.toml"), &vars)?,
+    };
+    let outcome = execute(profile, &args.opts, Some(demo.pid)).await;
+    drop(demo);
+    outcome
+}
+
+/// `loadpilot report`: as the run itself, a saved run that failed its thresholds
+/// fails CI (unless `--no-fail`).
+fn report(
+    file: &Path,
+    format: ReportFormat,
+    output: Option<&Path>,
+    no_fail: bool,
+) -> Result<ExitCode, AppError> {
+    let snapshot = read_snapshot(file)?;
+    let bytes = crate::export::render(&snapshot, format)?;
+    emit(&bytes, output)?;
+    let record = snapshot.to_record()?;
+    let passed = crate::report::Summary::from_record(&record).passed;
+    Ok(if passed || no_fail {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_THRESHOLDS_FAILED)
+    })
+}
+
+/// `loadpilot compare`: prints the comparison; on a terminal, shows it first in a
+/// scrollable view. Exits 99 when a `--fail-if` rule fails.
+async fn compare(
+    before: &Path,
+    after: &Path,
+    format: CompareFormat,
+    fail_if: &[String],
+) -> Result<ExitCode, AppError> {
+    let rules = fail_if
+        .iter()
+        .map(|r| FailRule::parse(r).map_err(|e| AppError::Usage(format!("--fail-if: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (before, after) = (read_snapshot(before)?, read_snapshot(after)?);
+    let comparison = Comparison::new(&before, &after)?;
+    let failures = comparison.failures(&rules);
+    let text = comparison.render(format, &failures);
+    if format == CompareFormat::Text
+        && std::io::stdout().is_terminal()
+        && std::io::stdin().is_terminal()
+    {
+        let (b, a) = (before.to_record()?, after.to_record()?);
+        // Laid out for the table pane (the terminal less its border) so no
+        // column is cut off; the printed text below keeps its natural width.
+        let width = crossterm::terminal::size().map_or(80, |(cols, _)| cols.saturating_sub(2));
+        let fitted = comparison.render_text_fitted(&failures, width);
+        crate::ui::compare_view::run(&b, &a, &fitted).await?;
+    }
+    crate::stdout::print(&text);
+    Ok(if failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_THRESHOLDS_FAILED)
+    })
+}
+
+/// `loadpilot merge`: runs that did not overlap in time are refused unless
+/// `--force` (then merged with a warning).
+fn merge(files: &[PathBuf], output: &Path, force: bool) -> Result<ExitCode, AppError> {
+    let snapshots = files
+        .iter()
+        .map(|f| read_snapshot(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(gap) = crate::merge::non_overlapping(&snapshots, files) {
+        if !force {
+            return Err(AppError::Usage(format!(
+                "{gap}; merge combines runs made at the same time on several machines \
+                 (pass --force to merge them anyway)"
+            )));
+        }
+        crate::stdout::eprint_line(&format!(
+            "loadpilot: warning: {gap}; merging anyway (--force)"
+        ));
+    }
+    let merged = crate::merge::merge(&snapshots).map_err(AppError::Usage)?;
+    let bytes = serde_json::to_vec(&merged).map_err(|e| AppError::Runtime(e.into()))?;
+    if crate::fsutil::is_stdout(output) {
+        crate::fsutil::write_output(output, &bytes).map_err(|e| AppError::Runtime(e.into()))?;
+    } else {
+        crate::snapshot::write(output, &merged, &[]).map_err(|e| AppError::Runtime(e.into()))?;
+    }
+    crate::stdout::eprint_line(&format!(
+        "merged {} snapshots into {}",
+        files.len(),
+        output.display()
+    ));
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Reads a snapshot; a missing, foreign or too-new file is a usage error (exit 2).
@@ -130,17 +230,17 @@ fn read_snapshot(path: &Path) -> Result<crate::snapshot::Snapshot, AppError> {
     Ok(crate::snapshot::read(path)?)
 }
 
-/// Writes report output to a file (atomically) or stdout.
+/// Writes report output to a file (atomically, or in place for a device or FIFO)
+/// or stdout (`-` or no `-o`).
 fn emit(bytes: &[u8], output: Option<&Path>) -> Result<(), AppError> {
-    use std::io::Write;
     match output {
-        Some(path) => crate::fsutil::write_atomic(path, bytes)
+        Some(path) => crate::fsutil::write_output(path, bytes)
             .with_context(|| format!("writing {}", path.display()))
             .map_err(AppError::Runtime),
-        None => std::io::stdout()
-            .write_all(bytes)
-            .context("writing to stdout")
-            .map_err(AppError::Runtime),
+        None => {
+            crate::stdout::write_bytes(bytes);
+            Ok(())
+        }
     }
 }
 
@@ -162,17 +262,17 @@ fn vars_with_demo(opts: &RunOptions, demo: Option<&DemoTarget>) -> Vec<(String, 
     vars
 }
 
-fn validate(paths: &[PathBuf]) -> ExitCode {
+fn validate(paths: &[PathBuf], vars: &[(String, String)]) -> ExitCode {
     let mut failed = 0;
     for path in paths {
-        match load_profile(path, &[]) {
-            Ok(p) => println!(
-                "{}: ok ({} requests, {} stages, {} thresholds)",
+        match load_profile(path, vars) {
+            Ok(p) => crate::stdout::print(&format!(
+                "{}: ok ({} requests, {} stages, {} thresholds)\n",
                 path.display(),
                 p.requests.len(),
                 p.load.stages.len(),
                 p.thresholds.len()
-            ),
+            )),
             Err(e) => {
                 failed += 1;
                 eprintln!("{e}");
@@ -247,25 +347,60 @@ pub async fn execute(
     let _ = signals.await;
     let output = output?;
     tracing::debug!(end = ?output.end, "run ended");
-    let code = finish(&output.summary, opts)?;
-    if let Some(path) = &output.snapshot {
-        eprintln!("snapshot: {}", path.display());
-    }
+    let code = finish(&output, opts);
     ui_result?;
     Ok(code)
 }
 
-/// Prints the summary, writes `--summary-json`, and picks the exit code.
-fn finish(summary: &Summary, opts: &RunOptions) -> Result<ExitCode, AppError> {
-    print!("{}", summary.render_text());
+/// Prints the summary, writes `--summary-json`, says where the snapshot went,
+/// and picks the exit code. Nothing here fails the run: a file that cannot be
+/// written is reported, and the thresholds still decide between 0 and 99 (1 only
+/// when they passed but a result was lost).
+fn finish(output: &RunOutput, opts: &RunOptions) -> ExitCode {
+    let summary = &output.summary;
+    crate::stdout::print(&summary.render_text());
+    let mut lost = false;
     if let Some(path) = &opts.summary_json {
-        let json = serde_json::to_vec_pretty(summary).context("serialising the summary")?;
-        crate::fsutil::write_atomic(path, &json)
-            .with_context(|| format!("writing {}", path.display()))?;
+        let written = serde_json::to_vec_pretty(summary)
+            .map_err(std::io::Error::other)
+            .and_then(|json| crate::fsutil::write_output(path, &json));
+        if let Err(e) = written {
+            crate::stdout::eprint_line(&format!(
+                "loadpilot: error: writing --summary-json {}: {e}",
+                path.display()
+            ));
+            lost = true;
+        }
     }
-    Ok(if summary.passed {
-        ExitCode::SUCCESS
-    } else {
+    match (&output.snapshot_failure, &output.snapshot) {
+        (Some(failure), _) => lost |= report_snapshot_failure(failure),
+        (None, Some(path)) => crate::stdout::eprint_line(&format!("snapshot: {}", path.display())),
+        (None, None) => {}
+    }
+    if !summary.passed {
         ExitCode::from(EXIT_THRESHOLDS_FAILED)
-    })
+    } else if lost {
+        ExitCode::from(crate::error::EXIT_RUNTIME)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Says where the snapshot went instead; true when it is lost altogether.
+fn report_snapshot_failure(failure: &SnapshotFailure) -> bool {
+    let message = match &failure.fallback {
+        Ok(path) => format!(
+            "loadpilot: could not write the snapshot to {} ({}); saved it to {} instead",
+            failure.wanted.display(),
+            failure.error,
+            path.display()
+        ),
+        Err(e) => format!(
+            "loadpilot: error: could not write the snapshot to {} ({}), nor to the temp directory ({e})",
+            failure.wanted.display(),
+            failure.error
+        ),
+    };
+    crate::stdout::eprint_line(&message);
+    failure.fallback.is_err()
 }

@@ -25,6 +25,9 @@ pub enum AppError {
     /// A snapshot that cannot be read or used. Exit code 2.
     #[error(transparent)]
     Snapshot(#[from] crate::snapshot::SnapshotError),
+    /// A recording or command line `import` cannot read. Exit code 2.
+    #[error(transparent)]
+    Import(#[from] crate::import::ImportError),
     /// Anything that went wrong while running. Exit code 1.
     #[error(transparent)]
     Runtime(#[from] anyhow::Error),
@@ -33,9 +36,10 @@ pub enum AppError {
 impl AppError {
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            AppError::Usage(_) | AppError::Profile(_) | AppError::Snapshot(_) => {
-                ExitCode::from(EXIT_USAGE)
-            }
+            AppError::Usage(_)
+            | AppError::Profile(_)
+            | AppError::Snapshot(_)
+            | AppError::Import(_) => ExitCode::from(EXIT_USAGE),
             AppError::Runtime(_) => ExitCode::from(EXIT_RUNTIME),
         }
     }

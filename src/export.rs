@@ -123,10 +123,20 @@ fn pct(v: f64) -> String {
     format!("{:.2}%", v * 100.0)
 }
 
-/// A report to paste into a pull request.
+/// A report to paste into a pull request or `$GITHUB_STEP_SUMMARY`: one
+/// section per part of the run, each a table.
 fn markdown(s: &Snapshot, summary: &Summary) -> String {
-    let o = &summary.overall;
     let mut md = format!("## loadpilot: {}\n\n", s.profile_name);
+    md_overview(&mut md, s, summary);
+    md_thresholds(&mut md, summary);
+    md_requests(&mut md, summary);
+    md_error_classes(&mut md, summary);
+    md_events(&mut md, s);
+    md
+}
+
+fn md_overview(md: &mut String, s: &Snapshot, summary: &Summary) {
+    let o = &summary.overall;
     let _ = writeln!(md, "| | |\n|---|---|");
     let _ = writeln!(md, "| target | `{}` |", s.target);
     let _ = writeln!(
@@ -134,16 +144,12 @@ fn markdown(s: &Snapshot, summary: &Summary) -> String {
         "| started | {} |",
         s.started_at.format("%Y-%m-%d %H:%M:%S UTC")
     );
-    let _ = writeln!(
-        md,
-        "| duration | {:.1} s{} |",
-        s.duration_s,
-        if s.complete {
-            ""
-        } else {
-            " (mid-run snapshot)"
-        }
-    );
+    let partial = if s.complete {
+        ""
+    } else {
+        " (mid-run snapshot)"
+    };
+    let _ = writeln!(md, "| duration | {:.1} s{partial} |", s.duration_s);
     let _ = writeln!(
         md,
         "| stages | `{}` |",
@@ -159,26 +165,28 @@ fn markdown(s: &Snapshot, summary: &Summary) -> String {
         ms_fixed(o.p99_ms),
         ms_fixed(o.max_ms)
     );
-    if !summary.thresholds.is_empty() {
-        let verdict = if summary.passed {
-            "all passed ✅"
-        } else {
-            "FAILED ❌"
-        };
-        let _ = writeln!(
-            md,
-            "\n### Thresholds: {verdict}\n\n| threshold | value | result |\n|---|---:|---|"
-        );
-        for t in &summary.thresholds {
-            let _ = writeln!(
-                md,
-                "| `{}` | {} | {} |",
-                t.expr,
-                t.shown,
-                if t.passed { "✅ pass" } else { "❌ fail" }
-            );
-        }
+}
+
+fn md_thresholds(md: &mut String, summary: &Summary) {
+    if summary.thresholds.is_empty() {
+        return;
     }
+    let verdict = if summary.passed {
+        "all passed ✅"
+    } else {
+        "FAILED ❌"
+    };
+    let _ = writeln!(
+        md,
+        "\n### Thresholds: {verdict}\n\n| threshold | value | result |\n|---|---:|---|"
+    );
+    for t in &summary.thresholds {
+        let result = if t.passed { "✅ pass" } else { "❌ fail" };
+        let _ = writeln!(md, "| `{}` | {} | {result} |", t.expr, t.shown);
+    }
+}
+
+fn md_requests(md: &mut String, summary: &Summary) {
     let _ = writeln!(
         md,
         "\n### Requests\n\n| request | count | rps | p50 | p95 | p99 | max | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|"
@@ -187,7 +195,7 @@ fn markdown(s: &Snapshot, summary: &Summary) -> String {
         .requests
         .iter()
         .map(|r| (r.name.as_str(), &r.stats))
-        .chain([("**overall**", o)])
+        .chain([("**overall**", &summary.overall)])
     {
         let _ = writeln!(
             md,
@@ -201,39 +209,46 @@ fn markdown(s: &Snapshot, summary: &Summary) -> String {
             pct(r.error_rate)
         );
     }
-    if !summary.error_classes.is_empty() {
+}
+
+fn md_error_classes(md: &mut String, summary: &Summary) {
+    if summary.error_classes.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "\n### Error classes\n\n| class | count | share | statuses | last message |\n|---|---:|---:|---|---|"
+    );
+    for c in &summary.error_classes {
+        let statuses = c.statuses_text();
+        let message = md_cell(c.last_message.as_deref().unwrap_or(""));
         let _ = writeln!(
             md,
-            "\n### Error classes\n\n| class | count | share | statuses | last message |\n|---|---:|---:|---|---|"
+            "| {} | {} | {} | {statuses} | {message} |",
+            c.label,
+            c.count,
+            pct(c.share)
         );
-        for c in &summary.error_classes {
-            let statuses = c.statuses_text();
-            let message = c.last_message.as_deref().unwrap_or("").replace('|', "\\|");
-            let _ = writeln!(
-                md,
-                "| {} | {} | {} | {statuses} | {message} |",
-                c.label,
-                c.count,
-                pct(c.share)
-            );
-        }
     }
-    if !s.events.is_empty() {
-        let _ = writeln!(md, "\n### Events\n\n| at | kind | event |\n|---:|---|---|");
-        for e in &s.events {
-            let kind = serde_json::to_value(e.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
-            let _ = writeln!(
-                md,
-                "| {:.1} s | {kind} | {} |",
-                e.at_s,
-                e.text.replace('|', "\\|")
-            );
-        }
+}
+
+fn md_events(md: &mut String, s: &Snapshot) {
+    if s.events.is_empty() {
+        return;
     }
-    md
+    let _ = writeln!(md, "\n### Events\n\n| at | kind | event |\n|---:|---|---|");
+    for e in &s.events {
+        let kind = serde_json::to_value(e.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let _ = writeln!(md, "| {:.1} s | {kind} | {} |", e.at_s, md_cell(&e.text));
+    }
+}
+
+/// A table cell: a `|` inside would end the cell.
+fn md_cell(text: &str) -> String {
+    text.replace('|', "\\|")
 }
 
 fn xml_escape(text: &str) -> String {

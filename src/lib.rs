@@ -26,7 +26,10 @@
 //! - [`ui`]: the live dashboard, the snapshot viewer (`open`), the compare view and
 //!   the baseline overlay; [`sysmon`]: memory/CPU sampling.
 //! - [`target`]: the built-in demo target server; [`demo`]: running it as a child process.
-//! - [`shutdown`]: signals; [`fsutil`]: atomic writes.
+//! - [`shutdown`]: signals; [`fsutil`]: output files (atomic, or in place for
+//!   devices and FIFOs); [`stdout`]: stdout/stderr that may be closed.
+//! - [`limits`]: the bounds every input obeys (durations, VUs, profile size), from a
+//!   profile or the command line.
 //!
 //! Snapshots travel as `SaveSnapshot` requests (mpsc, a `oneshot` reply inside)
 //! from the UI's saver to the aggregator, which answers with a copy of its state.
@@ -42,15 +45,19 @@ pub mod export;
 pub mod format;
 pub mod fsutil;
 pub mod headless;
+pub mod import;
+pub mod limits;
 pub mod merge;
 pub mod metrics;
 pub mod outcome;
 pub mod plan;
 pub mod profile;
+pub mod redact;
 pub mod report;
 pub mod session;
 pub mod shutdown;
 pub mod snapshot;
+pub mod stdout;
 pub mod sysmon;
 pub mod threshold;
 pub mod ui;

@@ -5,10 +5,47 @@
 
 use std::collections::BTreeMap;
 
-use crate::metrics::dashboard::{Percentiles, SecondRow};
+use hdrhistogram::Histogram;
+
+use crate::metrics::dashboard::SecondRow;
 use crate::metrics::hist_codec as hist;
-use crate::metrics::scope::new_histogram;
+use crate::metrics::scope::{new_histogram, percentiles};
 use crate::snapshot::{ClassRecord, EventRecord, NamedScope, ScopeRecord, Snapshot};
+
+/// Names the first two runs (of `snapshots`, read from `files`) whose time
+/// spans do not overlap, or `None` when every run overlaps every other.
+pub fn non_overlapping(snapshots: &[Snapshot], files: &[std::path::PathBuf]) -> Option<String> {
+    let span = |s: &Snapshot| {
+        let ms = (s.duration_s * 1000.0).clamp(0.0, i64::MAX as f64 / 2.0) as i64;
+        (
+            s.started_at,
+            s.started_at + chrono::Duration::milliseconds(ms),
+        )
+    };
+    let name = |i: usize| {
+        files
+            .get(i)
+            .map_or(format!("run {}", i + 1), |f| f.display().to_string())
+    };
+    for (i, a) in snapshots.iter().enumerate() {
+        for (j, b) in snapshots.iter().enumerate().skip(i + 1) {
+            let ((a0, a1), (b0, b1)) = (span(a), span(b));
+            if a1 < b0 || b1 < a0 {
+                let when = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S UTC");
+                return Some(format!(
+                    "{} ({} to {}) and {} ({} to {}) did not overlap in time",
+                    name(i),
+                    when(a0),
+                    when(a1),
+                    name(j),
+                    when(b0),
+                    when(b1)
+                ));
+            }
+        }
+    }
+    None
+}
 
 /// Merges `snapshots` (at least two, same profile).
 pub fn merge(snapshots: &[Snapshot]) -> Result<Snapshot, String> {
@@ -30,7 +67,10 @@ pub fn merge(snapshots: &[Snapshot]) -> Result<Snapshot, String> {
     // Each run's offset from the earliest start, in whole seconds.
     let offsets: Vec<u32> = snapshots
         .iter()
-        .map(|s| (s.started_at - start).num_milliseconds().max(0) as u32 / 1000)
+        .map(|s| {
+            let secs = (s.started_at - start).num_seconds().max(0);
+            u32::try_from(secs).unwrap_or(u32::MAX)
+        })
         .collect();
 
     let mut merged = first.clone();
@@ -42,8 +82,12 @@ pub fn merge(snapshots: &[Snapshot]) -> Result<Snapshot, String> {
         .fold(0.0, f64::max);
     merged.complete = snapshots.iter().all(|s| s.complete);
     merged.aborted_by_threshold = snapshots.iter().any(|s| s.aborted_by_threshold);
-    merged.bytes_in = snapshots.iter().map(|s| s.bytes_in).sum();
-    merged.bytes_out = snapshots.iter().map(|s| s.bytes_out).sum();
+    merged.bytes_in = snapshots
+        .iter()
+        .fold(0u64, |a, s| a.saturating_add(s.bytes_in));
+    merged.bytes_out = snapshots
+        .iter()
+        .fold(0u64, |a, s| a.saturating_add(s.bytes_out));
     merged.overall = add_scopes(snapshots.iter().map(|s| &s.overall))?;
     merged.requests = add_named(snapshots.iter().map(|s| s.requests.as_slice()))?;
     merged.stages_stats = add_named(snapshots.iter().map(|s| s.stages_stats.as_slice()))?;
@@ -80,7 +124,8 @@ fn add_scopes<'a>(scopes: impl Iterator<Item = &'a ScopeRecord>) -> Result<Scope
     };
     for s in scopes {
         for (label, n) in &s.classes {
-            *out.classes.entry(label.clone()).or_default() += n;
+            let count = out.classes.entry(label.clone()).or_default();
+            *count = count.saturating_add(*n);
         }
         out.latency_us
             .add(&s.latency_us)
@@ -112,7 +157,7 @@ fn add_classes(snapshots: &[Snapshot]) -> Vec<ClassRecord> {
             Some(o) => {
                 for &(code, n) in &c.statuses {
                     match o.statuses.iter_mut().find(|(k, _)| *k == code) {
-                        Some((_, m)) => *m += n,
+                        Some((_, m)) => *m = m.saturating_add(n),
                         None => o.statuses.push((code, n)),
                     }
                 }
@@ -139,44 +184,61 @@ fn add_series(
         .map(|(s, &o)| o as usize + s.series.len())
         .max()
         .unwrap_or(0);
+    // Runs far apart (merged with --force) would pad the series with empty
+    // seconds; a day of padding beyond the longest run is allowed, no more.
+    let longest = snapshots.iter().map(|s| s.series.len()).max().unwrap_or(0);
+    if len > longest.saturating_mul(2).saturating_add(86_400) {
+        return Err(format!(
+            "the runs are {len} seconds apart end to end, too far to line up by second"
+        ));
+    }
     let mut rows: Vec<SecondRow> = (0..len)
         .map(|t| SecondRow {
             t_s: t as u32,
             ..SecondRow::default()
         })
         .collect();
-    let mut hists: Vec<_> = (0..len).map(|_| new_histogram()).collect();
+    // Only seconds with data get a histogram (padding seconds between runs
+    // share one encoded empty histogram).
+    let mut hists: Vec<Option<Histogram<u64>>> = (0..len).map(|_| None).collect();
     for (s, &offset) in snapshots.iter().zip(offsets) {
         for (i, r) in s.series.iter().enumerate() {
+            // Saturating: the counts come from files (range-checked, but many
+            // files add up).
             let m = &mut rows[offset as usize + i];
-            m.requests += r.requests;
+            m.requests = m.requests.saturating_add(r.requests);
             for (a, b) in m.classes.iter_mut().zip(r.classes) {
-                *a += b;
+                *a = a.saturating_add(b);
             }
-            m.vus += r.vus;
-            m.target_vus += r.target_vus;
-            m.bytes_in += r.bytes_in;
-            m.bytes_out += r.bytes_out;
-            m.host_mem_used += r.host_mem_used;
+            m.vus = m.vus.saturating_add(r.vus);
+            m.target_vus = m.target_vus.saturating_add(r.target_vus);
+            m.bytes_in = m.bytes_in.saturating_add(r.bytes_in);
+            m.bytes_out = m.bytes_out.saturating_add(r.bytes_out);
+            m.host_mem_used = m.host_mem_used.saturating_add(r.host_mem_used);
             m.target_rss = m.target_rss.max(r.target_rss);
         }
         for (i, blob) in s.second_histograms.iter().enumerate() {
             let h = hist::decode(blob)?;
-            hists[offset as usize + i]
+            let Some(slot) = hists.get_mut(offset as usize + i) else {
+                return Err(format!(
+                    "more per-second histograms than seconds ({})",
+                    s.series.len()
+                ));
+            };
+            slot.get_or_insert_with(new_histogram)
                 .add(&h)
                 .map_err(|e| format!("histograms do not fit together: {e:?}"))?;
         }
     }
     for (row, h) in rows.iter_mut().zip(&hists) {
-        if !h.is_empty() {
-            row.latency = Percentiles {
-                p50_us: h.value_at_quantile(0.50),
-                p90_us: h.value_at_quantile(0.90),
-                p95_us: h.value_at_quantile(0.95),
-                p99_us: h.value_at_quantile(0.99),
-                max_us: h.max(),
-            };
+        if let Some(h) = h.as_ref().filter(|h| !h.is_empty()) {
+            row.latency = percentiles(h);
         }
     }
-    Ok((rows, hists.iter().map(hist::encode).collect()))
+    let empty = hist::encode(&new_histogram());
+    let blobs = hists
+        .iter()
+        .map(|h| h.as_ref().map_or_else(|| empty.clone(), hist::encode))
+        .collect();
+    Ok((rows, blobs))
 }

@@ -32,7 +32,9 @@ pub enum OutcomeClass {
     Tls,
     /// The host name did not resolve.
     Dns,
-    /// The peer answered with something that is not valid HTTP, or the body read failed.
+    /// The connection was open but the exchange failed: no response (closed or reset
+    /// before the head), a malformed response, a status outside 2xx–5xx (`HTTP/1.1 999`,
+    /// a final 1xx), or a body cut short.
     Protocol,
     /// The response arrived but one of the request's checks failed.
     Check,
@@ -71,10 +73,6 @@ impl OutcomeClass {
         self as usize
     }
 
-    pub fn from_index(i: usize) -> Option<OutcomeClass> {
-        Self::ALL.get(i).copied()
-    }
-
     pub const fn is_error(self) -> bool {
         !matches!(self, OutcomeClass::Ok)
     }
@@ -101,14 +99,18 @@ impl OutcomeClass {
         Self::ALL.into_iter().find(|c| c.label() == label)
     }
 
-    /// Class of a response that arrived with `status` (before checks run).
+    /// Class of a response that arrived with `status` (before checks run): only
+    /// 2xx/3xx are `Ok`. Anything else that is not 4xx/5xx (a final 1xx, or a code
+    /// above 599 that HTTP parsers accept, such as `HTTP/1.1 999`) is not a valid
+    /// answer and counts as `Protocol`.
     pub const fn from_status(status: u16) -> OutcomeClass {
         match status {
+            200..=399 => OutcomeClass::Ok,
             429 => OutcomeClass::S429,
             400..=499 => OutcomeClass::Other4xx,
             500 => OutcomeClass::S500,
             501..=599 => OutcomeClass::Other5xx,
-            _ => OutcomeClass::Ok,
+            _ => OutcomeClass::Protocol,
         }
     }
 }
@@ -116,7 +118,8 @@ impl OutcomeClass {
 /// One request's result as the VU records it. `Copy`, no heap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Outcome {
-    /// Wall time from send (or, for the open model, the intended send time) to the last body byte.
+    /// Wall time from send to the last body byte (the loader only has a closed model:
+    /// a VU sends when its previous request ended, so there is no intended send time).
     pub latency_us: u64,
     pub class: OutcomeClass,
     /// HTTP status, or 0 when no response arrived.
@@ -137,6 +140,18 @@ mod tests {
         assert_eq!(OutcomeClass::from_status(404), OutcomeClass::Other4xx);
         assert_eq!(OutcomeClass::from_status(500), OutcomeClass::S500);
         assert_eq!(OutcomeClass::from_status(503), OutcomeClass::Other5xx);
+        assert_eq!(OutcomeClass::from_status(599), OutcomeClass::Other5xx);
+    }
+
+    #[test]
+    fn statuses_outside_2xx_to_5xx_are_protocol_errors() {
+        for status in [0, 99, 100, 101, 199, 600, 999] {
+            assert_eq!(
+                OutcomeClass::from_status(status),
+                OutcomeClass::Protocol,
+                "status {status}"
+            );
+        }
     }
 
     #[test]

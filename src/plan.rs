@@ -26,24 +26,35 @@ pub fn parse_stages(text: &str) -> Result<Vec<Stage>, String> {
         let (duration, target) = part
             .split_once(':')
             .ok_or_else(|| format!("stage \"{part}\" is not DURATION:TARGET (e.g. \"30s:10\")"))?;
-        let duration = humantime::parse_duration(duration.trim()).map_err(|e| {
-            format!(
-                "stage \"{part}\": bad duration \"{}\": {e}",
-                duration.trim()
-            )
-        })?;
-        let target = target.trim().parse::<u32>().map_err(|_| {
+        let duration = crate::limits::parse_duration(duration)
+            .map_err(|e| format!("stage \"{part}\": {e}"))?;
+        let target = target.trim().parse::<u64>().map_err(|_| {
             format!(
                 "stage \"{part}\": target \"{}\" is not a whole number of VUs",
                 target.trim()
             )
         })?;
+        let target =
+            crate::limits::check_vus(target).map_err(|e| format!("stage \"{part}\": {e}"))?;
         stages.push(Stage { duration, target });
     }
     if stages.is_empty() {
         return Err("no stages given (expected e.g. \"30s:10,1m:50,30s:0\")".into());
     }
+    check_stages(&stages)?;
     Ok(stages)
+}
+
+/// The limits a whole schedule obeys, however it was written: the stages add up
+/// to at most [`crate::limits::MAX_DURATION`] and no target exceeds the VU limit.
+pub fn check_stages(stages: &[Stage]) -> Result<(), String> {
+    for s in stages {
+        crate::limits::check_vus(u64::from(s.target))?;
+        crate::limits::check_duration(s.duration)?;
+    }
+    crate::limits::total_duration(stages.iter().map(|s| s.duration))
+        .map(|_| ())
+        .map_err(|why| format!("the stages are too long: {why}"))
 }
 
 /// A flat load: `vus` VUs at once (a zero-length first stage), held for `duration`.
@@ -306,7 +317,11 @@ mod tests {
         let st = parse_stages("30s:10, 1m:50,30s:0").unwrap();
         assert_eq!(st, vec![s(30, 10), s(60, 50), s(30, 0)]);
         assert!(parse_stages("30s").unwrap_err().contains("DURATION:TARGET"));
-        assert!(parse_stages("3x:1").unwrap_err().contains("bad duration"));
+        assert!(
+            parse_stages("3x:1")
+                .unwrap_err()
+                .contains("is not a duration")
+        );
         assert!(parse_stages("3s:-1").unwrap_err().contains("whole number"));
         assert_eq!(format_stages(&st), "30s:10,1m:50,30s:0");
     }

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::format::{bytes_fixed, format_stat, ms_fixed};
 use crate::metrics::aggregator::RunRecord;
 use crate::metrics::journey_summary::JourneySummary;
-use crate::metrics::scope::ScopeStats;
+use crate::metrics::scope::{ScopeStats, quantile_ms};
 use crate::outcome::OutcomeClass;
 use crate::threshold::Stat;
 
@@ -37,13 +37,7 @@ impl ScopeSummary {
     fn new(stats: &ScopeStats, secs: f64) -> ScopeSummary {
         let ms = |us: u64| us as f64 / 1000.0;
         let h = &stats.hist;
-        let q = |quantile: f64| {
-            if h.is_empty() {
-                0.0
-            } else {
-                ms(h.value_at_quantile(quantile))
-            }
-        };
+        let q = |quantile: f64| quantile_ms(h, quantile);
         ScopeSummary {
             count: stats.requests(),
             errors: stats.errors(),
@@ -88,9 +82,12 @@ pub struct ThresholdResult {
     pub expr: String,
     /// The measured value in canonical units (ms, fraction, per second).
     pub value: f64,
-    /// The value as people read it (`512.3ms`, `1.20%`).
+    /// The value as people read it (`512.3ms`, `1.20%`), or `no data`.
     pub shown: String,
     pub passed: bool,
+    /// The scope recorded nothing: `value` is 0 and means nothing; `passed` only
+    /// with `allow_empty`.
+    pub no_data: bool,
 }
 
 impl ClassSummary {
@@ -122,6 +119,10 @@ pub struct Summary {
     /// Flows, checks, custom metrics, range chunks, personas (journeys work).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub journey: Option<JourneySummary>,
+    /// Worker threads of the runtime that ran the load (`--threads`), when known:
+    /// a summary rebuilt from a snapshot does not know it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worker_threads: Option<usize>,
 }
 
 impl Summary {
@@ -132,12 +133,13 @@ impl Summary {
             .thresholds
             .iter()
             .map(|t| {
-                let value = record.threshold_value(t);
+                let reading = record.threshold_value(t);
                 ThresholdResult {
                     expr: t.expr.clone(),
-                    value,
-                    shown: format_stat(t.stat, value),
-                    passed: t.holds(value),
+                    value: reading.unwrap_or(0.0),
+                    shown: reading.map_or_else(|| "no data".into(), |v| format_stat(t.stat, v)),
+                    passed: t.passes(reading),
+                    no_data: reading.is_none(),
                 }
             })
             .collect();
@@ -175,6 +177,7 @@ impl Summary {
             thresholds,
             aborted_by_threshold: record.aborted_by_threshold,
             journey: JourneySummary::from_record(record),
+            worker_threads: None,
         }
     }
 
@@ -192,6 +195,38 @@ impl Summary {
             bytes_fixed(self.bytes_in),
             bytes_fixed(self.bytes_out),
         );
+        out.push_str(&self.requests_table().to_string());
+        out.push('\n');
+        if !self.error_classes.is_empty() {
+            out.push('\n');
+            out.push_str(&self.error_classes_table().to_string());
+            out.push('\n');
+        }
+        if let Some(journey) = &self.journey {
+            out.push_str(&journey.render_text());
+        }
+        if !self.thresholds.is_empty() {
+            out.push('\n');
+            out.push_str(&self.thresholds_table().to_string());
+            out.push('\n');
+            let failed = self.thresholds.iter().filter(|t| !t.passed).count();
+            let total = self.thresholds.len();
+            out.push_str(&if failed > 0 {
+                format!("\n{failed} of {total} thresholds FAILED\n")
+            } else {
+                format!("\nall {total} thresholds passed\n")
+            });
+        }
+        if self.aborted_by_threshold {
+            out.push_str(
+                "the run was stopped early: a threshold failed and abort_on_fail is set\n",
+            );
+        }
+        out
+    }
+
+    /// One row per request, then the overall row.
+    fn requests_table(&self) -> Table {
         let mut table = Table::new();
         table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
             "request", "count", "rps", "p50", "p90", "p95", "p99", "max", "errors", "by class",
@@ -201,6 +236,7 @@ impl Summary {
             .iter()
             .map(|r| (r.name.as_str(), &r.stats))
             .chain([("overall", &self.overall)]);
+        let right = |text: String| Cell::new(text).set_alignment(CellAlignment::Right);
         for (name, s) in rows {
             let classes = s
                 .classes
@@ -211,80 +247,53 @@ impl Summary {
                 .join(" ");
             table.add_row(vec![
                 Cell::new(name),
-                Cell::new(s.count).set_alignment(CellAlignment::Right),
-                Cell::new(format!("{:.1}", s.rps)).set_alignment(CellAlignment::Right),
-                Cell::new(ms_fixed(s.p50_ms)).set_alignment(CellAlignment::Right),
-                Cell::new(ms_fixed(s.p90_ms)).set_alignment(CellAlignment::Right),
-                Cell::new(ms_fixed(s.p95_ms)).set_alignment(CellAlignment::Right),
-                Cell::new(ms_fixed(s.p99_ms)).set_alignment(CellAlignment::Right),
-                Cell::new(ms_fixed(s.max_ms)).set_alignment(CellAlignment::Right),
-                Cell::new(format!("{:.2}%", s.error_rate * 100.0))
-                    .set_alignment(CellAlignment::Right),
+                right(s.count.to_string()),
+                right(format!("{:.1}", s.rps)),
+                right(ms_fixed(s.p50_ms)),
+                right(ms_fixed(s.p90_ms)),
+                right(ms_fixed(s.p95_ms)),
+                right(ms_fixed(s.p99_ms)),
+                right(ms_fixed(s.max_ms)),
+                right(format!("{:.2}%", s.error_rate * 100.0)),
                 Cell::new(classes),
             ]);
         }
-        out.push_str(&table.to_string());
-        out.push('\n');
-        if !self.error_classes.is_empty() {
-            let mut table = Table::new();
-            table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
-                "error class",
-                "count",
-                "share",
-                "statuses",
-                "last message",
+        table
+    }
+
+    fn error_classes_table(&self) -> Table {
+        let mut table = Table::new();
+        table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+            "error class",
+            "count",
+            "share",
+            "statuses",
+            "last message",
+        ]);
+        for c in &self.error_classes {
+            table.add_row(vec![
+                Cell::new(c.label),
+                Cell::new(c.count).set_alignment(CellAlignment::Right),
+                Cell::new(format!("{:.2}%", c.share * 100.0)).set_alignment(CellAlignment::Right),
+                Cell::new(c.statuses_text()),
+                Cell::new(c.last_message.as_deref().unwrap_or("")),
             ]);
-            for c in &self.error_classes {
-                let statuses = c.statuses_text();
-                table.add_row(vec![
-                    Cell::new(c.label),
-                    Cell::new(c.count).set_alignment(CellAlignment::Right),
-                    Cell::new(format!("{:.2}%", c.share * 100.0))
-                        .set_alignment(CellAlignment::Right),
-                    Cell::new(statuses),
-                    Cell::new(c.last_message.as_deref().unwrap_or("")),
-                ]);
-            }
-            out.push('\n');
-            out.push_str(&table.to_string());
-            out.push('\n');
         }
-        if let Some(journey) = &self.journey {
-            out.push_str(&journey.render_text());
+        table
+    }
+
+    fn thresholds_table(&self) -> Table {
+        let mut table = Table::new();
+        table
+            .load_preset(UTF8_FULL_CONDENSED)
+            .set_header(vec!["threshold", "value", "result"]);
+        for t in &self.thresholds {
+            table.add_row(vec![
+                Cell::new(&t.expr),
+                Cell::new(&t.shown).set_alignment(CellAlignment::Right),
+                Cell::new(if t.passed { "✓ pass" } else { "✗ FAIL" }),
+            ]);
         }
-        if !self.thresholds.is_empty() {
-            let mut table = Table::new();
-            table
-                .load_preset(UTF8_FULL_CONDENSED)
-                .set_header(vec!["threshold", "value", "result"]);
-            for t in &self.thresholds {
-                table.add_row(vec![
-                    Cell::new(&t.expr),
-                    Cell::new(&t.shown).set_alignment(CellAlignment::Right),
-                    Cell::new(if t.passed { "✓ pass" } else { "✗ FAIL" }),
-                ]);
-            }
-            out.push('\n');
-            out.push_str(&table.to_string());
-            out.push('\n');
-            let failed = self.thresholds.iter().filter(|t| !t.passed).count();
-            if failed > 0 {
-                out.push_str(&format!(
-                    "\n{failed} of {} thresholds FAILED\n",
-                    self.thresholds.len()
-                ));
-            } else {
-                out.push_str(&format!(
-                    "\nall {} thresholds passed\n",
-                    self.thresholds.len()
-                ));
-            }
-        }
-        if self.aborted_by_threshold {
-            out.push_str(
-                "the run was stopped early: a threshold failed and abort_on_fail is set\n",
-            );
-        }
-        out
+        table
     }
 }

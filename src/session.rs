@@ -114,7 +114,7 @@ impl SnapshotSaver {
         let target = path.clone();
         tokio::task::spawn_blocking(move || {
             let snapshot = Snapshot::from_record(&record, &meta);
-            crate::snapshot::write(&target, &snapshot, &meta.secrets)
+            crate::snapshot::write(&target, &snapshot, meta.redactor.secrets())
         })
         .await
         .context("the snapshot writer failed")??;
@@ -148,8 +148,21 @@ pub struct RunOutput {
     pub end: EngineEnd,
     pub record: RunRecord,
     pub summary: Summary,
-    /// Where the final snapshot was written.
+    /// Where the final snapshot was written (the fallback when the wanted path failed).
     pub snapshot: Option<PathBuf>,
+    /// Set when the final snapshot could not be written where it was wanted.
+    pub snapshot_failure: Option<SnapshotFailure>,
+}
+
+/// The final snapshot could not be written where it was wanted.
+#[derive(Debug)]
+pub struct SnapshotFailure {
+    /// The `--out` path (or the default one).
+    pub wanted: PathBuf,
+    /// Why writing there failed.
+    pub error: String,
+    /// Where the snapshot went instead, or why that failed too.
+    pub fallback: Result<PathBuf, String>,
 }
 
 impl Session {
@@ -160,16 +173,31 @@ impl Session {
         demo_pid: Option<u32>,
     ) -> Result<Session, AppError> {
         let max_duration = apply_options(&mut profile, opts)?;
-        let prepared = Prepared::new(&profile).map_err(AppError::Usage)?;
+        crate::metrics::scope::check_scope_count(
+            profile.requests.len(),
+            profile.journey.flows.len(),
+            profile.journey.metrics.len(),
+            profile.load.stages.len(),
+        )
+        .map_err(|e| AppError::Usage(e.to_string()))?;
+        let prepared = Prepared::new(&profile).map_err(|e| AppError::Usage(e.to_string()))?;
         let client = ClientConfig::new(opts.http2, opts.insecure)
             .map_err(|e| AppError::Runtime(anyhow::anyhow!(e)))?;
         let meta = Arc::new(SnapshotMeta::new(&profile, opts));
+        for warning in &meta.warnings {
+            eprintln!("warning: {warning}");
+        }
+        let redactor = meta.redactor.clone();
+        // The URL and names kept in the record are redacted once, here, so every
+        // output (summary, dashboard, snapshot, reports) shows the redacted form.
+        let target = redactor.text(&crate::redact::redact_url(&profile.base_url));
         let start = Instant::now();
         let started_at = chrono::Utc::now();
         let final_path = opts
             .out
             .clone()
             .unwrap_or_else(|| crate::snapshot::default_path(&profile.name, started_at));
+        check_outputs(opts, &final_path)?;
         let stop = CancellationToken::new();
         let abort = CancellationToken::new();
         let done = CancellationToken::new();
@@ -182,18 +210,24 @@ impl Session {
         // Snapshot saver → aggregator: requests for a copy of the state.
         let (snapshot_tx, snapshot_rx) = mpsc::channel(4);
         let (frame_tx, frame_rx) =
-            watch::channel(Arc::new(Dashboard::empty(&profile.name, &profile.base_url)));
+            watch::channel(Arc::new(Dashboard::empty(&profile.name, &target)));
         let memory = start_sysmon(opts, demo_pid, done.clone());
         let aggregator = crate::metrics::aggregator::spawn(
             AggregatorConfig {
                 profile_name: profile.name.clone(),
-                target: profile.base_url.clone(),
-                request_names: profile.requests.iter().map(|r| r.name.clone()).collect(),
+                target,
+                request_names: profile
+                    .requests
+                    .iter()
+                    .map(|r| redactor.text(&r.name))
+                    .collect(),
                 thresholds: profile.thresholds.clone(),
                 abort_on_fail: profile.abort_on_fail,
                 start,
-                journey: crate::metrics::journey::JourneyConfig::from_profile(&profile),
+                journey: crate::metrics::journey::JourneyConfig::from_profile(&profile)
+                    .redacted(&redactor),
                 started_at,
+                redactor: redactor.clone(),
             },
             AggregatorChannels {
                 batches: batch_rx,
@@ -256,30 +290,117 @@ impl Session {
             .await
             .context("the aggregator task failed")?;
         self.done.cancel();
-        let snapshot = match self.snapshot_path {
-            Some(path) => {
-                let meta = self.snapshots.meta.clone();
-                let (copy, target) = (record.clone(), path.clone());
-                tokio::task::spawn_blocking(move || {
-                    let snapshot = Snapshot::from_record(&copy, &meta);
-                    crate::snapshot::write(&target, &snapshot, &meta.secrets)
-                })
-                .await
-                .context("the snapshot writer failed")?
-                .with_context(|| format!("writing the snapshot {}", path.display()))?;
-                Some(path)
-            }
-            None => None,
+        let (snapshot, snapshot_failure) = match self.snapshot_path {
+            Some(path) => write_final(path, record.clone(), self.snapshots.meta.clone()).await,
+            None => (None, None),
         };
         let end = engine.context("the engine task failed")?;
-        let summary = Summary::from_record(&record);
+        let mut summary = Summary::from_record(&record);
+        summary.worker_threads = Some(tokio::runtime::Handle::current().metrics().num_workers());
         Ok(RunOutput {
             end,
             record,
             summary,
             snapshot,
+            snapshot_failure,
         })
     }
+}
+
+/// Refuses, before any request is sent, output paths that cannot be written: a
+/// run whose results would be lost at the end is not worth starting.
+fn check_outputs(opts: &RunOptions, snapshot: &std::path::Path) -> Result<(), AppError> {
+    if !opts.no_snapshot {
+        crate::fsutil::check_writable(snapshot).map_err(|e| {
+            let how = if opts.out.is_some() {
+                "pick another file with --out, or pass --no-snapshot"
+            } else {
+                "run from a writable directory, or pass --out FILE or --no-snapshot"
+            };
+            AppError::Usage(format!(
+                "cannot write the snapshot to {}: {e}; {how}",
+                snapshot.display()
+            ))
+        })?;
+    }
+    if let Some(path) = &opts.summary_json {
+        crate::fsutil::check_writable(path).map_err(|e| {
+            AppError::Usage(format!(
+                "--summary-json {}: cannot write there: {e}; pick another file, or - for stdout",
+                path.display()
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+/// Writes the final snapshot to `path`; if that fails (a full disk, a folder
+/// gone mid-run) writes it to the temp directory instead, so the run is never
+/// lost. Returns where it went and, when `path` failed, why.
+async fn write_final(
+    path: PathBuf,
+    record: RunRecord,
+    meta: Arc<SnapshotMeta>,
+) -> (Option<PathBuf>, Option<SnapshotFailure>) {
+    let written = tokio::task::spawn_blocking(move || {
+        let snapshot = Snapshot::from_record(&record, &meta);
+        let error = match crate::snapshot::write(&path, &snapshot, meta.redactor.secrets()) {
+            Ok(()) => return (Some(path), None),
+            Err(e) => e.to_string(),
+        };
+        let fallback = fallback_path(&path).and_then(|f| {
+            crate::snapshot::write(&f, &snapshot, meta.redactor.secrets()).map(|()| f)
+        });
+        match fallback {
+            Ok(f) => (
+                Some(f.clone()),
+                Some(SnapshotFailure {
+                    wanted: path,
+                    error,
+                    fallback: Ok(f),
+                }),
+            ),
+            Err(e) => (
+                None,
+                Some(SnapshotFailure {
+                    wanted: path,
+                    error,
+                    fallback: Err(e.to_string()),
+                }),
+            ),
+        }
+    })
+    .await;
+    written.unwrap_or_else(|e| {
+        let failure = SnapshotFailure {
+            wanted: PathBuf::new(),
+            error: format!("the snapshot writer failed: {e}"),
+            fallback: Err("not tried".into()),
+        };
+        (None, Some(failure))
+    })
+}
+
+/// A fresh file in the temp directory named after `wanted`
+/// (`/tmp/loadpilot-run-XXXXXX.json`), kept after the process ends.
+fn fallback_path(wanted: &std::path::Path) -> Result<PathBuf, crate::snapshot::SnapshotError> {
+    let name = wanted
+        .file_name()
+        .and_then(|n| n.to_str())
+        .filter(|n| !n.is_empty())
+        .unwrap_or("snapshot.json");
+    let (stem, ext) = match name.split_once('.') {
+        Some((stem, ext)) => (stem, format!(".{ext}")),
+        None => (name, ".json".to_string()),
+    };
+    let dir = std::env::temp_dir();
+    tempfile::Builder::new()
+        .prefix(&format!("loadpilot-{stem}-"))
+        .suffix(&ext)
+        .tempfile_in(&dir)
+        .and_then(|f| f.keep().map_err(|e| e.error))
+        .map(|(_, path)| path)
+        .map_err(|source| crate::snapshot::SnapshotError::Io { path: dir, source })
 }
 
 fn start_sysmon(

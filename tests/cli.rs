@@ -5,25 +5,7 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use assert_cmd::cargo::CommandCargoExt;
 use common::*;
-
-fn loadpilot() -> Command {
-    let mut cmd = Command::cargo_bin("loadpilot").expect("binary built");
-    cmd.stdin(Stdio::null());
-    cmd
-}
-
-/// Runs the binary on a blocking thread (the test's runtime keeps serving the target).
-async fn output(mut cmd: Command) -> std::process::Output {
-    tokio::task::spawn_blocking(move || cmd.output().expect("binary runs"))
-        .await
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thresholds_pass_with_0_and_fail_with_99() {
@@ -305,6 +287,24 @@ async fn timeout_and_threads_flags_apply() {
         "{classes:?}"
     );
     assert!(summary["overall"]["p50_ms"].as_f64().unwrap() < 400.0);
+    assert_eq!(
+        summary["worker_threads"], 1,
+        "--threads 1 builds one worker"
+    );
+
+    // More threads than this machine's cores (and than the default): only
+    // `--threads` can give this count.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let wanted = (cores + 1).to_string();
+    let mut cmd = loadpilot();
+    cmd.args(["run", "--no-snapshot", "--threads", &wanted]);
+    cmd.args([&t.url("/ping"), "--vus", "1", "--duration", "300ms"]);
+    cmd.arg("--summary-json").arg(&json);
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(summary["worker_threads"].to_string(), wanted);
 
     let out = output({
         let mut cmd = loadpilot();
@@ -313,4 +313,53 @@ async fn timeout_and_threads_flags_apply() {
     })
     .await;
     assert_eq!(out.status.code(), Some(2), "--threads 0 is a usage error");
+}
+
+#[test]
+fn version_names_the_git_revision_when_built_from_a_checkout() {
+    let out = loadpilot().arg("--version").output().unwrap();
+    let version = text(&out.stdout);
+    assert!(
+        version.starts_with(&format!("loadpilot {}", env!("CARGO_PKG_VERSION"))),
+        "{version}"
+    );
+    let revision = Command::new("git")
+        .args(["rev-parse", "--short=10", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| text(&o.stdout).trim().to_string());
+    match revision {
+        Some(rev) => assert!(version.contains(&format!("({rev})")), "{version} vs {rev}"),
+        None => assert!(!version.contains('('), "{version}"),
+    }
+}
+
+#[test]
+fn completions_and_the_man_page_cover_every_subcommand() {
+    let subcommands = [
+        "run", "demo", "validate", "open", "report", "compare", "import", "merge",
+    ];
+    for shell in ["bash", "zsh", "fish"] {
+        let out = loadpilot().args(["completions", shell]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = text(&out.stdout);
+        for sub in subcommands {
+            assert!(script.contains(sub), "{shell} completion lacks {sub}");
+        }
+        assert!(
+            script.contains("summary-json"),
+            "{shell} lacks run's options"
+        );
+    }
+    let out = loadpilot().arg("man").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let man = text(&out.stdout);
+    assert!(man.contains(".TH loadpilot 1"), "{man}");
+    for sub in subcommands {
+        assert!(
+            man.contains(&format!("loadpilot\\-{sub}")),
+            "the man page lacks {sub}"
+        );
+    }
 }

@@ -144,9 +144,10 @@ fn ctrl_c_twice_forces_quit_restores_the_terminal_and_writes_the_snapshot() {
     assert_snapshot(&out);
 }
 
+/// Sends `signal` to the dashboard while VUs run: the run stops gracefully, the
+/// terminal is restored, the summary is printed and the snapshot written.
 #[cfg(unix)]
-#[test]
-fn sigterm_restores_the_terminal_and_writes_the_snapshot() {
+fn signal_restores_the_terminal_and_writes_the_snapshot(signal: &str) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run.json");
     let mut s = start(&["demo", "--out", out.to_str().unwrap()]);
@@ -155,18 +156,45 @@ fn sigterm_restores_the_terminal_and_writes_the_snapshot() {
     });
     let pid = s.child.process_id().expect("child pid");
     let killed = std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
+        .args([&format!("-{signal}"), &pid.to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
     let status = s.wait_exit();
     assert!(
         matches!(status.exit_code(), 0 | 99),
-        "exit status {status:?}:\n{}",
+        "SIG{signal}: exit status {status:?}:\n{}",
         s.contents()
     );
-    assert!(!s.alternate_screen());
+    assert!(
+        !s.alternate_screen(),
+        "SIG{signal}: still on the alternate screen"
+    );
+    // The summary printed on the restored screen (its threshold table ends it).
+    assert!(
+        s.contents().contains("error_rate < 25%"),
+        "{}",
+        s.contents()
+    );
     assert_snapshot(&out);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_restores_the_terminal_and_writes_the_snapshot() {
+    signal_restores_the_terminal_and_writes_the_snapshot("TERM");
+}
+
+#[cfg(unix)]
+#[test]
+fn sighup_restores_the_terminal_and_writes_the_snapshot() {
+    signal_restores_the_terminal_and_writes_the_snapshot("HUP");
+}
+
+#[cfg(unix)]
+#[test]
+fn sigquit_restores_the_terminal_and_writes_the_snapshot() {
+    signal_restores_the_terminal_and_writes_the_snapshot("QUIT");
 }
 
 #[test]

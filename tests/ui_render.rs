@@ -609,3 +609,19 @@ fn compare_view_120x36() {
     assert!(screen.contains("overall    p95      22.9ms"), "{screen}");
     insta::assert_snapshot!(terminal.backend());
 }
+
+#[test]
+fn a_threshold_without_data_shows_a_no_data_badge() {
+    let mut d = healthy();
+    d.thresholds[2].run = Verdict::NoData;
+    d.thresholds[2].recent = Verdict::NoData;
+    let t = render(&app(d, Theme::colored(), (160, 48)), 160, 48);
+    let screen = t.backend().to_string();
+    let line = screen
+        .lines()
+        .find(|l| l.contains("search.p99 < 110ms"))
+        .unwrap_or_else(|| panic!("no threshold line:\n{screen}"));
+    assert!(line.contains("no data"), "{line}");
+    // No made-up value beside it.
+    assert!(!line.contains("98.0"), "{line}");
+}

@@ -25,10 +25,14 @@
 //! | `GET /metrics` | Prometheus text: requests by status, gauges, process memory and CPU |
 //! | `GET /status/{code}`, `/delay/{ms}`, `/bytes/{n}`, `* /echo`, `/close` | test helpers |
 //!
+//! With `--fault MODE` every connection misbehaves instead (`fault`): closes, resets,
+//! endless or 1 byte/s bodies, a bad status line, status 999.
+//!
 //! Module map: `server` accepts connections; `service` routes (`routes`), takes a worker and
 //! counts statuses; `handlers`, `helpers` and `observe` answer; `state` is what they share.
 
 mod bounded;
+pub mod fault;
 mod handlers;
 mod helpers;
 mod jobs;
@@ -98,6 +102,10 @@ pub struct TargetConfig {
     /// localhost and 127.0.0.1, made at start; clients need --insecure.
     #[arg(long)]
     pub tls: bool,
+    /// Misbehave on every connection instead of serving the endpoints (plain HTTP only):
+    /// a hostile server for testing clients.
+    #[arg(long, value_name = "MODE", value_enum)]
+    pub fault: Option<fault::Fault>,
 }
 
 impl Default for TargetConfig {
@@ -111,6 +119,7 @@ impl Default for TargetConfig {
             job_duration: DEFAULT_JOB_DURATION,
             slow_timeout_share: DEFAULT_SLOW_TIMEOUT_SHARE,
             tls: false,
+            fault: None,
         }
     }
 }
@@ -123,6 +132,13 @@ impl TargetConfig {
     fn tls_acceptor(&self) -> std::io::Result<Option<TlsAcceptor>> {
         if !self.tls {
             return Ok(None);
+        }
+        if self.fault.is_some() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "--fault serves plain HTTP only; drop --tls (a bad certificate is --tls itself, \
+                 without --insecure on the client)",
+            ));
         }
         Ok(Some(tls::self_signed_acceptor()?))
     }
@@ -291,6 +307,24 @@ mod tests {
         assert_eq!(parsed.job_duration, default.job_duration);
         assert_eq!(parsed.slow_timeout_share, default.slow_timeout_share);
         assert_eq!(parsed.tls, default.tls);
+        assert_eq!(parsed.fault, default.fault);
+    }
+
+    #[test]
+    fn fault_modes_parse_and_refuse_tls() {
+        let parsed = Wrapper::try_parse_from(["target", "--fault", "reset-mid-body"])
+            .unwrap()
+            .config;
+        assert_eq!(parsed.fault, Some(fault::Fault::ResetMidBody));
+        assert!(Wrapper::try_parse_from(["target", "--fault", "nope"]).is_err());
+        let both = Wrapper::try_parse_from(["target", "--fault", "status-999", "--tls"])
+            .unwrap()
+            .config;
+        let Err(err) = both.tls_acceptor() else {
+            panic!("--fault with --tls must be refused");
+        };
+        let err = err.to_string();
+        assert!(err.contains("--fault serves plain HTTP"), "{err}");
     }
 
     #[test]

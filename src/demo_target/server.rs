@@ -77,6 +77,9 @@ async fn connection(
 ) {
     // Small responses matter more than packet counts here (it is a latency benchmark target).
     let _ = stream.set_nodelay(true);
+    if let Some(fault) = state.fault {
+        return super::fault::serve(stream, fault, &shutdown).await;
+    }
     let Some(acceptor) = tls else {
         return serve_io(TokioIo::new(stream), &builder, state, &shutdown).await;
     };

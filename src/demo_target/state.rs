@@ -31,6 +31,8 @@ pub struct AppState {
     pub probe: ProcessProbe,
     /// `/api/items` latency in milliseconds.
     pub items_delay_ms: LogNormal<f64>,
+    /// `--fault`: every connection misbehaves this way instead of being served.
+    pub fault: Option<super::fault::Fault>,
 }
 
 impl AppState {
@@ -47,6 +49,7 @@ impl AppState {
             probe: ProcessProbe::default(),
             items_delay_ms: LogNormal::new(ITEMS_MEDIAN_MS.ln(), ITEMS_SIGMA)
                 .expect("constant σ is positive and finite"),
+            fault: config.fault,
         }
     }
 

@@ -1,10 +1,28 @@
 //! One VU's HTTP client: it owns its keep-alive connection to each origin, like a
 //! real user agent, reconnects after a close or error, and turns every request
 //! into an [`Outcome`] with its [`OutcomeClass`]. No metrics code lives here.
+//!
+//! Failures are classed by the phase they happen in, never by the error's wording,
+//! so one hostile server always gives one class:
+//!
+//! | phase | failure | class |
+//! |---|---|---|
+//! | resolving the host | no address | `dns` |
+//! | opening the TCP connection | refused, reset, unreachable | `connect` |
+//! | TLS handshake | bad certificate, closed or reset during the handshake | `tls` |
+//! | the exchange, once connected | closed or reset before the response head, malformed head, status outside 2xx–5xx, body cut short (closed or reset) | `protocol` |
+//! | any phase | the request's timeout ran out | `timeout` |
+//!
+//! A server that closes on accept and one that closes after reading the request look
+//! the same from here (the request was handed to an open connection, then no
+//! response came), so both are `protocol`; the only exception is a keep-alive
+//! connection the server closed while it was idle, which is retried once on a fresh
+//! connection (as browsers do) and classed by that retry. Bytes that arrived count in
+//! `bytes_in` whatever the class, timeouts included.
 
 use std::io;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::Bytes;
 use http::Request;
@@ -16,9 +34,9 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 
+use crate::engine::check::{CheckTally, Observed, fmt_duration, judge};
 use crate::engine::request::{Origin, Prepared, PreparedRequest};
 use crate::outcome::{Outcome, OutcomeClass};
-use crate::profile::HeaderExpect;
 
 /// Bytes of body kept for a `body_contains` check; the rest is counted, not kept.
 const CHECK_BODY_LIMIT: usize = 1 << 20;
@@ -108,29 +126,6 @@ pub struct Executed {
     pub detail: Option<Detail>,
 }
 
-/// Check items passed and failed for one response; bit `i` of `failed_mask` is
-/// item `i` of `Check::item_labels`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct CheckTally {
-    pub passed: u32,
-    pub failed_mask: u64,
-}
-
-impl CheckTally {
-    fn item(&mut self, index: u32, ok: bool) {
-        if ok {
-            self.passed += 1;
-        } else if index < 64 {
-            self.failed_mask |= 1 << index;
-        }
-    }
-
-    /// Indices of failed items.
-    pub fn failed(&self) -> impl Iterator<Item = u32> + '_ {
-        (0..64).filter(|i| self.failed_mask & (1 << i) != 0)
-    }
-}
-
 /// What a journey step reads from a response.
 #[derive(Debug)]
 pub struct Detail {
@@ -173,7 +168,10 @@ impl VuClient {
     /// Sends `req` (a prepared request, or one rendered from it for a journey step)
     /// on this VU's connection to `req.origin`.
     pub async fn execute_request(&mut self, req: &PreparedRequest, start: Instant) -> Executed {
-        let result = tokio::time::timeout(req.timeout, self.attempt(req)).await;
+        // Counted by the read as bytes arrive, outside the future the timeout drops,
+        // so failed and timed-out requests still report what they received.
+        let mut received = 0u64;
+        let result = tokio::time::timeout(req.timeout, self.attempt(req, &mut received)).await;
         let latency = start.elapsed();
         let bytes_out = req.head_bytes + req.body.len() as u64;
         let mut checks = CheckTally::default();
@@ -187,14 +185,14 @@ impl VuClient {
                     req.name,
                     fmt_duration(req.timeout)
                 );
-                (OutcomeClass::Timeout, 0, 0, Some(message))
+                (OutcomeClass::Timeout, 0, received, Some(message))
             }
             Ok(Err(failure)) => {
                 self.conns[req.origin] = None;
                 (
                     failure.class,
                     0,
-                    0,
+                    received,
                     Some(format!("{}: {}", req.name, failure.message)),
                 )
             }
@@ -205,7 +203,17 @@ impl VuClient {
                         .as_deref()
                         .and_then(|b| serde_json::from_slice(b).ok());
                 }
-                let (class, message) = judge(req, &response, latency, &mut checks);
+                let (class, message) = judge(
+                    req,
+                    &Observed {
+                        status: response.status,
+                        headers: &response.headers,
+                        body: response.body.as_deref(),
+                        json: response.json.as_ref(),
+                    },
+                    latency,
+                    &mut checks,
+                );
                 let (status, bytes_in) = (response.status, response.bytes_in);
                 if req.detail {
                     detail = Some(Detail {
@@ -232,22 +240,32 @@ impl VuClient {
         }
     }
 
-    async fn attempt(&mut self, req: &PreparedRequest) -> Result<Response, Failure> {
+    async fn attempt(
+        &mut self,
+        req: &PreparedRequest,
+        received: &mut u64,
+    ) -> Result<Response, Failure> {
         let reused = self.conns[req.origin]
             .as_ref()
             .is_some_and(|c| !c.is_closed());
-        match self.send_once(req).await {
+        match self.send_once(req, received).await {
             // A keep-alive connection the server closed while idle fails before the
             // request was processed; like browsers, retry once on a fresh connection.
             Err(SendError::Stale(_)) if reused => {
                 self.conns[req.origin] = None;
-                self.send_once(req).await.map_err(SendError::into_failure)
+                self.send_once(req, received)
+                    .await
+                    .map_err(SendError::into_failure)
             }
             other => other.map_err(SendError::into_failure),
         }
     }
 
-    async fn send_once(&mut self, req: &PreparedRequest) -> Result<Response, SendError> {
+    async fn send_once(
+        &mut self,
+        req: &PreparedRequest,
+        received: &mut u64,
+    ) -> Result<Response, SendError> {
         let slot = &mut self.conns[req.origin];
         if slot.as_ref().is_none_or(Conn::is_closed) {
             let origin = &self.prepared.origins[req.origin];
@@ -275,7 +293,7 @@ impl VuClient {
             }
         };
         let response = sent.map_err(SendError::from_hyper)?;
-        read_response(response, req.keep_body)
+        read_response(response, req.keep_body, received)
             .await
             .map_err(SendError::Fatal)
     }
@@ -295,9 +313,12 @@ struct Response {
     json: Option<serde_json::Value>,
 }
 
+/// Reads the body to its end; `received` counts the head's estimate and every body
+/// byte as it arrives (the caller reads it even when this future is dropped).
 async fn read_response(
     response: http::Response<Incoming>,
     keep_body: bool,
+    received: &mut u64,
 ) -> Result<Response, Failure> {
     let status = response.status().as_u16();
     let head_bytes: u64 = 17
@@ -307,14 +328,22 @@ async fn read_response(
             .map(|(n, v)| (n.as_str().len() + v.len() + 4) as u64)
             .sum::<u64>();
     let (parts, mut body) = response.into_parts();
-    let mut bytes_in = head_bytes;
+    *received += head_bytes;
+    let mut body_bytes = 0u64;
     let mut kept = keep_body.then(Vec::new);
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| {
-            Failure::new(classify_hyper(&e), format!("reading the body failed: {e}"))
+            Failure::new(
+                exchange_class(&e),
+                format!(
+                    "the body was cut short after {body_bytes} bytes (HTTP {status}): {}",
+                    describe(&e)
+                ),
+            )
         })?;
         if let Some(data) = frame.data_ref() {
-            bytes_in += data.len() as u64;
+            *received += data.len() as u64;
+            body_bytes += data.len() as u64;
             if let Some(kept) = kept.as_mut() {
                 let room = CHECK_BODY_LIMIT.saturating_sub(kept.len());
                 kept.extend_from_slice(&data[..data.len().min(room)]);
@@ -323,126 +352,12 @@ async fn read_response(
     }
     Ok(Response {
         status,
-        bytes_in,
-        body_bytes: bytes_in - head_bytes,
+        bytes_in: head_bytes + body_bytes,
+        body_bytes,
         headers: parts.headers,
         body: kept,
         json: None,
     })
-}
-
-/// Status class first; a 2xx/3xx (or an expected status) then has to pass the checks.
-/// Every check item is evaluated and tallied; the class and message come from the
-/// first that failed.
-fn judge(
-    req: &PreparedRequest,
-    response: &Response,
-    latency: Duration,
-    tally: &mut CheckTally,
-) -> (OutcomeClass, Option<String>) {
-    let check = &req.check;
-    let status = response.status;
-    let mut first: Option<(OutcomeClass, String)> = None;
-    let mut fail = |class: OutcomeClass, message: &dyn Fn() -> String| {
-        if first.is_none() {
-            first = Some((class, format!("{}: {}", req.name, message())));
-        }
-    };
-    let mut item = 0u32;
-    match check.status_allows(status) {
-        Some(ok) => {
-            tally.item(item, ok);
-            item += 1;
-            if !ok {
-                let class = OutcomeClass::from_status(status);
-                let class = if class.is_error() {
-                    class
-                } else {
-                    OutcomeClass::Check
-                };
-                fail(class, &|| {
-                    let allowed: Vec<String> = check
-                        .status
-                        .iter()
-                        .flatten()
-                        .map(|c| c.to_string())
-                        .chain(check.status_ranges.iter().map(|(a, b)| format!("{a}-{b}")))
-                        .collect();
-                    format!("status {status} is not one of [{}]", allowed.join(", "))
-                });
-            }
-        }
-        None => {
-            let class = OutcomeClass::from_status(status);
-            if class.is_error() {
-                // An HTTP error without an explicit status check: other checks are moot.
-                return (class, Some(format!("{}: HTTP {status}", req.name)));
-            }
-        }
-    }
-    if let Some(needle) = &check.body_contains {
-        let ok = response
-            .body
-            .as_deref()
-            .is_some_and(|b| memchr::memmem::find(b, needle.as_bytes()).is_some());
-        tally.item(item, ok);
-        item += 1;
-        if !ok {
-            fail(OutcomeClass::Check, &|| {
-                format!("check body_contains \"{needle}\" failed")
-            });
-        }
-    }
-    for (query, want) in &check.json {
-        let got = response.json.as_ref().and_then(|j| query.first(j));
-        let ok = got == Some(want);
-        tally.item(item, ok);
-        item += 1;
-        if !ok {
-            fail(OutcomeClass::Check, &|| match (&response.json, got) {
-                (None, _) => format!("check json {} failed: the body is not JSON", query.text),
-                (_, None) => format!("check json {} failed: nothing matched", query.text),
-                (_, Some(got)) => {
-                    format!("check json {} == {want} failed: got {got}", query.text)
-                }
-            });
-        }
-    }
-    for (name, expect) in &check.headers {
-        let value = response.headers.get(name.as_str());
-        let ok = match expect {
-            HeaderExpect::Present => value.is_some(),
-            HeaderExpect::Absent => value.is_none(),
-            HeaderExpect::Equals(want) => value.is_some_and(|v| v.as_bytes() == want.as_bytes()),
-        };
-        tally.item(item, ok);
-        item += 1;
-        if !ok {
-            fail(OutcomeClass::Check, &|| {
-                let got = value.map_or("absent".to_string(), |v| {
-                    format!("\"{}\"", String::from_utf8_lossy(v.as_bytes()))
-                });
-                format!("check header {name} {expect:?} failed (got {got})")
-            });
-        }
-    }
-    if let Some(max) = check.max_duration {
-        let ok = latency <= max;
-        tally.item(item, ok);
-        if !ok {
-            fail(OutcomeClass::Check, &|| {
-                format!(
-                    "check max_duration {} failed (took {})",
-                    fmt_duration(max),
-                    fmt_duration(latency)
-                )
-            });
-        }
-    }
-    match first {
-        Some((class, message)) => (class, Some(message)),
-        None => (OutcomeClass::Ok, None),
-    }
 }
 
 enum SendError {
@@ -452,8 +367,9 @@ enum SendError {
 }
 
 impl SendError {
+    /// A failure of the exchange on an open connection (see the module's table).
     fn from_hyper(e: hyper::Error) -> SendError {
-        let failure = Failure::new(classify_hyper(&e), e.to_string());
+        let failure = Failure::new(exchange_class(&e), format!("no response: {}", describe(&e)));
         if e.is_canceled() || e.is_closed() {
             SendError::Stale(failure)
         } else {
@@ -541,21 +457,41 @@ where
     }
 }
 
-/// Class of a failed send or body read, from the innermost I/O error if any.
-fn classify_hyper(e: &hyper::Error) -> OutcomeClass {
+/// Class of a failed exchange on an open connection: `protocol` whether the peer
+/// closed, reset or garbled it, `timeout` only for a timeout.
+fn exchange_class(e: &hyper::Error) -> OutcomeClass {
     if e.is_timeout() {
         return OutcomeClass::Timeout;
     }
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = source {
-        if let Some(io) = err.downcast_ref::<io::Error>() {
-            return classify_io(io);
+        if let Some(io) = err.downcast_ref::<io::Error>()
+            && io.kind() == io::ErrorKind::TimedOut
+        {
+            return OutcomeClass::Timeout;
         }
         source = err.source();
     }
     OutcomeClass::Protocol
 }
 
+/// hyper's message plus its causes (`connection reset by peer` is a source, not part
+/// of hyper's own text).
+fn describe(e: &hyper::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(err) = source {
+        let cause = err.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+        source = err.source();
+    }
+    text
+}
+
+/// Class of a failed TCP connect.
 fn classify_io(e: &io::Error) -> OutcomeClass {
     use io::ErrorKind::*;
     match e.kind() {
@@ -565,14 +501,6 @@ fn classify_io(e: &io::Error) -> OutcomeClass {
         }
         TimedOut => OutcomeClass::Timeout,
         _ => OutcomeClass::Protocol,
-    }
-}
-
-fn fmt_duration(d: Duration) -> String {
-    if d < Duration::from_secs(1) {
-        format!("{}ms", d.as_millis())
-    } else {
-        format!("{:.2}s", d.as_secs_f64())
     }
 }
 

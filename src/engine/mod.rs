@@ -5,6 +5,7 @@
 //! executor would sit beside it, fed by the same plan and recording through the
 //! same recorder.
 
+pub mod check;
 pub mod client;
 pub mod journey;
 mod pool;
@@ -31,7 +32,7 @@ use vu::{RunState, VuShared};
 /// How often the plan is re-evaluated and the pool scaled.
 pub const RECONCILE_INTERVAL: Duration = Duration::from_millis(100);
 /// Upper bound on VUs an operator can ask for (a typo must not fork-bomb the loader).
-pub const MAX_VUS: u32 = 100_000;
+pub use crate::limits::MAX_VUS;
 
 /// What the engine runs.
 pub struct EngineConfig {

@@ -129,7 +129,7 @@ impl PreparedPersona {
 }
 
 impl Prepared {
-    pub fn new(profile: &Profile) -> Result<Arc<Prepared>, String> {
+    pub fn new(profile: &Profile) -> Result<Arc<Prepared>, PrepareError> {
         let mut origins: Vec<Origin> = Vec::new();
         let mut requests = Vec::with_capacity(profile.requests.len());
         let mut cumulative = Vec::with_capacity(profile.requests.len());
@@ -141,7 +141,7 @@ impl Prepared {
             requests.push(req);
         }
         if requests.is_empty() {
-            return Err("the profile has no requests".into());
+            return Err(PrepareError::NoRequests);
         }
         let journey = profile.journey.clone();
         for (req, extras) in requests.iter_mut().zip(&journey.steps) {
@@ -227,47 +227,30 @@ impl Prepared {
     }
 }
 
+/// Why a profile cannot be turned into requests to send.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PrepareError {
+    #[error("request \"{request}\": {problem}")]
+    Request { request: String, problem: String },
+    #[error("the profile has no requests")]
+    NoRequests,
+}
+
 fn prepare(
     profile: &Profile,
     spec: &RequestSpec,
     origins: &mut Vec<Origin>,
-) -> Result<PreparedRequest, String> {
-    let err = |what: String| format!("request \"{}\": {what}", spec.name);
-    let url = if spec.path.starts_with("http://") || spec.path.starts_with("https://") {
-        spec.path.clone()
-    } else {
-        format!("{}{}", profile.base_url.trim_end_matches('/'), spec.path)
+) -> Result<PreparedRequest, PrepareError> {
+    let err = |problem: String| PrepareError::Request {
+        request: spec.name.clone(),
+        problem,
     };
-    let absolute: Uri = url
-        .parse()
-        .map_err(|e| err(format!("\"{url}\" is not a valid URL: {e}")))?;
-    let https = match absolute.scheme_str() {
-        Some("http") => false,
-        Some("https") => true,
-        _ => {
-            return Err(err(format!(
-                "\"{url}\" must start with http:// or https://"
-            )));
-        }
-    };
+    let (absolute, origin) = resolve_url(profile, spec).map_err(err)?;
+    let origin = intern(origins, origin);
     let authority = absolute
         .authority()
-        .ok_or_else(|| err(format!("\"{url}\" has no host")))?
+        .expect("checked by resolve_url")
         .clone();
-    let host = authority
-        .host()
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_string();
-    let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
-    let origin = Origin { https, host, port };
-    let origin_index = match origins.iter().position(|o| *o == origin) {
-        Some(i) => i,
-        None => {
-            origins.push(origin);
-            origins.len() - 1
-        }
-    };
     let path_uri: Uri = absolute
         .path_and_query()
         .map(|p| p.as_str())
@@ -276,37 +259,12 @@ fn prepare(
         .map_err(|e| err(format!("bad path: {e}")))?;
     let method = Method::from_bytes(spec.method.to_ascii_uppercase().as_bytes())
         .map_err(|_| err(format!("\"{}\" is not an HTTP method", spec.method)))?;
-
-    let mut headers = HeaderMap::new();
-    // Request headers override the profile's defaults by name.
-    for (name, value) in profile.defaults.headers.iter().chain(&spec.headers) {
-        let name = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| err(format!("bad header name \"{name}\"")))?;
-        let value = HeaderValue::from_str(value)
-            .map_err(|_| err(format!("bad value for header \"{name}\"")))?;
-        headers.insert(name, value);
-    }
-    headers.remove(HOST);
     let body = spec
         .body
         .as_ref()
         .map(|b| b.bytes.clone())
         .unwrap_or_default();
-    if let Some(ct) = spec.body.as_ref().and_then(|b| b.content_type.as_deref())
-        && !headers.contains_key(CONTENT_TYPE)
-    {
-        headers.insert(
-            CONTENT_TYPE,
-            HeaderValue::from_str(ct).map_err(|_| err("bad content type".into()))?,
-        );
-    }
-    if !body.is_empty()
-        || method == Method::POST
-        || method == Method::PUT
-        || method == Method::PATCH
-    {
-        headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
-    }
+    let mut headers = headers(profile, spec, &method, &body).map_err(err)?;
     // The Host header never carries `user:password@`.
     let host_port = authority
         .as_str()
@@ -314,18 +272,13 @@ fn prepare(
         .next()
         .unwrap_or(authority.as_str());
     let host = HeaderValue::from_str(host_port).map_err(|_| err("bad host".into()))?;
-    let head_bytes = (method.as_str().len() + path_uri.to_string().len() + 12 + host_port.len() + 8)
-        as u64
-        + headers
-            .iter()
-            .map(|(n, v)| (n.as_str().len() + v.len() + 4) as u64)
-            .sum::<u64>();
+    let head_bytes = head_bytes(&method, &path_uri, host_port, &headers);
     // Kept in the map so HTTP/1.1 sends it with no per-request insert; the HTTP/2
     // path drops it (the authority travels in the URI there).
     headers.insert(HOST, host.clone());
     Ok(PreparedRequest {
         name: spec.name.clone(),
-        origin: origin_index,
+        origin,
         method,
         path_uri,
         absolute_uri: absolute,
@@ -339,6 +292,86 @@ fn prepare(
         parse_json: false,
         detail: false,
     })
+}
+
+/// The request's absolute URL (a path is joined to the profile's base URL) and
+/// the server it goes to.
+fn resolve_url(profile: &Profile, spec: &RequestSpec) -> Result<(Uri, Origin), String> {
+    let url = if spec.path.starts_with("http://") || spec.path.starts_with("https://") {
+        spec.path.clone()
+    } else {
+        format!("{}{}", profile.base_url.trim_end_matches('/'), spec.path)
+    };
+    let absolute: Uri = url
+        .parse()
+        .map_err(|e| format!("\"{url}\" is not a valid URL: {e}"))?;
+    let https = match absolute.scheme_str() {
+        Some("http") => false,
+        Some("https") => true,
+        _ => return Err(format!("\"{url}\" must start with http:// or https://")),
+    };
+    let authority = absolute
+        .authority()
+        .ok_or_else(|| format!("\"{url}\" has no host"))?;
+    let host = authority
+        .host()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
+    Ok((absolute, Origin { https, host, port }))
+}
+
+/// The index of `origin` in `origins`, added if new: VUs keep one connection per
+/// distinct origin, so requests to the same server share it.
+fn intern(origins: &mut Vec<Origin>, origin: Origin) -> usize {
+    match origins.iter().position(|o| *o == origin) {
+        Some(i) => i,
+        None => {
+            origins.push(origin);
+            origins.len() - 1
+        }
+    }
+}
+
+/// The request's headers without `Host`: the profile's defaults, overridden by
+/// name by the request's own, then content type and length.
+fn headers(
+    profile: &Profile,
+    spec: &RequestSpec,
+    method: &Method,
+    body: &Bytes,
+) -> Result<HeaderMap, String> {
+    let mut headers = HeaderMap::new();
+    for (name, value) in profile.defaults.headers.iter().chain(&spec.headers) {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("bad header name \"{name}\""))?;
+        let value =
+            HeaderValue::from_str(value).map_err(|_| format!("bad value for header \"{name}\""))?;
+        headers.insert(name, value);
+    }
+    headers.remove(HOST);
+    if let Some(ct) = spec.body.as_ref().and_then(|b| b.content_type.as_deref())
+        && !headers.contains_key(CONTENT_TYPE)
+    {
+        let ct = HeaderValue::from_str(ct).map_err(|_| "bad content type".to_string())?;
+        headers.insert(CONTENT_TYPE, ct);
+    }
+    if !body.is_empty() || [Method::POST, Method::PUT, Method::PATCH].contains(method) {
+        headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+    }
+    Ok(headers)
+}
+
+/// Approximate bytes on the wire for the request line and headers (counted once
+/// here so the hot path adds a constant).
+fn head_bytes(method: &Method, path: &Uri, host_port: &str, headers: &HeaderMap) -> u64 {
+    let line_and_host = method.as_str().len() + path.to_string().len() + 12 + host_port.len() + 8;
+    line_and_host as u64
+        + headers
+            .iter()
+            .map(|(n, v)| (n.as_str().len() + v.len() + 4) as u64)
+            .sum::<u64>()
 }
 
 #[cfg(test)]
@@ -374,6 +407,23 @@ mod tests {
         assert_eq!(p.total_weight(), 4);
         let picks: Vec<usize> = (0..4).map(|r| p.pick(r)).collect();
         assert_eq!(picks, vec![0, 1, 1, 1]);
+    }
+
+    #[test]
+    fn a_request_that_cannot_be_sent_is_named_with_the_reason() {
+        let mut p = profile(&[("/a", 1), ("ftp://127.0.0.1/x", 1)]);
+        let err = Prepared::new(&p).unwrap_err();
+        assert!(
+            matches!(&err, PrepareError::Request { problem, .. } if problem.contains("is not a valid URL")),
+            "{err}"
+        );
+        assert!(err.to_string().starts_with("request \""), "{err}");
+        p.requests[1].path = "/b".into();
+        p.requests[1].method = "GE T".into();
+        let err = Prepared::new(&p).unwrap_err().to_string();
+        assert!(err.contains("\"GE T\" is not an HTTP method"), "{err}");
+        p.requests.clear();
+        assert_eq!(Prepared::new(&p).unwrap_err(), PrepareError::NoRequests);
     }
 
     #[test]

@@ -3,13 +3,14 @@
 //! request or flow by weight, send it, record the outcome locally, think, repeat —
 //! until retired (finish the in-flight request, then stop) or aborted (stop now).
 
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
 use tokio::sync::{mpsc, watch};
-use tokio_util::sync::CancellationToken;
+use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 
 use crate::engine::client::{ClientConfig, VuClient};
 use crate::engine::journey::{self, StepCx, VuJourney, record_executed};
@@ -43,9 +44,12 @@ pub struct VuShared {
 }
 
 /// The pause before a VU's next request after its connection failed (connect, DNS,
-/// TLS): 50 ms, doubling to 1 s, reset by any request that got through. Real clients
-/// back off; without it a VU with no think time would open thousands of failing
-/// connections a second against a target that is down.
+/// TLS, or a protocol error with no valid response, which drops the connection too):
+/// 50 ms, doubling to 1 s, reset by any request that got through. Real clients back
+/// off; without it a VU with no think time would open thousands of failing
+/// connections a second against a target that is down or hangs up on every request.
+/// A response with a bad status (`HTTP/1.1 999`, also `protocol`) keeps its
+/// connection, so it does not back off.
 #[derive(Debug, Default)]
 struct ConnectBackoff {
     next: Option<Duration>,
@@ -55,39 +59,114 @@ impl ConnectBackoff {
     const FIRST: Duration = Duration::from_millis(50);
     const MAX: Duration = Duration::from_secs(1);
 
-    fn after(&mut self, class: OutcomeClass) -> Option<Duration> {
-        match class {
-            OutcomeClass::Connect | OutcomeClass::Dns | OutcomeClass::Tls => {
-                let pause = self.next.unwrap_or(Self::FIRST);
-                self.next = Some((pause * 2).min(Self::MAX));
-                Some(pause)
-            }
-            _ => {
-                self.next = None;
-                None
-            }
+    /// `status` is the response's, 0 when none arrived.
+    fn after(&mut self, class: OutcomeClass, status: u16) -> Option<Duration> {
+        let lost_connection = match class {
+            OutcomeClass::Connect | OutcomeClass::Dns | OutcomeClass::Tls => true,
+            OutcomeClass::Protocol => status == 0,
+            _ => false,
+        };
+        if lost_connection {
+            let pause = self.next.unwrap_or(Self::FIRST);
+            self.next = Some((pause * 2).min(Self::MAX));
+            Some(pause)
+        } else {
+            self.next = None;
+            None
         }
     }
 }
 
+/// What one VU owns while it runs: its connection, recorder, journey state and
+/// random source.
+struct VuState {
+    client: VuClient,
+    recorder: LocalRecorder,
+    vu: VuJourney,
+    rng: SmallRng,
+    prepared: Arc<Prepared>,
+}
+
+impl VuState {
+    fn step_cx(&mut self) -> StepCx<'_> {
+        StepCx {
+            client: &mut self.client,
+            recorder: &mut self.recorder,
+            prepared: &self.prepared,
+            vu: &mut self.vu,
+            rng: &mut self.rng,
+        }
+    }
+
+    /// The persona's setup steps; false when one failed.
+    async fn setup(&mut self) -> bool {
+        journey::run_setup(&mut self.step_cx()).await
+    }
+
+    /// One pick by weight, sent and recorded. False when a flow was cut short by
+    /// `retire` and the VU should stop.
+    async fn iterate(&mut self, action: Action, plain: bool, retire: &CancellationToken) -> bool {
+        match action {
+            // The fast path: a prepared request, no rendering, no journey state.
+            Action::Request(index) if plain => {
+                let prepared = &self.prepared;
+                let mut executed = self.client.execute(prepared, index).await;
+                record_executed(&mut self.recorder, prepared, index, &mut executed);
+                true
+            }
+            Action::Request(index) => {
+                journey::run_step(&mut self.step_cx(), index).await;
+                true
+            }
+            Action::Flow(flow) => journey::run_flow(&mut self.step_cx(), flow, retire).await,
+        }
+    }
+}
+
+/// Sleeps `pause` unless the VU is retired or aborted first (then false).
+async fn sleep_unless_stopped(
+    pause: Duration,
+    retired: &mut Pin<&mut WaitForCancellationFuture<'_>>,
+    aborted: &mut Pin<&mut WaitForCancellationFuture<'_>>,
+) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep(pause) => true,
+        _ = retired => false,
+        _ = aborted => false,
+    }
+}
+
+/// The think time before the next iteration, drawn uniformly from its range.
+fn think_pause(think: ThinkTime, rng: &mut SmallRng) -> Duration {
+    if think.min == think.max {
+        think.min
+    } else {
+        rng.random_range(think.min..=think.max)
+    }
+}
+
 /// Runs one VU until `retire` (graceful) or `shared.abort` (immediate).
-/// `abort` is this VU's child of `shared.abort`.
+/// `abort` is this VU's child of `shared.abort`. Retiring never interrupts a
+/// request (it completes and is recorded); aborting drops it unrecorded.
 pub async fn run_vu(
     id: u64,
     shared: Arc<VuShared>,
     retire: CancellationToken,
     abort: CancellationToken,
 ) {
-    let mut rng = SmallRng::seed_from_u64(shared.seed ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    let mut client = VuClient::new(shared.client.clone(), shared.prepared.clone());
-    let mut recorder = LocalRecorder::new(shared.batches.clone());
-    let mut run_state = shared.run_state.clone();
     let prepared = shared.prepared.clone();
-    let mut vu = VuJourney::new(id, &prepared);
-    let persona = &prepared.personas[vu.persona];
+    let mut st = VuState {
+        client: VuClient::new(shared.client.clone(), prepared.clone()),
+        recorder: LocalRecorder::new(shared.batches.clone()),
+        vu: VuJourney::new(id, &prepared),
+        rng: SmallRng::seed_from_u64(shared.seed ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+        prepared: prepared.clone(),
+    };
+    let mut run_state = shared.run_state.clone();
+    let persona = &prepared.personas[st.vu.persona];
     let think = persona.persona.think_time.unwrap_or(shared.think);
     let total_weight = persona.total_weight();
-    vu.next_row(&prepared, &mut rng, true);
+    st.vu.next_row(&prepared, &mut st.rng, true);
     // Both stop signals are awaited through futures made once per VU: a fresh
     // `cancelled()` future per request would register with the token tree's shared
     // lock on every request.
@@ -97,7 +176,7 @@ pub async fn run_vu(
     let mut backoff = ConnectBackoff::default();
     'run: loop {
         while *run_state.borrow_and_update() == RunState::Paused {
-            recorder.flush();
+            st.recorder.flush();
             tokio::select! {
                 changed = run_state.changed() => if changed.is_err() { break 'run },
                 _ = &mut retired => break 'run,
@@ -107,105 +186,54 @@ pub async fn run_vu(
         if retire.is_cancelled() || abort.is_cancelled() {
             break;
         }
-        if !vu.setup_done {
-            let mut cx = StepCx {
-                client: &mut client,
-                recorder: &mut recorder,
-                prepared: &prepared,
-                vu: &mut vu,
-                rng: &mut rng,
-            };
+        if !st.vu.setup_done {
             let ok = tokio::select! {
-                ok = journey::run_setup(&mut cx) => ok,
+                ok = st.setup() => ok,
                 _ = &mut aborted => break,
             };
             if !ok {
                 // Back off rather than hammer a failing login.
-                recorder.flush();
-                let pause = vu.setup_backoff(&mut rng);
-                vu.next_row(&prepared, &mut rng, false);
-                tokio::select! {
-                    _ = tokio::time::sleep(pause) => {}
-                    _ = &mut retired => break,
-                    _ = &mut aborted => break,
+                st.recorder.flush();
+                let pause = st.vu.setup_backoff(&mut st.rng);
+                st.vu.next_row(&prepared, &mut st.rng, false);
+                if !sleep_unless_stopped(pause, &mut retired, &mut aborted).await {
+                    break;
                 }
                 continue;
             }
         }
-        vu.iteration += 1;
-        if vu.iteration > 1 {
-            vu.next_row(&prepared, &mut rng, false);
+        st.vu.iteration += 1;
+        if st.vu.iteration > 1 {
+            st.vu.next_row(&prepared, &mut st.rng, false);
         }
-        let action = persona.pick(rng.random_range(0..total_weight));
-        match action {
-            // The fast path: a prepared request, no rendering, no journey state.
-            Action::Request(index) if persona.plain => {
-                // Retiring does not interrupt the request: it completes and is recorded.
-                let mut executed = tokio::select! {
-                    executed = client.execute(&prepared, index) => executed,
-                    _ = &mut aborted => break,
-                };
-                record_executed(&mut recorder, &prepared, index, &mut executed);
-            }
-            Action::Request(index) => {
-                let mut cx = StepCx {
-                    client: &mut client,
-                    recorder: &mut recorder,
-                    prepared: &prepared,
-                    vu: &mut vu,
-                    rng: &mut rng,
-                };
-                tokio::select! {
-                    _ = journey::run_step(&mut cx, index) => {}
-                    _ = &mut aborted => break,
-                }
-            }
-            Action::Flow(flow) => {
-                let mut cx = StepCx {
-                    client: &mut client,
-                    recorder: &mut recorder,
-                    prepared: &prepared,
-                    vu: &mut vu,
-                    rng: &mut rng,
-                };
-                let finished = tokio::select! {
-                    finished = journey::run_flow(&mut cx, flow, &retire) => finished,
-                    _ = &mut aborted => break,
-                };
-                if !finished {
-                    break;
-                }
-            }
+        let action = persona.pick(st.rng.random_range(0..total_weight));
+        let go_on = tokio::select! {
+            go_on = st.iterate(action, persona.plain, &retire) => go_on,
+            _ = &mut aborted => break,
+        };
+        if !go_on {
+            break;
         }
-
-        if let Some(pause) = backoff.after(recorder.last_class()) {
-            recorder.flush();
-            tokio::select! {
-                _ = tokio::time::sleep(pause) => {}
-                _ = &mut retired => break,
-                _ = &mut aborted => break,
+        if let Some(pause) = backoff.after(st.recorder.last_class(), st.recorder.last_status()) {
+            st.recorder.flush();
+            if !sleep_unless_stopped(pause, &mut retired, &mut aborted).await {
+                break;
             }
         }
         if think.max.is_zero() {
-            recorder.maybe_flush();
+            st.recorder.maybe_flush();
             continue;
         }
-        let pause = if think.min == think.max {
-            think.min
-        } else {
-            rng.random_range(think.min..=think.max)
-        };
+        let pause = think_pause(think, &mut st.rng);
         // Hand samples over before sleeping so they land in the second they happened.
-        if recorder.has_pending() {
-            recorder.flush();
+        if st.recorder.has_pending() {
+            st.recorder.flush();
         }
-        tokio::select! {
-            _ = tokio::time::sleep(pause) => {}
-            _ = &mut retired => break,
-            _ = &mut aborted => break,
+        if !sleep_unless_stopped(pause, &mut retired, &mut aborted).await {
+            break;
         }
     }
-    recorder.finish().await;
+    st.recorder.finish().await;
 }
 
 #[cfg(test)]
@@ -216,14 +244,25 @@ mod tests {
     fn connect_failures_back_off_and_success_resets() {
         let mut b = ConnectBackoff::default();
         let ms = |d: Option<Duration>| d.map(|d| d.as_millis());
-        assert_eq!(ms(b.after(OutcomeClass::Connect)), Some(50));
-        assert_eq!(ms(b.after(OutcomeClass::Dns)), Some(100));
+        assert_eq!(ms(b.after(OutcomeClass::Connect, 0)), Some(50));
+        assert_eq!(ms(b.after(OutcomeClass::Dns, 0)), Some(100));
         for _ in 0..10 {
-            b.after(OutcomeClass::Tls);
+            b.after(OutcomeClass::Tls, 0);
         }
-        assert_eq!(ms(b.after(OutcomeClass::Connect)), Some(1000));
+        assert_eq!(ms(b.after(OutcomeClass::Connect, 0)), Some(1000));
         // An HTTP error means the connection worked: no backoff.
-        assert_eq!(b.after(OutcomeClass::S500), None);
-        assert_eq!(ms(b.after(OutcomeClass::Connect)), Some(50));
+        assert_eq!(b.after(OutcomeClass::S500, 500), None);
+        assert_eq!(ms(b.after(OutcomeClass::Connect, 0)), Some(50));
+    }
+
+    #[test]
+    fn protocol_errors_without_a_response_back_off() {
+        let mut b = ConnectBackoff::default();
+        let ms = |d: Option<Duration>| d.map(|d| d.as_millis());
+        assert_eq!(ms(b.after(OutcomeClass::Protocol, 0)), Some(50));
+        assert_eq!(ms(b.after(OutcomeClass::Protocol, 0)), Some(100));
+        // A bad status arrived on a working connection: no backoff, and it resets.
+        assert_eq!(b.after(OutcomeClass::Protocol, 999), None);
+        assert_eq!(ms(b.after(OutcomeClass::Protocol, 0)), Some(50));
     }
 }

@@ -1,7 +1,10 @@
 //! The immutable frame the aggregator publishes (every 250 ms) on a
-//! `watch<Arc<Dashboard>>`. The UI and the headless progress line read plain numbers
-//! from it and never compute statistics, so drawing costs the same at any request
-//! rate and run length.
+//! `watch<Arc<Dashboard>>` (built by [`crate::metrics::frame`]). The UI and the
+//! headless progress line read plain numbers from it and never compute statistics:
+//! a chart finds its time window in the series by binary search
+//! ([`Series::since`]) and thins the rows in it to its width, so drawing a window
+//! costs the same at any request rate and run length (the whole-run window grows
+//! with the run, by one row a second).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,6 +12,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::outcome::OutcomeClass;
+pub use crate::threshold::Verdict;
 pub use crate::vocab::{LogEntry, LogKind, RunMode, StageStatus};
 
 /// Latency percentiles in microseconds.
@@ -94,9 +98,23 @@ impl Series {
         self.chunks.iter().rev().find_map(|c| c.last())
     }
 
-    /// Rows with `t_s >= from_s`.
+    /// Rows with `t_s >= from_s`. Rows are in time order, so the first one is found
+    /// by binary search (over the chunks, then inside one) and a chart's window
+    /// costs the rows it shows, not the run's length.
     pub fn since(&self, from_s: u32) -> impl Iterator<Item = &SecondRow> + '_ {
-        self.iter().filter(move |r| r.t_s >= from_s)
+        let first = self
+            .chunks
+            .partition_point(|c| c.last().is_some_and(|r| r.t_s < from_s));
+        let rest = &self.chunks[first..];
+        let (head, tail): (&[SecondRow], _) = match rest.split_first() {
+            Some((chunk, tail)) => (&chunk[chunk.partition_point(|r| r.t_s < from_s)..], tail),
+            None => (&[], rest),
+        };
+        // `skip_while` only guards against an empty chunk before the window.
+        std::iter::once(head)
+            .chain(tail.iter().map(|c| &c[..]))
+            .flat_map(|c| c.iter())
+            .skip_while(move |r| r.t_s < from_s)
     }
 }
 
@@ -128,16 +146,6 @@ pub struct RequestStat {
     pub latency: Percentiles,
     /// Worst threshold state among the thresholds naming this request.
     pub threshold: Option<Verdict>,
-}
-
-/// A threshold's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    Pass,
-    /// Passing, within 10% of the limit.
-    Near,
-    Fail,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

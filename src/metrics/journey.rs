@@ -6,7 +6,7 @@
 //! it owns like every other statistic. Thresholds on a flow (`"job.p95"`) or a custom
 //! metric (`cache_hit > 80%`) read the [`ScopeStats`] returned by [`JourneyStats::scope`].
 
-use crate::metrics::recorder::Sample;
+use crate::metrics::sample::Sample;
 use crate::metrics::scope::ScopeStats;
 use crate::outcome::OutcomeClass;
 use crate::profile::{Action, Profile};
@@ -23,6 +23,20 @@ pub struct JourneyConfig {
 }
 
 impl JourneyConfig {
+    /// The same names and labels with secrets replaced (a check may quote a token).
+    pub fn redacted(mut self, redactor: &crate::redact::Redactor) -> JourneyConfig {
+        for text in self
+            .flows
+            .iter_mut()
+            .chain(self.metrics.iter_mut())
+            .chain(self.checks.iter_mut())
+            .chain(self.personas.iter_mut().map(|(name, _, _)| name))
+        {
+            *text = redactor.text(text);
+        }
+        self
+    }
+
     pub fn from_profile(profile: &Profile) -> JourneyConfig {
         let j = &profile.journey;
         let personas = j

@@ -6,7 +6,8 @@ use comfy_table::{Cell, CellAlignment, Table};
 use serde::Serialize;
 
 use crate::metrics::aggregator::RunRecord;
-use crate::metrics::scope::ScopeStats;
+use crate::metrics::journey::JourneyStats;
+use crate::metrics::scope::{ScopeStats, quantile_ms};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct FlowSummary {
@@ -65,11 +66,7 @@ pub struct JourneySummary {
 }
 
 fn p_ms(s: &ScopeStats, q: f64) -> f64 {
-    if s.hist.is_empty() {
-        0.0
-    } else {
-        s.hist.value_at_quantile(q) as f64 / 1000.0
-    }
+    quantile_ms(&s.hist, q)
 }
 
 impl JourneySummary {
@@ -78,82 +75,16 @@ impl JourneySummary {
         if j.is_empty() {
             return None;
         }
-        let flows = j
-            .config
-            .flows
-            .iter()
-            .zip(&j.flows)
-            .map(|(name, s)| FlowSummary {
-                name: name.clone(),
-                count: s.requests(),
-                failed: s.errors(),
-                failure_rate: s.error_rate(),
-                p50_ms: p_ms(s, 0.5),
-                p95_ms: p_ms(s, 0.95),
-                max_ms: p_ms(s, 1.0),
-            })
-            .collect();
-        let checks = (j.checks_passed + j.checks_failed > 0).then(|| {
-            let mut failing: Vec<(String, u64)> = j
-                .config
-                .checks
-                .iter()
-                .zip(&j.check_failures)
-                .filter(|(_, n)| **n > 0)
-                .map(|(l, n)| (l.clone(), *n))
-                .collect();
-            failing.sort_by_key(|f| std::cmp::Reverse(f.1));
-            CheckSummary {
-                passed: j.checks_passed,
-                failed: j.checks_failed,
-                pass_rate: j.checks_passed as f64 / (j.checks_passed + j.checks_failed) as f64,
-                failing,
-            }
-        });
-        let metrics = j
-            .config
-            .metrics
-            .iter()
-            .zip(&j.metrics)
-            .map(|(name, s)| MetricSummary {
-                name: name.clone(),
-                hits: s.requests() - s.errors(),
-                total: s.requests(),
-                rate: 1.0 - s.error_rate(),
-            })
-            .collect();
-        let chunks = (j.chunks > 0).then(|| ChunkSummary {
-            count: j.chunks,
-            bytes: j.chunk_bytes,
-            mb_per_sec: j.chunk_mb_per_sec(),
-        });
-        let personas = j
-            .config
-            .personas
-            .iter()
-            .map(|(name, weight, requests)| {
-                let mut merged = ScopeStats::default();
-                for &i in requests {
-                    if let Some(s) = record.per_request.get(i) {
-                        merged.merge(s);
-                    }
-                }
-                PersonaSummary {
-                    name: name.clone(),
-                    weight: *weight,
-                    requests: merged.requests(),
-                    errors: merged.errors(),
-                    error_rate: merged.error_rate(),
-                    p95_ms: p_ms(&merged, 0.95),
-                }
-            })
-            .collect();
         Some(JourneySummary {
-            flows,
-            checks,
-            metrics,
-            chunks,
-            personas,
+            flows: flows(j),
+            checks: checks(j),
+            metrics: metrics(j),
+            chunks: (j.chunks > 0).then(|| ChunkSummary {
+                count: j.chunks,
+                bytes: j.chunk_bytes,
+                mb_per_sec: j.chunk_mb_per_sec(),
+            }),
+            personas: personas(record),
         })
     }
 
@@ -238,6 +169,86 @@ fn thousands(n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+fn flows(j: &JourneyStats) -> Vec<FlowSummary> {
+    j.config
+        .flows
+        .iter()
+        .zip(&j.flows)
+        .map(|(name, s)| FlowSummary {
+            name: name.clone(),
+            count: s.requests(),
+            failed: s.errors(),
+            failure_rate: s.error_rate(),
+            p50_ms: p_ms(s, 0.5),
+            p95_ms: p_ms(s, 0.95),
+            max_ms: p_ms(s, 1.0),
+        })
+        .collect()
+}
+
+/// Check totals, and the failing checks with the most failures first.
+fn checks(j: &JourneyStats) -> Option<CheckSummary> {
+    let total = j.checks_passed + j.checks_failed;
+    (total > 0).then(|| {
+        let mut failing: Vec<(String, u64)> = j
+            .config
+            .checks
+            .iter()
+            .zip(&j.check_failures)
+            .filter(|(_, n)| **n > 0)
+            .map(|(l, n)| (l.clone(), *n))
+            .collect();
+        failing.sort_by_key(|f| std::cmp::Reverse(f.1));
+        CheckSummary {
+            passed: j.checks_passed,
+            failed: j.checks_failed,
+            pass_rate: j.checks_passed as f64 / total as f64,
+            failing,
+        }
+    })
+}
+
+/// Custom rate metrics: a hit is recorded as a success in the metric's scope.
+fn metrics(j: &JourneyStats) -> Vec<MetricSummary> {
+    j.config
+        .metrics
+        .iter()
+        .zip(&j.metrics)
+        .map(|(name, s)| MetricSummary {
+            name: name.clone(),
+            hits: s.requests() - s.errors(),
+            total: s.requests(),
+            rate: 1.0 - s.error_rate(),
+        })
+        .collect()
+}
+
+/// Each persona's figures, merged from the requests it sends.
+fn personas(record: &RunRecord) -> Vec<PersonaSummary> {
+    record
+        .journey
+        .config
+        .personas
+        .iter()
+        .map(|(name, weight, requests)| {
+            let mut merged = ScopeStats::default();
+            for &i in requests {
+                if let Some(s) = record.per_request.get(i) {
+                    merged.merge(s);
+                }
+            }
+            PersonaSummary {
+                name: name.clone(),
+                weight: *weight,
+                requests: merged.requests(),
+                errors: merged.errors(),
+                error_rate: merged.error_rate(),
+                p95_ms: p_ms(&merged, 0.95),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

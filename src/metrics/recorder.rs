@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
+use crate::metrics::sample::Sample;
 use crate::outcome::{Outcome, OutcomeClass};
 
 /// How often a VU hands its samples over.
@@ -19,16 +20,6 @@ pub const FLUSH_INTERVAL: Duration = Duration::from_millis(100);
 const BUFFER_SAMPLES: usize = 512;
 /// Latencies are clamped to this (71 minutes fits in `u32` microseconds).
 const MAX_LATENCY_US: u64 = u32::MAX as u64;
-
-/// One request, 12 bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sample {
-    pub latency_us: u32,
-    /// Index of the request in the profile.
-    pub request: u16,
-    pub status: u16,
-    pub class: OutcomeClass,
-}
 
 /// What a VU hands to the aggregator.
 #[derive(Debug, Default)]
@@ -61,6 +52,8 @@ pub struct LocalRecorder {
     last_flush: Instant,
     /// Class of the last request recorded (the VU backs off after connect failures).
     last_class: OutcomeClass,
+    /// Status of the last request recorded, 0 when no response arrived.
+    last_status: u16,
     /// To the aggregator (its sole receiver). Closes when the aggregator is gone.
     tx: mpsc::Sender<Batch>,
 }
@@ -75,6 +68,7 @@ impl LocalRecorder {
             message_mask: 0,
             last_flush: Instant::now(),
             last_class: OutcomeClass::Ok,
+            last_status: 0,
             tx,
         }
     }
@@ -88,6 +82,7 @@ impl LocalRecorder {
             class: outcome.class,
         });
         self.last_class = outcome.class;
+        self.last_status = outcome.status;
         self.batch.bytes_in += outcome.bytes_in;
         self.batch.bytes_out += outcome.bytes_out;
         self.maybe_flush();
@@ -103,9 +98,18 @@ impl LocalRecorder {
         self.last_class
     }
 
-    /// Keeps the first message of each error class in the current batch. The
-    /// message is only formatted when the class has none yet, so an error storm
-    /// costs one `String` per class per flush, not one per request.
+    /// Status of the last request recorded (0: no response arrived).
+    pub fn last_status(&self) -> u16 {
+        self.last_status
+    }
+
+    /// Keeps the first message of each error class in the current batch and drops
+    /// the rest, so the aggregator receives at most one message per class per flush.
+    /// The callers (the client, the journey steps) format a `String` for every
+    /// failed request before calling, so an error storm still costs one allocation
+    /// per failed request on the VU; the formatting here (`to_string`) happens once
+    /// per class per flush, and a caller passing a `Display` that formats lazily
+    /// would pay only that.
     pub fn note_error(&mut self, class: OutcomeClass, message: impl Display) {
         let bit = 1u16 << class.index();
         if self.message_mask & bit == 0 {

@@ -6,7 +6,7 @@
 use hdrhistogram::Histogram;
 
 use crate::metrics::dashboard::Percentiles;
-use crate::metrics::recorder::Sample;
+use crate::metrics::sample::Sample;
 use crate::outcome::OutcomeClass;
 use crate::threshold::Stat;
 
@@ -14,11 +14,79 @@ use crate::threshold::Stat;
 pub const MAX_TRACKABLE_US: u64 = 3_600_000_000;
 /// Significant digits kept by every histogram.
 pub const SIGNIFICANT_DIGITS: u8 = 3;
+/// Most scopes one run keeps statistics for: named requests (each persona's own),
+/// flows, custom metrics and stages together. Each costs a histogram of 16 KB or more
+/// per copy (whole run, per-second window, snapshots), so this bounds a run's memory
+/// at a few hundred MB before any request is sent; it also keeps request indices
+/// within the 16 bits a [`Sample`] carries.
+pub const MAX_SCOPES: usize = 10_000;
 
-/// A histogram over 1 µs–1 h at 3 significant digits.
+/// A profile with more scopes than [`MAX_SCOPES`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the run would keep statistics for {total} scopes ({requests} requests, {flows} flows, \
+     {metrics} custom metrics, {stages} stages), more than the {MAX_SCOPES} loadpilot allows; \
+     merge requests that differ only by a parameter into one request, or use fewer stages"
+)]
+pub struct TooManyScopes {
+    pub total: usize,
+    pub requests: usize,
+    pub flows: usize,
+    pub metrics: usize,
+    pub stages: usize,
+}
+
+/// Checks a run's scope count against [`MAX_SCOPES`].
+pub fn check_scope_count(
+    requests: usize,
+    flows: usize,
+    metrics: usize,
+    stages: usize,
+) -> Result<(), TooManyScopes> {
+    let total = requests + flows + metrics + stages;
+    if total > MAX_SCOPES {
+        return Err(TooManyScopes {
+            total,
+            requests,
+            flows,
+            metrics,
+            stages,
+        });
+    }
+    Ok(())
+}
+
+/// A histogram from 1 µs at 3 significant digits that grows with what it records:
+/// it starts at ~16 KB and reaches ~190 KB only once values near the 1 h cap are
+/// recorded (values above [`MAX_TRACKABLE_US`] are clamped by [`ScopeStats::add`]).
+/// Same buckets, so the same numbers, as a fixed 1 µs–1 h histogram: only the
+/// unused top is not allocated, and a run with many scopes pays for what they saw.
 pub fn new_histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, MAX_TRACKABLE_US, SIGNIFICANT_DIGITS)
-        .expect("static histogram bounds are valid")
+    Histogram::new(SIGNIFICANT_DIGITS).expect("static histogram precision is valid")
+}
+
+/// The percentiles a series row and a frame show; all zero for an empty histogram.
+pub fn percentiles(hist: &Histogram<u64>) -> Percentiles {
+    if hist.is_empty() {
+        return Percentiles::default();
+    }
+    Percentiles {
+        p50_us: hist.value_at_quantile(0.50),
+        p90_us: hist.value_at_quantile(0.90),
+        p95_us: hist.value_at_quantile(0.95),
+        p99_us: hist.value_at_quantile(0.99),
+        max_us: hist.max(),
+    }
+}
+
+/// The latency at `quantile` (0..=1) in milliseconds, 0 for an empty histogram
+/// (summaries print a number for every scope).
+pub fn quantile_ms(hist: &Histogram<u64>, quantile: f64) -> f64 {
+    if hist.is_empty() {
+        0.0
+    } else {
+        hist.value_at_quantile(quantile) as f64 / 1000.0
+    }
 }
 
 /// Latency histogram and class counts of one scope.
@@ -41,13 +109,23 @@ impl ScopeStats {
     pub fn add(&mut self, sample: &Sample) {
         // Every request's latency counts, failed ones included (a timeout's latency
         // is the timeout), as the live chart would otherwise hide slow failures.
-        self.hist
-            .saturating_record(u64::from(sample.latency_us).max(1));
+        // `record`, not `saturating_record`: the latter clamps to the current top
+        // instead of growing. The clamp to 1 h keeps the old fixed range's cap.
+        let us = u64::from(sample.latency_us).clamp(1, MAX_TRACKABLE_US);
+        if self.hist.record(us).is_err() {
+            // Growing failed (a counts array past `usize`, not on 64-bit): keep the
+            // sample at the top rather than lose it.
+            self.hist.saturating_record(us);
+        }
         self.classes[sample.class.index()] += 1;
     }
 
     pub fn merge(&mut self, other: &ScopeStats) {
-        self.hist.add(&other.hist).expect("histograms share bounds");
+        // Both grow on demand (see `new_histogram`, `hist_codec::decode`), so adding
+        // only fails if a count array outgrows `usize`, which 1 h at 3 digits cannot.
+        self.hist
+            .add(&other.hist)
+            .expect("auto-resizing histograms add");
         for (a, b) in self.classes.iter_mut().zip(other.classes) {
             *a += b;
         }
@@ -71,16 +149,14 @@ impl ScopeStats {
     }
 
     pub fn percentiles(&self) -> Percentiles {
-        if self.hist.is_empty() {
-            return Percentiles::default();
-        }
-        Percentiles {
-            p50_us: self.hist.value_at_quantile(0.50),
-            p90_us: self.hist.value_at_quantile(0.90),
-            p95_us: self.hist.value_at_quantile(0.95),
-            p99_us: self.hist.value_at_quantile(0.99),
-            max_us: self.hist.max(),
-        }
+        percentiles(&self.hist)
+    }
+
+    /// The value a threshold compares, or `None` when the scope recorded nothing
+    /// ("no data": a percentile or a rate of zero requests is undefined; a rate per
+    /// second of zero requests is 0/s, a measurement).
+    pub fn reading(&self, stat: Stat, secs: f64) -> Option<f64> {
+        (self.requests() > 0 || stat == Stat::Rps).then(|| self.stat(stat, secs))
     }
 
     /// The value a threshold compares, in its canonical unit (ms, fraction, per
@@ -155,6 +231,71 @@ mod tests {
         );
         assert!((s.stat(Stat::ErrorRate, 1.0) - 1.0 / 101.0).abs() < 1e-12);
         assert!((s.stat(Stat::Rps, 10.0) - 10.1).abs() < 1e-9);
+    }
+
+    #[test]
+    fn histograms_start_small_and_keep_full_precision() {
+        let empty = ScopeStats::default();
+        let fixed =
+            Histogram::<u64>::new_with_bounds(1, MAX_TRACKABLE_US, SIGNIFICANT_DIGITS).unwrap();
+        // What 1,000 idle requests cost: a tenth of a fixed 1 µs–1 h histogram each.
+        assert!(
+            empty.hist.distinct_values() * 10 <= fixed.distinct_values(),
+            "{} vs {} counters",
+            empty.hist.distinct_values(),
+            fixed.distinct_values()
+        );
+        let mut grown = ScopeStats::default();
+        let mut fixed = fixed;
+        for us in [1u32, 999, 1_234, 56_789, 2_000_000, u32::MAX] {
+            grown.add(&sample(us, OutcomeClass::Ok));
+            fixed.saturating_record(u64::from(us).min(MAX_TRACKABLE_US));
+        }
+        for q in [0.0, 0.25, 0.5, 0.75, 0.9, 1.0] {
+            assert_eq!(
+                grown.hist.value_at_quantile(q),
+                fixed.value_at_quantile(q),
+                "q {q}"
+            );
+        }
+        // Clamped at 1 h like the fixed histogram, not grown to 71 minutes.
+        assert_eq!(grown.hist.max(), fixed.max());
+        assert!(grown.hist.max() <= fixed.highest_equivalent(MAX_TRACKABLE_US));
+        // A small histogram takes a large one's values, and the other way round.
+        let mut small = ScopeStats::default();
+        small.add(&sample(10, OutcomeClass::Ok));
+        small.merge(&grown);
+        assert_eq!(small.hist.len(), 7);
+        assert_eq!(small.hist.max(), grown.hist.max());
+    }
+
+    #[test]
+    fn an_empty_scope_has_no_data_except_for_rps() {
+        let empty = ScopeStats::default();
+        for stat in [
+            Stat::Percentile { pct: 99.0 },
+            Stat::Mean,
+            Stat::ErrorRate,
+            Stat::MetricRate,
+        ] {
+            assert_eq!(empty.reading(stat, 1.0), None, "{stat:?}");
+        }
+        assert_eq!(empty.reading(Stat::Rps, 2.0), Some(0.0));
+        let mut one = ScopeStats::default();
+        one.add(&sample(2000, OutcomeClass::Ok));
+        assert_eq!(one.reading(Stat::ErrorRate, 1.0), Some(0.0));
+    }
+
+    #[test]
+    fn scope_cap_names_the_counts() {
+        assert!(check_scope_count(MAX_SCOPES - 3, 1, 1, 1).is_ok());
+        let err = check_scope_count(MAX_SCOPES, 0, 0, 2).unwrap_err();
+        assert_eq!(err.total, MAX_SCOPES + 2);
+        let text = err.to_string();
+        assert!(
+            text.contains("10002 scopes") && text.contains("2 stages"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -114,16 +114,30 @@ fn json_lines(text: &str) -> Result<(Vec<String>, Vec<Vec<String>>), String> {
                     i + 1
                 )
             })?;
-            row.push(super::journey::json_to_var(value));
+            row.push(json_to_var(value));
         }
         rows.push(row);
     }
     Ok((columns.unwrap_or_default(), rows))
 }
 
+/// A JSON value as text for a variable: strings without quotes, the rest as JSON.
+pub fn json_to_var(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_values_become_variable_text() {
+        assert_eq!(json_to_var(&serde_json::json!("x")), "x");
+        assert_eq!(json_to_var(&serde_json::json!(7)), "7");
+    }
 
     #[test]
     fn csv_with_header_and_short_row() {

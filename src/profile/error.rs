@@ -45,6 +45,36 @@ impl ProfileError {
         }))
     }
 
+    /// The file is not UTF-8: positioned at the first bad byte.
+    pub fn not_utf8(file: &Path, bytes: &[u8], err: &std::str::Utf8Error) -> ProfileError {
+        let at = err.valid_up_to();
+        // The prefix up to `at` is valid UTF-8, so lines and columns can be counted in it.
+        let prefix = std::str::from_utf8(&bytes[..at]).unwrap_or_default();
+        ProfileError(Box::new(Details {
+            file: file.to_path_buf(),
+            position: Some(line_column(prefix, at)),
+            field: None,
+            message: format!(
+                "the profile is not UTF-8 text: byte 0x{:02X} at offset {at} is not valid UTF-8",
+                bytes.get(at).copied().unwrap_or(0)
+            ),
+            hint: Some("save the file as UTF-8 (TOML files must be UTF-8)".into()),
+            source: None,
+        }))
+    }
+
+    /// The file was not read at all, for the reason given (not a regular file, too large).
+    pub fn refused(file: &Path, message: String, hint: &str) -> ProfileError {
+        ProfileError(Box::new(Details {
+            file: file.to_path_buf(),
+            position: None,
+            field: None,
+            message,
+            hint: Some(hint.into()),
+            source: None,
+        }))
+    }
+
     /// The profile file as the caller named it.
     pub fn file(&self) -> &Path {
         &self.0.file

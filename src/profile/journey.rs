@@ -234,14 +234,6 @@ impl Serialize for JsonQuery {
     }
 }
 
-/// A JSON value as text for a variable: strings without quotes, the rest as JSON.
-pub fn json_to_var(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 /// `"100KB"`, `"2MB"`, `"1.5MiB"`, `"512"` → bytes. KB/MB/GB are powers of 1000,
 /// KiB/MiB/GiB of 1024; a bare number is bytes.
 pub fn parse_size(text: &str) -> Result<u64, String> {
@@ -301,7 +293,5 @@ mod tests {
         assert_eq!(q("$.nope").first(&v), None);
         assert!(JsonQuery::parse("$..[").is_err());
         assert!(JsonQuery::parse("token").is_err());
-        assert_eq!(json_to_var(&serde_json::json!("x")), "x");
-        assert_eq!(json_to_var(&serde_json::json!(7)), "7");
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod data;
 mod error;
+mod extras;
 pub mod journey;
 mod journey_parse;
 mod locate;
@@ -47,6 +48,10 @@ pub struct Profile {
     pub thresholds: Vec<Threshold>,
     /// End the run as soon as a threshold fails.
     pub abort_on_fail: bool,
+    /// `redact = [...]`: extra header or variable names whose values are secrets,
+    /// and literal values to hide from every output (never serialised: it may hold secrets).
+    #[serde(skip)]
+    pub redact: Vec<String>,
     /// Personas, setup, flows and per-request journey options (empty for plain profiles).
     #[serde(skip)]
     pub journey: Journey,
@@ -94,8 +99,9 @@ impl ThinkTime {
     /// Parses `"1s"` or `"1s..3s"`.
     pub fn parse(text: &str) -> Result<ThinkTime, String> {
         let parse = |t: &str| {
-            humantime::parse_duration(t.trim())
-                .map_err(|e| format!("bad duration \"{}\": {e}", t.trim()))
+            let d = humantime::parse_duration(t.trim())
+                .map_err(|e| format!("bad duration \"{}\": {e}", t.trim()))?;
+            crate::limits::check_duration(d).map_err(|e| format!("\"{}\": {e}", t.trim()))
         };
         match text.split_once("..") {
             Some((a, b)) => {
@@ -335,6 +341,7 @@ impl Profile {
             }],
             thresholds: Vec::new(),
             abort_on_fail: false,
+            redact: Vec::new(),
             journey: Journey::default(),
         })
     }

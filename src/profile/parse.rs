@@ -17,14 +17,51 @@ use super::locate::{field_at, field_by_lines, quote_key};
 use super::raw::{RawLoad, RawProfile, RawStages, RawThresholds};
 use super::values::Ctx;
 use super::{DEFAULT_GRACEFUL_STOP, DEFAULT_TIMEOUT, Defaults, Load, Profile, ThinkTime};
+use crate::limits::MAX_PROFILE_BYTES;
 use crate::plan::{Stage, parse_stages};
 use crate::threshold::{Threshold, parse_threshold};
 
 /// Reads and parses the profile at `path`. `vars` are `-e KEY=VALUE` pairs, which
 /// win over the environment for `${VAR}`.
 pub fn load_profile(path: &Path, vars: &[(String, String)]) -> Result<Profile, ProfileError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ProfileError::unreadable(path, e))?;
-    parse_profile(&text, path, vars)
+    let bytes = read_bounded(path)?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| ProfileError::not_utf8(path, &bytes, &e))?;
+    parse_profile(text, path, vars)
+}
+
+/// Reads a profile file: a regular file of at most [`MAX_PROFILE_BYTES`], so a
+/// device (`/dev/zero`), a pipe or a huge file is refused instead of read forever.
+fn read_bounded(path: &Path) -> Result<Vec<u8>, ProfileError> {
+    use std::io::Read;
+    let unreadable = |e| ProfileError::unreadable(path, e);
+    let meta = std::fs::metadata(path).map_err(unreadable)?;
+    if !meta.is_file() {
+        let kind = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file (a device, pipe or socket)"
+        };
+        return Err(ProfileError::refused(
+            path,
+            format!("cannot read the profile: it is {kind}"),
+            "give the path of a .toml profile file",
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_PROFILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_PROFILE_BYTES {
+        return Err(ProfileError::refused(
+            path,
+            format!(
+                "cannot read the profile: it is larger than the {} MiB limit",
+                MAX_PROFILE_BYTES / (1024 * 1024)
+            ),
+            "profiles are hand-written TOML; check the path, or move large data into a data file",
+        ));
+    }
+    Ok(bytes)
 }
 
 /// Parses profile `text`; `path` names the file in errors, gives the default name
@@ -117,6 +154,7 @@ fn resolve(ctx: &Ctx<'_>, raw: RawProfile) -> Result<Profile, ProfileError> {
         requests,
         thresholds,
         abort_on_fail,
+        redact: raw.redact.iter().map(|r| r.get_ref().clone()).collect(),
         journey,
     })
 }
@@ -177,22 +215,26 @@ fn resolve_load(ctx: &Ctx<'_>, raw: &Spanned<RawLoad>) -> Result<Load, ProfileEr
                 let stage = stage.get_ref();
                 let duration =
                     ctx.duration(&stage.duration, &format!("load.stages[{i}].duration"))?;
-                let target = u32::try_from(*stage.target.get_ref()).map_err(|_| {
-                    ctx.err(
-                        &stage.target,
-                        format!("load.stages[{i}].target"),
-                        format!(
-                            "target {} is not a VU count (0 to {})",
-                            stage.target.get_ref(),
-                            u32::MAX
-                        ),
-                    )
-                })?;
+                let target = u64::try_from(*stage.target.get_ref())
+                    .map_err(|_| "a VU count is not negative".to_string())
+                    .and_then(crate::limits::check_vus)
+                    .map_err(|why| {
+                        ctx.err(
+                            &stage.target,
+                            format!("load.stages[{i}].target"),
+                            format!(
+                                "target {} is not a VU count (0 to {}): {why}",
+                                stage.target.get_ref(),
+                                crate::limits::MAX_VUS
+                            ),
+                        )
+                    })?;
                 stages.push(Stage { duration, target });
             }
             stages
         }
     };
+    crate::plan::check_stages(&stages).map_err(|why| ctx.err(stages_raw, "load.stages", why))?;
     if stages.iter().all(|s| s.duration.is_zero()) {
         return Err(ctx.err(
             stages_raw,
@@ -220,17 +262,20 @@ fn resolve_thresholds(
     let mut thresholds = Vec::with_capacity(raw.entries.len());
     for (key, value) in &raw.entries {
         let field = format!("thresholds.{}", quote_key(key.get_ref()));
-        let expr = format!("{} {}", key.get_ref(), value.get_ref());
+        let expr = format!("{} {}", key.get_ref(), value.get_ref().expr);
         let metric = key.get_ref().trim();
         if journey.metrics.iter().any(|m| m == metric) {
             // A custom rate metric: `cache_hit = "> 80%"`, read like `error_rate`.
-            let t = super::metric_rate_threshold(metric, value.get_ref()).map_err(|why| {
+            let t = super::metric_rate_threshold(metric, &value.get_ref().expr).map_err(|why| {
                 ctx.err(value, &field, why).with_hint(format!(
                     "a custom metric is a rate: {} = \"> 80%\"",
                     quote_key(metric)
                 ))
             })?;
-            thresholds.push(t);
+            thresholds.push(Threshold {
+                allow_empty: value.get_ref().allow_empty,
+                ..t
+            });
             continue;
         }
         let threshold = parse_threshold(&expr).map_err(|why| {
@@ -241,7 +286,7 @@ fn resolve_thresholds(
                     "keys are [REQUEST.]METRIC, e.g. p95, error_rate, 429_rate, ping.p99",
                 )
             } else {
-                let starts_with_op = value.get_ref().trim_start().starts_with(['<', '>']);
+                let starts_with_op = value.get_ref().expr.trim_start().starts_with(['<', '>']);
                 let hint = if starts_with_op {
                     format!("write e.g. {} = \"< 500ms\" (latency), \"< 1%\" (rates) or \"> 100\" (rps)", quote_key(key.get_ref()))
                 } else {
@@ -273,7 +318,10 @@ fn resolve_thresholds(
                 None => err,
             });
         }
-        thresholds.push(threshold);
+        thresholds.push(Threshold {
+            allow_empty: value.get_ref().allow_empty,
+            ..threshold
+        });
     }
     let abort_on_fail = raw.abort_on_fail.as_ref().is_some_and(|b| *b.get_ref());
     Ok((thresholds, abort_on_fail))

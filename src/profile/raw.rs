@@ -32,6 +32,9 @@ pub(crate) struct RawProfile {
     pub persona: Vec<Spanned<RawPersona>>,
     /// Data file of the implicit persona.
     pub data: Option<Spanned<RawData>>,
+    /// Extra secret header/variable names and literal values to hide.
+    #[serde(default)]
+    pub redact: Vec<Spanned<String>>,
 }
 
 /// One `[[persona]]`: a kind of user with its own share of the VUs.
@@ -218,8 +221,54 @@ pub(crate) struct RawHeaders(pub Vec<(Spanned<String>, Spanned<String>)>);
 /// `[thresholds]`: `metric = "op value"` entries plus `abort_on_fail`.
 #[derive(Debug, Default)]
 pub(crate) struct RawThresholds {
-    pub entries: Vec<(Spanned<String>, Spanned<String>)>,
+    pub entries: Vec<(Spanned<String>, Spanned<RawThresholdValue>)>,
     pub abort_on_fail: Option<Spanned<bool>>,
+}
+
+/// One threshold's value: `"< 500ms"`, or `{ expr = "< 500ms", allow_empty = true }`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RawThresholdValue {
+    pub expr: String,
+    /// Pass when the scope recorded nothing (default: no data fails).
+    pub allow_empty: bool,
+}
+
+impl<'de> Deserialize<'de> for RawThresholdValue {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ValueVisitor;
+        impl<'de> Visitor<'de> for ValueVisitor {
+            type Value = RawThresholdValue;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a comparison like \"< 500ms\", or a table like { expr = \"< 500ms\", allow_empty = true }",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawThresholdValue, E> {
+                Ok(RawThresholdValue {
+                    expr: v.to_string(),
+                    allow_empty: false,
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RawThresholdValue, A::Error> {
+                let (mut expr, mut allow_empty) = (None, false);
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "expr" => expr = Some(map.next_value::<String>()?),
+                        "allow_empty" => allow_empty = map.next_value()?,
+                        other => {
+                            return Err(de::Error::unknown_field(other, &["expr", "allow_empty"]));
+                        }
+                    }
+                }
+                let expr = expr.ok_or_else(|| de::Error::missing_field("expr"))?;
+                Ok(RawThresholdValue { expr, allow_empty })
+            }
+        }
+        deserializer.deserialize_any(ValueVisitor)
+    }
 }
 
 impl<'de> Deserialize<'de> for RawStages {

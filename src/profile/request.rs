@@ -1,18 +1,17 @@
 //! One `[[request]]` (or setup / flow step) → [`RequestSpec`]: method, path, weight,
-//! body, check; its journey options go to [`StepExtras`] via `journey_parse`.
+//! body, check; its journey options go to [`StepExtras`] via `extras`.
 
 use std::ops::Range;
-use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use serde_spanned::Spanned;
 
 use super::error::ProfileError;
+use super::extras::{Builder, resolve_extras};
 use super::journey::{JsonQuery, RequestTemplate, StepExtras, parse_size};
-use super::journey_parse::{Builder, resolve_extras};
 use super::raw::{RawCheck, RawMultipart, RawRequest, RawStatuses};
 use super::template::{Template, has_placeholder};
-use super::values::Ctx;
+use super::values::{Ctx, find_file, parse_status_ranges};
 use super::{Body, Check, HeaderExpect, RequestSpec};
 
 /// Methods a request may use (an extension method is almost always a typo).
@@ -311,53 +310,6 @@ fn resolve_body(
     Ok(None)
 }
 
-/// Where a relative `body_file` (or data file) may live: the current directory first, then the
-/// profile directory's parent (so `assets/x.json` works from the repo root and from
-/// `profiles/`).
-/// Finds a file a profile names (`body_file`, a data file), or an error at `at`
-/// naming every place that was tried.
-pub(crate) fn find_file<T>(
-    ctx: &Ctx<'_>,
-    at: &Spanned<T>,
-    field: &str,
-    what: &str,
-    written: &str,
-) -> Result<PathBuf, ProfileError> {
-    let candidates = file_candidates(ctx.file(), Path::new(written));
-    match candidates.iter().find(|p| p.is_file()) {
-        Some(found) => Ok(found.clone()),
-        None => {
-            let looked: Vec<String> = candidates
-                .iter()
-                .map(|p| format!("\"{}\"", p.display()))
-                .collect();
-            Err(ctx
-                .err(
-                    at,
-                    field,
-                    format!("{what} \"{written}\" not found (looked at {})", looked.join(" and ")),
-                )
-                .with_hint("relative paths are tried from the current directory, then from the directory above the profile's"))
-        }
-    }
-}
-
-fn file_candidates(profile: &Path, file: &Path) -> Vec<PathBuf> {
-    if file.is_absolute() {
-        return vec![file.to_path_buf()];
-    }
-    let profile_dir = match profile.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let beside = profile_dir.join("..").join(file);
-    if beside == file {
-        vec![file.to_path_buf()]
-    } else {
-        vec![file.to_path_buf(), beside]
-    }
-}
-
 /// Boundary of generated multipart bodies; the generated content is lowercase letters,
 /// so it can never contain it.
 const MULTIPART_BOUNDARY: &str = "loadpilot-7MA4YWxkTrZu0gW";
@@ -416,56 +368,6 @@ fn resolve_multipart(
     })
 }
 
-/// `"2xx"`, `"200-299"`, `"200-299,404"` → inclusive ranges.
-pub(crate) fn parse_status_ranges(text: &str) -> Result<Vec<(u16, u16)>, String> {
-    let mut out = Vec::new();
-    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let code = |t: &str| match t.trim().parse::<u16>() {
-            Ok(c @ 100..=599) => Ok(c),
-            _ => Err(format!(
-                "\"{}\" is not an HTTP status code (100 to 599)",
-                t.trim()
-            )),
-        };
-        let range = if let Some(class) = part.strip_suffix("xx").or(part.strip_suffix("XX")) {
-            let digit = code(&format!("{class}00"))?;
-            (digit, digit + 99)
-        } else if let Some((a, b)) = part.split_once('-') {
-            let (a, b) = (code(a)?, code(b)?);
-            if a > b {
-                return Err(format!("status range \"{part}\" runs backwards"));
-            }
-            (a, b)
-        } else {
-            let c = code(part)?;
-            (c, c)
-        };
-        out.push(range);
-    }
-    if out.is_empty() {
-        return Err("no status codes given".into());
-    }
-    Ok(out)
-}
-
-/// Any status form → inclusive ranges (for `metric.status`).
-pub(crate) fn statuses_to_ranges(
-    ctx: &Ctx<'_>,
-    field: &str,
-    status: &Spanned<RawStatuses>,
-) -> Result<Vec<(u16, u16)>, ProfileError> {
-    let bad = |why: String| ctx.err(status, field, why);
-    match status.get_ref() {
-        RawStatuses::Ranges(text) => parse_status_ranges(text).map_err(bad),
-        RawStatuses::One(c) => parse_status_ranges(&c.to_string()).map_err(bad),
-        RawStatuses::Many(codes) => codes
-            .iter()
-            .map(|c| parse_status_ranges(&c.get_ref().to_string()).map(|r| r[0]))
-            .collect::<Result<_, _>>()
-            .map_err(bad),
-    }
-}
-
 fn resolve_check(ctx: &Ctx<'_>, prefix: &str, raw: &RawCheck) -> Result<Check, ProfileError> {
     let field = |key: &str| format!("{prefix}.check.{key}");
     let mut status_ranges = Vec::new();
@@ -513,6 +415,8 @@ fn resolve_check(ctx: &Ctx<'_>, prefix: &str, raw: &RawCheck) -> Result<Check, P
     let body_contains = raw
         .body_contains
         .as_ref()
+        .map(|s| no_template(ctx, s, &field("body_contains"), s.get_ref()))
+        .transpose()?
         .map(|s| ctx.subst(s, &field("body_contains")))
         .transpose()?;
     let max_duration = raw
@@ -528,6 +432,9 @@ fn resolve_check(ctx: &Ctx<'_>, prefix: &str, raw: &RawCheck) -> Result<Check, P
             super::locate::quote_key(key.get_ref())
         );
         let query = JsonQuery::parse(key.get_ref()).map_err(|why| ctx.err(key, &here, why))?;
+        if let toml::Value::String(text) = value.get_ref() {
+            no_template(ctx, value, &here, text)?;
+        }
         json.push((query, ctx.json(value, &here)?));
     }
     let mut headers = Vec::new();
@@ -547,7 +454,10 @@ fn resolve_check(ctx: &Ctx<'_>, prefix: &str, raw: &RawCheck) -> Result<Check, P
         let expect = match value.get_ref() {
             toml::Value::Boolean(true) => HeaderExpect::Present,
             toml::Value::Boolean(false) => HeaderExpect::Absent,
-            toml::Value::String(s) => HeaderExpect::Equals(ctx.subst_str(s, value, &here)?),
+            toml::Value::String(s) => {
+                no_template(ctx, value, &here, s)?;
+                HeaderExpect::Equals(ctx.subst_str(s, value, &here)?)
+            }
             _ => {
                 return Err(ctx
                     .err(value, &here, "expected a string (the value must equal it) or true / false (present / absent)")
@@ -564,4 +474,20 @@ fn resolve_check(ctx: &Ctx<'_>, prefix: &str, raw: &RawCheck) -> Result<Check, P
         json,
         headers,
     })
+}
+
+/// Checks compare with fixed text: a `{{…}}` template there would be compared
+/// literally and never match, so it is refused rather than silently ignored.
+fn no_template<'s, T>(
+    ctx: &Ctx<'_>,
+    at: &'s Spanned<T>,
+    field: &str,
+    text: &str,
+) -> Result<&'s Spanned<T>, ProfileError> {
+    if has_placeholder(text) {
+        return Err(ctx
+            .err(at, field, format!("\"{text}\": {{{{…}}}} templates are not expanded in checks"))
+            .with_hint("checks compare with fixed text; use ${VAR} (set with -e) for a value known at start, or check the extracted value with a later request"));
+    }
+    Ok(at)
 }

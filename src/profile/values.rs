@@ -1,14 +1,14 @@
 //! Shared field checks for `parse`: durations, `${VAR}` strings, headers, JSON bodies.
 //! Each turns a spanned raw value into a resolved one or an error pointing at it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_spanned::Spanned;
 
 use super::error::{ProfileError, Reporter};
 use super::locate::quote_key;
-use super::raw::RawHeaders;
+use super::raw::{RawHeaders, RawStatuses};
 use super::subst::substitute_vars;
 
 /// What `parse` needs to resolve one profile: where errors point, and variables.
@@ -69,9 +69,13 @@ impl Ctx<'_> {
     /// A humantime duration such as `"500ms"`, `"10s"` or `"1m30s"`.
     pub fn duration(&self, value: &Spanned<String>, field: &str) -> Result<Duration, ProfileError> {
         let text = value.get_ref().trim();
-        humantime::parse_duration(text).map_err(|why| {
+        let d = humantime::parse_duration(text).map_err(|why| {
             self.err(value, field, format!("bad duration \"{text}\": {why}"))
                 .with_hint("write a number and a unit, e.g. \"500ms\", \"10s\" or \"1m30s\"")
+        })?;
+        crate::limits::check_duration(d).map_err(|why| {
+            self.err(value, field, format!("duration \"{text}\": {why}"))
+                .with_hint("durations are at most 1 year (e.g. \"30s\", \"2h\", \"7d\")")
         })
     }
 
@@ -167,4 +171,101 @@ impl Ctx<'_> {
 /// `request[0].timeout` → `timeout`.
 fn last_key(field: &str) -> &str {
     field.rsplit('.').next().unwrap_or(field)
+}
+
+/// Where a relative `body_file` (or data file) may live: the current directory first, then the
+/// profile directory's parent (so `assets/x.json` works from the repo root and from
+/// `profiles/`).
+/// Finds a file a profile names (`body_file`, a data file), or an error at `at`
+/// naming every place that was tried.
+pub(crate) fn find_file<T>(
+    ctx: &Ctx<'_>,
+    at: &Spanned<T>,
+    field: &str,
+    what: &str,
+    written: &str,
+) -> Result<PathBuf, ProfileError> {
+    let candidates = file_candidates(ctx.file(), Path::new(written));
+    match candidates.iter().find(|p| p.is_file()) {
+        Some(found) => Ok(found.clone()),
+        None => {
+            let looked: Vec<String> = candidates
+                .iter()
+                .map(|p| format!("\"{}\"", p.display()))
+                .collect();
+            Err(ctx
+                .err(
+                    at,
+                    field,
+                    format!("{what} \"{written}\" not found (looked at {})", looked.join(" and ")),
+                )
+                .with_hint("relative paths are tried from the current directory, then from the directory above the profile's"))
+        }
+    }
+}
+
+fn file_candidates(profile: &Path, file: &Path) -> Vec<PathBuf> {
+    if file.is_absolute() {
+        return vec![file.to_path_buf()];
+    }
+    let profile_dir = match profile.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let beside = profile_dir.join("..").join(file);
+    if beside == file {
+        vec![file.to_path_buf()]
+    } else {
+        vec![file.to_path_buf(), beside]
+    }
+}
+
+/// `"2xx"`, `"200-299"`, `"200-299,404"` → inclusive ranges.
+pub(crate) fn parse_status_ranges(text: &str) -> Result<Vec<(u16, u16)>, String> {
+    let mut out = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let code = |t: &str| match t.trim().parse::<u16>() {
+            Ok(c @ 100..=599) => Ok(c),
+            _ => Err(format!(
+                "\"{}\" is not an HTTP status code (100 to 599)",
+                t.trim()
+            )),
+        };
+        let range = if let Some(class) = part.strip_suffix("xx").or(part.strip_suffix("XX")) {
+            let digit = code(&format!("{class}00"))?;
+            (digit, digit + 99)
+        } else if let Some((a, b)) = part.split_once('-') {
+            let (a, b) = (code(a)?, code(b)?);
+            if a > b {
+                return Err(format!("status range \"{part}\" runs backwards"));
+            }
+            (a, b)
+        } else {
+            let c = code(part)?;
+            (c, c)
+        };
+        out.push(range);
+    }
+    if out.is_empty() {
+        return Err("no status codes given".into());
+    }
+    Ok(out)
+}
+
+/// Any status form → inclusive ranges (for `metric.status`).
+pub(crate) fn statuses_to_ranges(
+    ctx: &Ctx<'_>,
+    field: &str,
+    status: &Spanned<RawStatuses>,
+) -> Result<Vec<(u16, u16)>, ProfileError> {
+    let bad = |why: String| ctx.err(status, field, why);
+    match status.get_ref() {
+        RawStatuses::Ranges(text) => parse_status_ranges(text).map_err(bad),
+        RawStatuses::One(c) => parse_status_ranges(&c.to_string()).map_err(bad),
+        RawStatuses::Many(codes) => codes
+            .iter()
+            .map(|c| parse_status_ranges(&c.get_ref().to_string()).map(|r| r[0]))
+            .collect::<Result<_, _>>()
+            .map_err(bad),
+    }
 }

@@ -5,7 +5,8 @@
 //! A snapshot converts back into a [`RunRecord`], so `report`, `compare` and
 //! `open` reuse the live code paths and show exactly what the live run showed.
 
-pub mod redact;
+mod limits;
+use crate::redact;
 mod store;
 
 use std::collections::BTreeMap;
@@ -15,6 +16,7 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
+pub use limits::{MAX_RUN_S, MAX_TOTAL, MAX_VUS};
 pub use store::{SnapshotError, default_path, read, write};
 
 use crate::cli::RunOptions;
@@ -293,38 +295,99 @@ pub struct SnapshotMeta {
     /// The options, already redacted.
     pub options: serde_json::Value,
     pub stages: Vec<Stage>,
-    /// Secret values to scrub from the serialised file wherever they appear.
-    pub secrets: Vec<String>,
+    /// The run's redaction, applied to the snapshot's string values before it is written.
+    pub redactor: Arc<redact::Redactor>,
+    /// Secrets too short to scrub or equal to a request name, to tell the user about.
+    pub warnings: Vec<String>,
+}
+
+/// Whether `name` (a header or `-e` variable) holds a secret: by pattern, or
+/// listed in the profile's `redact = [...]`.
+fn is_secret_name(profile: &Profile, name: &str) -> bool {
+    redact::is_sensitive_name(name) || profile.redact.iter().any(|r| r.eq_ignore_ascii_case(name))
+}
+
+/// Every secret value the run knows: sensitive headers, URL passwords and tokens,
+/// secret `-e` variables and the profile's `redact` list.
+fn secret_values(profile: &Profile, opts: &RunOptions) -> Vec<String> {
+    let mut secrets: Vec<String> = profile
+        .defaults
+        .headers
+        .iter()
+        .chain(profile.requests.iter().flat_map(|r| r.headers.iter()))
+        .filter(|(name, _)| is_secret_name(profile, name))
+        .map(|(_, value)| value.clone())
+        .collect();
+    // Secrets in URLs end up in request names and messages too.
+    secrets.extend(redact::url_secrets(&profile.base_url));
+    for r in &profile.requests {
+        secrets.extend(redact::url_secrets(&r.path));
+    }
+    // A bearer token is also a secret without its scheme word.
+    let bare: Vec<String> = secrets
+        .iter()
+        .filter_map(|s| s.split_once(' ').map(|(_, token)| token.trim().to_string()))
+        .collect();
+    secrets.extend(bare);
+    for (key, value) in &opts.vars {
+        if is_secret_name(profile, key) {
+            secrets.push(value.clone());
+        }
+    }
+    // Entries of `redact` that are not a header or variable name are literal values.
+    let names: Vec<&str> = profile
+        .defaults
+        .headers
+        .iter()
+        .chain(profile.requests.iter().flat_map(|r| r.headers.iter()))
+        .map(|(n, _)| n.as_str())
+        .chain(opts.vars.iter().map(|(k, _)| k.as_str()))
+        .collect();
+    secrets.extend(
+        profile
+            .redact
+            .iter()
+            .filter(|r| !names.iter().any(|n| n.eq_ignore_ascii_case(r)))
+            .cloned(),
+    );
+    secrets
+}
+
+/// Header pairs `[name, value]` whose name the profile's `redact` list marks secret.
+fn redact_listed_headers(value: &mut serde_json::Value, profile: &Profile) {
+    match value {
+        serde_json::Value::Array(items) => {
+            if let [
+                serde_json::Value::String(name),
+                serde_json::Value::String(v),
+            ] = items.as_mut_slice()
+                && is_secret_name(profile, name)
+            {
+                *v = redact::REDACTED.to_string();
+                return;
+            }
+            items
+                .iter_mut()
+                .for_each(|v| redact_listed_headers(v, profile));
+        }
+        serde_json::Value::Object(map) => map
+            .values_mut()
+            .for_each(|v| redact_listed_headers(v, profile)),
+        _ => {}
+    }
 }
 
 impl SnapshotMeta {
-    /// Redacted copies of the profile and options, and the secrets to scrub.
+    /// Redacted copies of the profile and options, and the run's redaction.
     pub fn new(profile: &Profile, opts: &RunOptions) -> SnapshotMeta {
+        let names: Vec<String> = profile.requests.iter().map(|r| r.name.clone()).collect();
+        let (redactor, warnings) = redact::Redactor::new(secret_values(profile, opts), &names);
         let mut profile_value = serde_json::to_value(profile).unwrap_or_default();
         redact::redact_value(&mut profile_value);
-        let mut secrets: Vec<String> = profile
-            .defaults
-            .headers
-            .iter()
-            .chain(profile.requests.iter().flat_map(|r| r.headers.iter()))
-            .filter(|(name, _)| redact::is_sensitive_name(name))
-            .map(|(_, value)| value.clone())
-            .collect();
-        // Secrets in URLs end up in request names and messages too.
-        secrets.extend(redact::url_secrets(&profile.base_url));
-        for r in &profile.requests {
-            secrets.extend(redact::url_secrets(&r.path));
-        }
-        // A bearer token is also a secret without its scheme word.
-        let bare: Vec<String> = secrets
-            .iter()
-            .filter_map(|s| s.split_once(' ').map(|(_, token)| token.trim().to_string()))
-            .collect();
-        secrets.extend(bare);
+        redact_listed_headers(&mut profile_value, profile);
         let mut vars = serde_json::Map::new();
         for (key, value) in &opts.vars {
-            if redact::is_sensitive_name(key) {
-                secrets.push(value.clone());
+            if is_secret_name(profile, key) {
                 vars.insert(key.clone(), redact::REDACTED.into());
             } else {
                 vars.insert(key.clone(), redact::redact_url(value).into());
@@ -347,7 +410,8 @@ impl SnapshotMeta {
             profile: profile_value,
             options,
             stages: profile.load.stages.clone(),
-            secrets,
+            redactor: Arc::new(redactor),
+            warnings,
         }
     }
 }

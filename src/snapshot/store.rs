@@ -52,21 +52,41 @@ pub fn default_path(profile_name: &str, started_at: chrono::DateTime<chrono::Utc
     ))
 }
 
-/// Serialises, scrubs `secrets` and writes atomically.
+/// Serialises, scrubs `secrets` from string values and writes atomically.
 pub fn write(path: &Path, snapshot: &Snapshot, secrets: &[String]) -> Result<(), SnapshotError> {
     let io = |source| SnapshotError::Io {
         path: path.to_path_buf(),
         source,
     };
-    let json =
-        serde_json::to_string(snapshot).map_err(|e| SnapshotError::Invalid(e.to_string()))?;
-    let json = redact::scrub(&json, secrets);
+    // Secrets are replaced in the data's string values, never in the JSON text,
+    // so keys, numbers, booleans and histograms keep their shape.
+    let mut value =
+        serde_json::to_value(snapshot).map_err(|e| SnapshotError::Invalid(e.to_string()))?;
+    redact::scrub_value(&mut value, secrets);
+    let json = serde_json::to_string(&value).map_err(|e| SnapshotError::Invalid(e.to_string()))?;
     let bytes = if path.extension().is_some_and(|e| e == "zst") {
         zstd::encode_all(json.as_bytes(), ZSTD_LEVEL).map_err(io)?
     } else {
         json.into_bytes()
     };
     crate::fsutil::write_atomic(path, &bytes).map_err(io)
+}
+
+/// Largest snapshot read (after decompression): far above a long soak test's,
+/// and a device or a compression bomb cannot fill the memory.
+const MAX_SNAPSHOT_BYTES: u64 = 2 << 30;
+
+fn read_bounded(source: impl std::io::Read) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    source.take(MAX_SNAPSHOT_BYTES + 1).read_to_end(&mut out)?;
+    if out.len() as u64 > MAX_SNAPSHOT_BYTES {
+        return Err(std::io::Error::other(format!(
+            "larger than {} GiB; not a snapshot this loadpilot wrote",
+            MAX_SNAPSHOT_BYTES >> 30
+        )));
+    }
+    Ok(out)
 }
 
 pub fn read(path: &Path) -> Result<Snapshot, SnapshotError> {
@@ -78,9 +98,9 @@ pub fn read(path: &Path) -> Result<Snapshot, SnapshotError> {
         path: path.to_path_buf(),
         reason,
     };
-    let raw = std::fs::read(path).map_err(io)?;
+    let raw = read_bounded(std::fs::File::open(path).map_err(io)?).map_err(io)?;
     let bytes = if raw.starts_with(&ZSTD_MAGIC) {
-        zstd::decode_all(raw.as_slice()).map_err(io)?
+        read_bounded(zstd::Decoder::new(raw.as_slice()).map_err(io)?).map_err(io)?
     } else {
         raw
     };
@@ -113,6 +133,9 @@ pub fn read(path: &Path) -> Result<Snapshot, SnapshotError> {
             hint,
         });
     }
-    serde_json::from_value(value)
-        .map_err(|e| SnapshotError::Invalid(format!("{}: {e}", path.display())))
+    let snapshot: Snapshot = serde_json::from_value(value)
+        .map_err(|e| SnapshotError::Invalid(format!("{}: {e}", path.display())))?;
+    super::limits::check(&snapshot)
+        .map_err(|e| SnapshotError::Invalid(format!("{}: {e}", path.display())))?;
+    Ok(snapshot)
 }

@@ -3,6 +3,10 @@
 //!
 //! Values are kept in canonical units: latency in milliseconds, rates as fractions
 //! (0.01 for `1%`), throughput in requests per second.
+//!
+//! This module knows expressions, limits and verdicts, not statistics: the metrics
+//! resolve a [`ThresholdScope`] to their own figures and hand back a value, so the
+//! dependency points one way (metrics → threshold).
 
 use serde::{Deserialize, Serialize};
 
@@ -70,11 +74,75 @@ pub struct Threshold {
     pub op: Op,
     /// Limit in canonical units (ms, fraction, per second).
     pub limit: f64,
+    /// Whether a scope that recorded nothing passes (profile:
+    /// `"ping.p99" = { expr = "< 1s", allow_empty = true }`). By default "no data"
+    /// fails: a threshold on a request that was never sent proves nothing.
+    #[serde(default)]
+    pub allow_empty: bool,
+}
+
+/// A threshold's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    // Declared from best to worst: `Ord` ranks them, so `max` is the worst.
+    Pass,
+    /// The scope recorded nothing (yet): the final verdict fails unless the
+    /// threshold has `allow_empty`.
+    NoData,
+    /// Passing, within 10% of the limit.
+    Near,
+    Fail,
+}
+
+/// What a threshold reads, resolved against the profile's request names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThresholdScope<'a> {
+    /// The whole run (`p95 < 500ms`).
+    Run,
+    /// The request at this index (`ping.p95 < 200ms`).
+    Request(usize),
+    /// No request has this name: a flow or custom metric (journeys), or nothing.
+    Named(&'a str),
 }
 
 impl Threshold {
     pub fn holds(&self, value: f64) -> bool {
         self.op.holds(value, self.limit)
+    }
+
+    /// Whether a reading passes: `None` (no data) passes only with `allow_empty`.
+    pub fn passes(&self, reading: Option<f64>) -> bool {
+        match reading {
+            Some(value) => self.holds(value),
+            None => self.allow_empty,
+        }
+    }
+
+    /// Pass / near / fail of a reading; no data (`None`) is `NoData` (which the
+    /// final summary fails unless `allow_empty`).
+    pub fn verdict(&self, reading: Option<f64>) -> Verdict {
+        let Some(value) = reading else {
+            return Verdict::NoData;
+        };
+        if !self.holds(value) {
+            Verdict::Fail
+        } else if self.is_near(value) {
+            Verdict::Near
+        } else {
+            Verdict::Pass
+        }
+    }
+
+    /// What this threshold reads, given the profile's request names in order.
+    pub fn scope<'a>(&'a self, request_names: &[String]) -> ThresholdScope<'a> {
+        match &self.request {
+            None => ThresholdScope::Run,
+            Some(name) => match request_names.iter().position(|n| n == name) {
+                Some(i) => ThresholdScope::Request(i),
+                None => ThresholdScope::Named(name),
+            },
+        }
     }
 
     /// Whether `value` is within 10% of the limit on the passing side.
@@ -87,6 +155,16 @@ impl Threshold {
             Op::Gt | Op::Ge => value <= self.limit * 1.1,
         }
     }
+}
+
+/// The limits of whole-run latency thresholds, drawn as lines on the latency chart:
+/// (expression, ms).
+pub fn latency_limits(thresholds: &[Threshold]) -> Vec<(String, f64)> {
+    thresholds
+        .iter()
+        .filter(|t| t.request.is_none() && matches!(t.stat, Stat::Percentile { .. } | Stat::Mean))
+        .map(|t| (t.expr.clone(), t.limit))
+        .collect()
 }
 
 mod parse;

@@ -67,6 +67,7 @@ pub fn parse_threshold(expr: &str) -> Result<Threshold, String> {
         stat,
         op,
         limit,
+        allow_empty: false,
     })
 }
 

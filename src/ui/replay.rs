@@ -4,6 +4,8 @@
 //!
 //! What a frame at cursor second `c` holds:
 //! - the series up to and including row `c` (closed chunks shared, as live);
+//!   the frame itself comes from the live dashboard's builder
+//!   ([`crate::metrics::frame`]), with its sparkline length and log tail;
 //! - totals (requests, classes, bytes, peak rate) summed from the rows `0..=c`;
 //! - latency percentiles and the rate of second `c`, from its row;
 //! - error classes counted from the rows, with status codes and last message
@@ -14,25 +16,18 @@
 //!
 //! Frames are built in `App::update` when the cursor moves, never in `view`.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use crate::metrics::aggregator::{RunRecord, verdict};
+use crate::metrics::aggregator::RunRecord;
 use crate::metrics::dashboard::{
-    ClassStat, Dashboard, LogEntry, RequestStat, RunMode, SecondRow, Series, ThresholdStatus,
+    Dashboard, LogEntry, MemoryStatus, RequestStat, RunMode, SecondRow, Series, StageStatus,
+    ThresholdStatus,
 };
-use crate::outcome::OutcomeClass;
-use crate::threshold::Stat;
-
-/// Rows per shared series chunk (as the live series store).
-const CHUNK_ROWS: usize = 60;
-/// Seconds of class counts in each error sparkline (as live).
-const TREND_SECS: usize = 60;
-/// Event-log entries carried in each frame (as live).
-const LOG_TAIL: usize = 200;
-
-/// An error class's status codes (with counts) and last message, whole run.
-type ClassDetails = (Vec<(u16, u64)>, Option<String>);
+use crate::metrics::frame::{self, FrameInput, FrameTotals};
+use crate::metrics::record::StatusCounts;
+use crate::metrics::series::SeriesStore;
+use crate::threshold::{Stat, Threshold, latency_limits};
+use crate::vocab::EngineStatus;
 
 /// Everything a saved run shows, prepared once when the file is opened.
 #[derive(Debug)]
@@ -40,88 +35,66 @@ pub struct Replay {
     profile_name: String,
     target: String,
     duration: Duration,
-    rows: Vec<SecondRow>,
-    /// `rows` in full chunks of [`CHUNK_ROWS`], shared by every frame.
-    chunks: Vec<Arc<[SecondRow]>>,
+    /// The saved series in the live store's chunks, shared by every frame.
+    series: SeriesStore,
     log: Vec<LogEntry>,
     request_stats: Vec<RequestStat>,
     /// Per class index: status codes seen and the last message (whole run).
-    class_details: Vec<ClassDetails>,
-    thresholds: Vec<ThresholdStatus>,
-    latency_limits_ms: Vec<(String, f64)>,
+    by_status: Vec<StatusCounts>,
+    last_message: Vec<Option<String>>,
+    thresholds: Vec<Threshold>,
+    threshold_status: Vec<ThresholdStatus>,
 }
 
 impl Replay {
     pub fn from_record(record: &RunRecord) -> Replay {
-        let rows = record.series.clone();
-        let chunks = rows
-            .chunks_exact(CHUNK_ROWS)
-            .map(Arc::<[SecondRow]>::from)
-            .collect();
         let secs = record.duration.as_secs_f64();
         let request_stats = record
             .request_names
             .iter()
             .zip(&record.per_request)
-            .map(|(name, stats)| RequestStat {
-                name: name.clone(),
-                count: stats.requests(),
-                errors: stats.errors(),
-                rps: stats.stat(Stat::Rps, secs),
-                latency: stats.percentiles(),
-                threshold: None,
+            .map(|(name, stats)| {
+                frame::request_stat(name, stats, stats.stat(Stat::Rps, secs), None)
             })
             .collect();
-        let thresholds = record
+        let threshold_status = record
             .thresholds
             .iter()
             .map(|t| {
                 let value = record.threshold_value(t);
                 // The file has no 30 s window; both badges show the whole run.
-                ThresholdStatus {
-                    expr: t.expr.clone(),
-                    run: verdict(t, value),
-                    run_value: value,
-                    recent: verdict(t, value),
-                    recent_value: value,
-                }
-            })
-            .collect();
-        let latency_limits_ms = crate::metrics::aggregator::latency_limits(&record.thresholds);
-        let class_details = (0..OutcomeClass::COUNT)
-            .map(|i| {
-                (
-                    record.by_status.get(i).cloned().unwrap_or_default(),
-                    record.last_message.get(i).cloned().flatten(),
-                )
+                frame::threshold_status(t, t.verdict(value), value, value)
             })
             .collect();
         Replay {
             profile_name: record.profile_name.clone(),
             target: record.target.clone(),
             duration: record.duration,
-            rows,
-            chunks,
+            series: SeriesStore::from_rows(&record.series),
             log: record.log.clone(),
             request_stats,
-            class_details,
-            thresholds,
-            latency_limits_ms,
+            by_status: record.by_status.clone(),
+            last_message: record.last_message.clone(),
+            thresholds: record.thresholds.clone(),
+            threshold_status,
         }
     }
 
     /// Seconds in the saved series (cursor positions are `0..len()`).
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.series.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.series.is_empty()
     }
 
     /// The second after the last saved one (the chart's whole-run x range).
     pub fn end_s(&self) -> u32 {
-        self.rows.last().map_or(0, |r| r.t_s + 1)
+        self.len()
+            .checked_sub(1)
+            .and_then(|i| self.series.get(i))
+            .map_or(0, |r| r.t_s + 1)
     }
 
     pub fn duration(&self) -> Duration {
@@ -130,96 +103,93 @@ impl Replay {
 
     /// The run time (seconds) of cursor position `cursor`.
     pub fn time_s(&self, cursor: usize) -> u32 {
-        self.rows
+        self.series
             .get(cursor.min(self.len().saturating_sub(1)))
             .map_or(0, |r| r.t_s)
     }
 
     /// The frame at cursor position `cursor` (clamped to the last second).
     pub fn frame_at(&self, cursor: usize) -> Dashboard {
+        let Some(last) = self.len().checked_sub(1) else {
+            return self.empty_frame();
+        };
+        let series = self.series.view_prefix(cursor.min(last) + 1);
+        let row = *series.last().expect("a prefix of a non-empty series");
+        let elapsed = Duration::from_secs(u64::from(row.t_s) + 1);
+        frame::build(FrameInput {
+            profile_name: &self.profile_name,
+            target: &self.target,
+            elapsed,
+            engine: EngineStatus {
+                vus_active: row.vus,
+                vus_target: row.target_vus,
+                mode: RunMode::Done,
+                stage: StageStatus::default(),
+                planned: Some(self.duration),
+            },
+            memory: memory_of(&row),
+            totals: totals_of(&series, &row),
+            series,
+            by_status: &self.by_status,
+            last_message: &self.last_message,
+            request_stats: self.request_stats.clone(),
+            thresholds: &self.thresholds,
+            threshold_status: self.threshold_status.clone(),
+            log: frame::log_tail(self.log.iter().filter(|e| e.at < elapsed)),
+        })
+    }
+
+    /// A run with no closed second: the whole-run figures and the log, nothing else.
+    fn empty_frame(&self) -> Dashboard {
         let mut d = Dashboard::empty(&self.profile_name, &self.target);
         d.mode = RunMode::Done;
         d.planned = Some(self.duration);
+        d.elapsed = self.duration;
         d.request_stats = self.request_stats.clone();
-        d.thresholds = self.thresholds.clone();
-        d.latency_limits_ms = self.latency_limits_ms.clone();
-        let Some(last) = self.len().checked_sub(1) else {
-            d.elapsed = self.duration;
-            d.log = self
-                .log
-                .iter()
-                .rev()
-                .take(LOG_TAIL)
-                .rev()
-                .cloned()
-                .collect();
-            return d;
-        };
-        let c = cursor.min(last);
-        let upto = &self.rows[..=c];
-        let row = upto[c];
-        // Memory as sampled in the cursor's second (a snapshot keeps host and target).
-        d.memory.host_total = row.host_mem_total;
-        d.memory.host_used = row.host_mem_used;
-        d.memory.host_available = row.host_mem_total.saturating_sub(row.host_mem_used);
-        d.memory.target_rss = (row.target_rss > 0).then_some(row.target_rss);
-
-        let full = (c + 1) / CHUNK_ROWS;
-        let mut chunks = self.chunks[..full].to_vec();
-        if full * CHUNK_ROWS < upto.len() {
-            chunks.push(Arc::from(&upto[full * CHUNK_ROWS..]));
-        }
-        d.series = Series { chunks };
-
-        for r in upto {
-            d.requests += r.requests;
-            for (total, n) in d.classes.iter_mut().zip(r.classes) {
-                *total += n;
-            }
-            d.bytes_in += r.bytes_in;
-            d.bytes_out += r.bytes_out;
-            d.rps_peak = d.rps_peak.max(r.requests as f64);
-        }
-        d.elapsed = Duration::from_secs(u64::from(row.t_s) + 1);
-        d.latency = row.latency;
-        d.rps_now = row.requests as f64;
-        d.vus_active = row.vus;
-        d.vus_target = row.target_vus;
-        let trend_rows = &upto[upto.len().saturating_sub(TREND_SECS)..];
-        d.error_classes = OutcomeClass::errors()
-            .map(|class| {
-                let i = class.index();
-                let count = d.classes[i];
-                let (by_status, last_message) = self.class_details[i].clone();
-                ClassStat {
-                    class,
-                    count,
-                    per_sec: row.classes[i],
-                    share: if d.requests == 0 {
-                        0.0
-                    } else {
-                        count as f64 / d.requests as f64
-                    },
-                    trend: trend_rows.iter().map(|r| r.classes[i]).collect(),
-                    by_status,
-                    last_message,
-                }
-            })
-            .collect();
-        let until = d.elapsed;
-        let shown: Vec<&LogEntry> = self.log.iter().filter(|e| e.at < until).collect();
-        d.log = shown[shown.len().saturating_sub(LOG_TAIL)..]
-            .iter()
-            .map(|e| (*e).clone())
-            .collect();
+        d.thresholds = self.threshold_status.clone();
+        d.latency_limits_ms = latency_limits(&self.thresholds);
+        d.log = frame::log_tail(self.log.iter());
         d
     }
 }
 
+/// Memory as sampled in the cursor's second (a snapshot keeps host and target).
+fn memory_of(row: &SecondRow) -> MemoryStatus {
+    MemoryStatus {
+        host_total: row.host_mem_total,
+        host_used: row.host_mem_used,
+        host_available: row.host_mem_total.saturating_sub(row.host_mem_used),
+        target_rss: (row.target_rss > 0).then_some(row.target_rss),
+        ..MemoryStatus::default()
+    }
+}
+
+/// Totals summed from the rows up to the cursor; latency from the cursor's row.
+fn totals_of(series: &Series, row: &SecondRow) -> FrameTotals {
+    let mut t = FrameTotals {
+        latency: row.latency,
+        ..FrameTotals::default()
+    };
+    for r in series.iter() {
+        t.requests += r.requests;
+        for (total, n) in t.classes.iter_mut().zip(r.classes) {
+            *total += n;
+        }
+        t.bytes_in += r.bytes_in;
+        t.bytes_out += r.bytes_out;
+        t.rps_peak = t.rps_peak.max(r.requests as f64);
+    }
+    t
+}
+
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
     use crate::metrics::dashboard::{LogKind, Percentiles};
+    use crate::metrics::frame::TREND_SECS;
+    use crate::outcome::OutcomeClass;
 
     fn record(seconds: u32) -> RunRecord {
         let snapshot_rows: Vec<SecondRow> = (0..seconds)

@@ -99,6 +99,7 @@ impl Theme {
             Verdict::Pass => self.good(),
             Verdict::Near => self.warn(),
             Verdict::Fail => self.bad(),
+            Verdict::NoData => self.warn(),
         }
     }
 

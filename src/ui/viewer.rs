@@ -35,10 +35,7 @@ use super::theme::Theme;
 pub async fn run_viewer(snapshot: Snapshot) -> anyhow::Result<()> {
     let record = snapshot.to_record()?;
     if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
-        print!(
-            "{}",
-            crate::report::Summary::from_record(&record).render_text()
-        );
+        crate::stdout::print(&crate::report::Summary::from_record(&record).render_text());
         return Ok(());
     }
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);

@@ -2,7 +2,12 @@
 //! loopback port, profiles built in code, and the target's own counters.
 #![allow(dead_code)]
 
+pub mod bin;
 pub mod pty;
+
+// Not every test file drives the binary.
+#[allow(unused_imports)]
+pub use bin::{loadpilot, output, text};
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -9,11 +9,12 @@ use http::header::{CONTENT_LENGTH, HeaderName, HeaderValue, RANGE};
 
 use super::StepCx;
 use super::record_executed;
-use crate::engine::client::Detail;
+use crate::engine::client::{Detail, Executed};
 use crate::engine::request::PreparedRequest;
 use crate::outcome::{Outcome, OutcomeClass};
+use crate::profile::data::json_to_var;
 use crate::profile::journey::{
-    Extract, ExtractSource, MetricRule, MetricSource, RequestTemplate, json_to_var,
+    Extract, ExtractSource, MetricRule, MetricSource, RequestTemplate, StepExtras,
 };
 use crate::profile::template::RenderCtx;
 
@@ -33,76 +34,20 @@ pub async fn run_step(cx: &mut StepCx<'_>, index: usize) -> StepResult {
         record_executed(cx.recorder, prepared, index, &mut executed);
         return StepResult { class, json: None };
     };
-
-    let mut owned: PreparedRequest;
-    let mut range_start = None;
-    let send = if extras.template.is_some() || extras.range.is_some() {
-        owned = req.clone();
-        if let Some(template) = &extras.template
-            && let Err(why) = render(&mut owned, template, &prepared.base_url, cx)
-        {
-            // A variable that was never set means setup (or an earlier step) did not do its job.
-            let class = OutcomeClass::Setup;
-            cx.recorder
-                .note_error(class, format!("{}: {why}", req.name));
-            cx.recorder.record(
-                index,
-                &Outcome {
-                    latency_us: 0,
-                    class,
-                    status: 0,
-                    bytes_in: 0,
-                    bytes_out: 0,
-                },
-            );
-            return StepResult { class, json: None };
+    // Only templated or ranged steps pay for a copy of the prepared request.
+    let owned = if extras.template.is_some() || extras.range.is_some() {
+        match personalise(cx, index, extras) {
+            Ok(owned) => Some(owned),
+            Err(why) => return unrendered(cx, index, why),
         }
-        if let Some(spec) = &extras.range {
-            let (start, end) = cx.vu.range(index).window(spec, cx.rng);
-            range_start = Some(start);
-            let value = HeaderValue::from_str(&format!("bytes={start}-{end}"))
-                .expect("digits are valid header text");
-            owned.headers.insert(RANGE, value);
-        }
-        &owned
     } else {
-        req
+        None
     };
-
+    let send = owned.as_ref().unwrap_or(req);
     let mut executed = cx.client.execute_request(send, Instant::now()).await;
     let detail = executed.detail.take();
     if let Some(d) = &detail {
-        let status = executed.outcome.status;
-        if extras.range.is_some() && range_start.is_some() {
-            cx.vu.range(index).learn(status, &d.headers, d.body_bytes);
-            if matches!(status, 200 | 206) {
-                cx.recorder
-                    .journey()
-                    .chunk(d.body_bytes, executed.outcome.latency_us);
-            }
-        }
-        if let Some(metric) = &extras.metric {
-            let hit = metric_hit(metric, status, d);
-            cx.recorder.journey().rate(metric.index, hit);
-        }
-        if !executed.outcome.class.is_error() {
-            for e in &extras.extract {
-                match extract(e, d) {
-                    Some(value) => cx.vu.vars[usize::from(e.slot)] = Some(value),
-                    None => {
-                        executed.outcome.class = OutcomeClass::Check;
-                        executed.message.get_or_insert_with(|| {
-                            format!(
-                                "{}: extract {} = \"{}\" matched nothing in the response",
-                                req.name,
-                                e.name,
-                                e.source.describe()
-                            )
-                        });
-                    }
-                }
-            }
-        }
+        read_response(cx, index, extras, &mut executed, d);
     }
     if extras.setup && executed.outcome.class.is_error() {
         executed.outcome.class = OutcomeClass::Setup;
@@ -117,6 +62,87 @@ pub async fn run_step(cx: &mut StepCx<'_>, index: usize) -> StepResult {
     StepResult {
         class,
         json: detail.and_then(|d| d.json),
+    }
+}
+
+/// This VU's copy of request `index`: templates rendered with its variables, and
+/// the next `Range` window when the step streams a file.
+fn personalise(
+    cx: &mut StepCx<'_>,
+    index: usize,
+    extras: &StepExtras,
+) -> Result<PreparedRequest, String> {
+    let prepared = cx.prepared;
+    let mut owned = prepared.requests[index].clone();
+    if let Some(template) = &extras.template {
+        render(&mut owned, template, &prepared.base_url, cx)?;
+    }
+    if let Some(spec) = &extras.range {
+        let (start, end) = cx.vu.range(index).window(spec, cx.rng);
+        let value = HeaderValue::from_str(&format!("bytes={start}-{end}"))
+            .expect("digits are valid header text");
+        owned.headers.insert(RANGE, value);
+    }
+    Ok(owned)
+}
+
+/// A step whose template could not be rendered is not sent: a variable that was
+/// never set means setup (or an earlier step) did not do its job.
+fn unrendered(cx: &mut StepCx<'_>, index: usize, why: String) -> StepResult {
+    let class = OutcomeClass::Setup;
+    let name = &cx.prepared.requests[index].name;
+    cx.recorder.note_error(class, format!("{name}: {why}"));
+    let outcome = Outcome {
+        latency_us: 0,
+        class,
+        status: 0,
+        bytes_in: 0,
+        bytes_out: 0,
+    };
+    cx.recorder.record(index, &outcome);
+    StepResult { class, json: None }
+}
+
+/// What the step learns from the response: the file size for ranges, its custom
+/// metric, and extracted variables (a failed extraction fails the step's checks).
+fn read_response(
+    cx: &mut StepCx<'_>,
+    index: usize,
+    extras: &StepExtras,
+    executed: &mut Executed,
+    d: &Detail,
+) {
+    let status = executed.outcome.status;
+    if extras.range.is_some() {
+        cx.vu.range(index).learn(status, &d.headers, d.body_bytes);
+        if matches!(status, 200 | 206) {
+            cx.recorder
+                .journey()
+                .chunk(d.body_bytes, executed.outcome.latency_us);
+        }
+    }
+    if let Some(metric) = &extras.metric {
+        let hit = metric_hit(metric, status, d);
+        cx.recorder.journey().rate(metric.index, hit);
+    }
+    if executed.outcome.class.is_error() {
+        return;
+    }
+    for e in &extras.extract {
+        match extract(e, d) {
+            Some(value) => cx.vu.vars[usize::from(e.slot)] = Some(value),
+            None => {
+                executed.outcome.class = OutcomeClass::Check;
+                executed.message.get_or_insert_with(|| {
+                    format!(
+                        "{}: extract {} = \"{}\" matched nothing in the response",
+                        cx.prepared.requests[index].name,
+                        e.name,
+                        e.source.describe()
+                    )
+                });
+            }
+        }
     }
 }
 

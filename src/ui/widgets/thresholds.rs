@@ -19,6 +19,7 @@ fn badge(verdict: Verdict, theme: &Theme) -> Span<'static> {
         Verdict::Pass => "pass",
         Verdict::Near => "near",
         Verdict::Fail => "FAIL",
+        Verdict::NoData => "no data",
     };
     let style = theme.verdict(verdict);
     let style = if theme.color {
@@ -61,6 +62,15 @@ fn unit(expr: &str) -> Unit {
                 Unit::Ms
             }
         }
+    }
+}
+
+/// The value shown beside a badge: "–" when there is no data.
+fn shown(expr: &str, verdict: Verdict, v: f64) -> String {
+    if verdict == Verdict::NoData {
+        "–".to_string()
+    } else {
+        value(expr, v)
     }
 }
 
@@ -108,7 +118,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
             lines.push(Line::from(vec![
                 badge(t.run, theme),
                 Span::raw(format!(" {} ", t.expr)),
-                Span::styled(value(&t.expr, t.run_value), theme.dim()),
+                Span::styled(shown(&t.expr, t.run, t.run_value), theme.dim()),
             ]));
             continue;
         }
@@ -120,8 +130,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
             Span::styled(
                 format!(
                     "{} · {}",
-                    value(&t.expr, t.run_value),
-                    value(&t.expr, t.recent_value)
+                    shown(&t.expr, t.run, t.run_value),
+                    shown(&t.expr, t.recent, t.recent_value)
                 ),
                 theme.dim(),
             ),

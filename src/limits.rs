@@ -1,0 +1,96 @@
+//! The limits every input obeys, whether it comes from a profile or the command
+//! line: one place, so `validate`, `run` and the keys agree. Each bound keeps the
+//! arithmetic the engine does on it (instants, sums of stages, task counts) far
+//! from overflow, and each is documented in the README and `profiles/README.md`.
+
+use std::time::Duration;
+
+/// The longest duration anything takes: a stage, the whole schedule, a timeout,
+/// a think time, `graceful_stop`, `--duration`. Past it a value is a typo.
+pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
+/// How `MAX_DURATION` reads in messages.
+pub const MAX_DURATION_TEXT: &str = "1 year";
+/// The most VUs a run may ask for, by `--vus`, a stage target or a key
+/// (a typo must not spawn millions of tasks).
+pub const MAX_VUS: u32 = 100_000;
+/// The largest profile file read (profiles are hand-written; this stops
+/// `validate /dev/zero` or a mistyped path to a log file).
+pub const MAX_PROFILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Parses a humantime duration (`500ms`, `10s`, `1m30s`) no longer than
+/// [`MAX_DURATION`]. The message quotes the text and says how to fix it.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let d = humantime::parse_duration(text)
+        .map_err(|e| format!("\"{text}\" is not a duration (e.g. 500ms, 10s, 1m30s): {e}"))?;
+    check_duration(d).map_err(|why| format!("\"{text}\": {why}"))
+}
+
+/// Like [`parse_duration`], but zero is refused too.
+pub fn parse_positive_duration(text: &str) -> Result<Duration, String> {
+    let d = parse_duration(text)?;
+    if d.is_zero() {
+        return Err(format!("\"{}\" must be above 0", text.trim()));
+    }
+    Ok(d)
+}
+
+/// Refuses a duration above [`MAX_DURATION`].
+pub fn check_duration(d: Duration) -> Result<Duration, String> {
+    if d > MAX_DURATION {
+        return Err(format!(
+            "{} is longer than the {MAX_DURATION_TEXT} limit",
+            humantime::format_duration(d)
+        ));
+    }
+    Ok(d)
+}
+
+/// The sum of `durations`, refused past [`MAX_DURATION`] (checked, never overflowing).
+pub fn total_duration(durations: impl IntoIterator<Item = Duration>) -> Result<Duration, String> {
+    let mut total = Duration::ZERO;
+    for d in durations {
+        total = total
+            .checked_add(d)
+            .filter(|t| *t <= MAX_DURATION)
+            .ok_or_else(|| format!("they add up to more than the {MAX_DURATION_TEXT} limit"))?;
+    }
+    Ok(total)
+}
+
+/// Refuses a VU count above [`MAX_VUS`].
+pub fn check_vus(vus: u64) -> Result<u32, String> {
+    match u32::try_from(vus) {
+        Ok(v) if v <= MAX_VUS => Ok(v),
+        _ => Err(format!("{vus} VUs is above the limit of {MAX_VUS}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_bounded() {
+        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+        assert!(parse_duration("365d").is_ok());
+        for bad in ["366d", "2y", "500000000000y", "99999999999999999999999s"] {
+            let err = parse_duration(bad).unwrap_err();
+            assert!(err.contains(bad), "{err}");
+        }
+        assert!(
+            parse_positive_duration("0s")
+                .unwrap_err()
+                .contains("above 0")
+        );
+        assert!(total_duration([MAX_DURATION, Duration::from_secs(1)]).is_err());
+        assert!(total_duration([Duration::MAX, Duration::MAX]).is_err());
+    }
+
+    #[test]
+    fn vus_are_bounded() {
+        assert_eq!(check_vus(100_000), Ok(100_000));
+        assert!(check_vus(100_001).is_err());
+        assert!(check_vus(u64::MAX).is_err());
+    }
+}

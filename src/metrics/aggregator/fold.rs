@@ -1,0 +1,366 @@
+//! The fold: batches and engine events into whole-run totals (a [`RunRecord`] under
+//! construction), the open second, the per-second series and threshold verdicts.
+//! No clock is read here: the caller says what time it is.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::command::Command;
+use crate::format::format_stat;
+use crate::metrics::dashboard::{
+    Dashboard, LogEntry, LogKind, MemoryStatus, RunMode, SecondRow, Verdict,
+};
+use crate::metrics::journey::JourneyStats;
+use crate::metrics::record::{ActionRecord, RunRecord};
+use crate::metrics::recorder::Batch;
+use crate::metrics::scope::ScopeStats;
+use crate::metrics::series::SeriesStore;
+use crate::outcome::OutcomeClass;
+use crate::threshold::ThresholdScope;
+use crate::vocab::{EngineEvent, EngineStatus};
+
+use super::{AggregatorConfig, RECENT_WINDOW_SECS};
+
+/// Event-log entries kept for the run record (operator actions are few; this bounds flapping alerts).
+const LOG_CAP: usize = 10_000;
+
+/// The open second being accumulated.
+pub(super) struct OpenSecond {
+    pub(super) t_s: u32,
+    /// Index 0: overall; then one per request that a threshold names (see `scope_slot`).
+    pub(super) scopes: Vec<ScopeStats>,
+    pub(super) per_request_counts: Vec<u64>,
+    pub(super) bytes_in: u64,
+    pub(super) bytes_out: u64,
+}
+
+/// The aggregator's state. Inputs: [`Aggregator::fold`], [`Aggregator::apply_event`],
+/// [`Aggregator::set_memory`], and the run time through [`Aggregator::set_time`] /
+/// [`Aggregator::advance_clock`]. Outputs: [`Aggregator::frame`],
+/// [`Aggregator::record_now`], [`Aggregator::finish`].
+pub struct Aggregator {
+    /// The whole-run totals, log, actions, per-stage scopes and closed seconds'
+    /// histograms, kept as the record they end up in. Its `series`, `duration`,
+    /// `complete` and `last_frame` are placeholders until a record is handed out.
+    pub(super) record: RunRecord,
+    /// The run time, as the caller last said.
+    pub(super) now: Duration,
+    pub(super) abort_on_fail: bool,
+    seen_class: [bool; OutcomeClass::COUNT],
+    pub(super) open: OpenSecond,
+    /// Request index → slot in `OpenSecond::scopes`, for requests a threshold names.
+    pub(super) scope_slot: Vec<Option<usize>>,
+    /// The last closed seconds' scopes, newest last, for the recent-window badges.
+    pub(super) recent: VecDeque<Vec<ScopeStats>>,
+    pub(super) last_second_requests: Vec<u64>,
+    pub(super) series: SeriesStore,
+    pub(super) engine: EngineStatus,
+    pub(super) memory: MemoryStatus,
+    /// Whole-run verdict per threshold, updated as each second closes.
+    pub(super) verdicts: Vec<Verdict>,
+    pub(super) rps_peak: f64,
+    /// Applied to every error message and log line as it arrives, so no output
+    /// built from the record can show a secret.
+    pub(super) redactor: Arc<crate::redact::Redactor>,
+}
+
+impl Aggregator {
+    pub fn new(config: AggregatorConfig) -> Aggregator {
+        let n = config.request_names.len();
+        let (scope_slot, slots) = scope_slots(&config);
+        let verdicts = vec![Verdict::NoData; config.thresholds.len()];
+        let record = RunRecord {
+            started_at: config.started_at,
+            complete: false,
+            request_names: config.request_names,
+            per_request: (0..n).map(|_| ScopeStats::default()).collect(),
+            thresholds: config.thresholds,
+            journey: JourneyStats::new(config.journey),
+            ..RunRecord::empty(&config.profile_name, &config.target)
+        };
+        Aggregator {
+            record,
+            now: Duration::ZERO,
+            abort_on_fail: config.abort_on_fail,
+            seen_class: [false; OutcomeClass::COUNT],
+            open: OpenSecond {
+                t_s: 0,
+                scopes: (0..slots).map(|_| ScopeStats::default()).collect(),
+                per_request_counts: vec![0; n],
+                bytes_in: 0,
+                bytes_out: 0,
+            },
+            scope_slot,
+            recent: VecDeque::with_capacity(RECENT_WINDOW_SECS + 1),
+            last_second_requests: vec![0; n],
+            series: SeriesStore::default(),
+            engine: EngineStatus::default(),
+            memory: MemoryStatus::default(),
+            verdicts,
+            rps_peak: 0.0,
+            redactor: config.redactor,
+        }
+    }
+
+    /// Sets the run time that log entries, actions and `rps` read, without
+    /// closing seconds (seconds close on [`Aggregator::advance_clock`]).
+    pub fn set_time(&mut self, elapsed: Duration) {
+        self.now = elapsed;
+    }
+
+    /// Sets the run time and closes every second that has fully passed by it.
+    pub fn advance_clock(&mut self, elapsed: Duration) {
+        self.set_time(elapsed);
+        let now_s = elapsed.as_secs() as u32;
+        while self.open.t_s < now_s {
+            self.close_second();
+        }
+    }
+
+    /// The newest memory sample; rows closed from now on carry it.
+    pub fn set_memory(&mut self, memory: MemoryStatus) {
+        self.memory = memory;
+    }
+
+    /// Folds one VU batch into the open second and the run totals.
+    pub fn fold(&mut self, batch: &Batch) {
+        let stage = self.engine.stage.index;
+        let rec = &mut self.record;
+        if rec.per_stage.len() <= stage {
+            rec.per_stage.resize_with(stage + 1, ScopeStats::default);
+        }
+        for s in &batch.samples {
+            rec.per_stage[stage].add(s);
+            let r = usize::from(s.request);
+            rec.overall.add(s);
+            self.open.scopes[0].add(s);
+            if let Some(stats) = rec.per_request.get_mut(r) {
+                stats.add(s);
+                self.open.per_request_counts[r] += 1;
+                if let Some(slot) = self.scope_slot[r] {
+                    self.open.scopes[slot].add(s);
+                }
+            }
+            if s.class.is_error() {
+                count_status(&mut rec.by_status[s.class.index()], s.status);
+            }
+        }
+        rec.bytes_in += batch.bytes_in;
+        rec.bytes_out += batch.bytes_out;
+        self.open.bytes_in += batch.bytes_in;
+        self.open.bytes_out += batch.bytes_out;
+        for (class, message) in &batch.messages {
+            let i = class.index();
+            let message = self.redactor.text(message);
+            if !self.seen_class[i] {
+                self.seen_class[i] = true;
+                self.push_log(
+                    LogKind::FirstError,
+                    format!("first {} error: {message}", class.label()),
+                );
+            }
+            self.record.last_message[i] = Some(message);
+        }
+        for line in self.record.journey.fold(&batch.journey) {
+            self.push_log(LogKind::FirstError, line);
+        }
+    }
+
+    pub fn apply_event(&mut self, event: EngineEvent) {
+        match event {
+            EngineEvent::Status(status) => self.engine = status,
+            EngineEvent::Applied {
+                command,
+                vus_before,
+                vus_after,
+            } => {
+                let kind = match command {
+                    Command::Annotate { .. } => LogKind::Annotation,
+                    _ => LogKind::Operator,
+                };
+                let text = if vus_before == vus_after {
+                    command.describe()
+                } else {
+                    format!("{} (VUs {vus_before} → {vus_after})", command.describe())
+                };
+                self.push_log(kind, text);
+                self.record.actions.push(ActionRecord {
+                    at: self.now,
+                    command,
+                    vus_before,
+                    vus_after,
+                });
+            }
+            EngineEvent::Log { kind, text } => self.push_log(kind, text),
+        }
+    }
+
+    pub(super) fn push_log(&mut self, kind: LogKind, text: String) {
+        if self.record.log.len() < LOG_CAP {
+            let text = self.redactor.text(&text);
+            self.record.log.push(LogEntry {
+                at: self.now,
+                kind,
+                text,
+            });
+        }
+    }
+
+    /// When `abort_on_fail` is set and a threshold has failed, logs it once and
+    /// returns true (the caller stops the run); false otherwise and ever after.
+    pub fn abort_if_failed(&mut self) -> bool {
+        if !self.abort_on_fail
+            || self.record.aborted_by_threshold
+            || !self.verdicts.contains(&Verdict::Fail)
+        {
+            return false;
+        }
+        self.record.aborted_by_threshold = true;
+        self.push_log(
+            LogKind::Alert,
+            "a threshold failed and abort_on_fail is set: stopping".into(),
+        );
+        true
+    }
+
+    /// Closes the open second into a series row, its histogram and the recent window.
+    fn close_second(&mut self) {
+        let row = self.open_row();
+        // The last, partial second of a run is scaled by its length for rps.
+        let covered = (self.now.as_secs_f64() - f64::from(row.t_s)).clamp(0.001, 1.0);
+        self.rps_peak = self.rps_peak.max(row.requests as f64 / covered);
+        self.series.push(row);
+        let open = &mut self.open;
+        self.record
+            .second_histograms
+            .push(crate::metrics::hist_codec::encode(&open.scopes[0].hist));
+        self.last_second_requests
+            .copy_from_slice(&open.per_request_counts);
+        open.per_request_counts.fill(0);
+        open.bytes_in = 0;
+        open.bytes_out = 0;
+        open.t_s += 1;
+        if !self.record.thresholds.is_empty() {
+            // Keep the closed second's scopes for the recent window, reusing the
+            // oldest entry's histograms once the window is full.
+            let mut spare = if self.recent.len() >= RECENT_WINDOW_SECS {
+                self.recent.pop_front().expect("window is full")
+            } else {
+                open.scopes.iter().map(|_| ScopeStats::default()).collect()
+            };
+            std::mem::swap(&mut spare, &mut open.scopes);
+            self.recent.push_back(spare);
+        }
+        for s in &mut self.open.scopes {
+            s.reset();
+        }
+        if !self.record.thresholds.is_empty() {
+            self.update_verdicts();
+        }
+    }
+
+    /// The open second as a series row.
+    fn open_row(&self) -> SecondRow {
+        let overall = &self.open.scopes[0];
+        SecondRow {
+            t_s: self.open.t_s,
+            requests: overall.requests(),
+            classes: overall.classes,
+            latency: overall.percentiles(),
+            vus: self.engine.vus_active,
+            target_vus: self.engine.vus_target,
+            bytes_in: self.open.bytes_in,
+            bytes_out: self.open.bytes_out,
+            host_mem_used: self.memory.host_used,
+            host_mem_total: self.memory.host_total,
+            target_rss: self.memory.target_rss.unwrap_or(0),
+        }
+    }
+
+    /// Judges every threshold over the run so far; logs breaches and recoveries.
+    fn update_verdicts(&mut self) {
+        for i in 0..self.record.thresholds.len() {
+            let t = &self.record.thresholds[i];
+            let reading = self.run_value(t);
+            let verdict = t.verdict(reading);
+            let value = reading.unwrap_or(0.0);
+            let before = self.verdicts[i];
+            let change = if verdict == Verdict::Fail && before != Verdict::Fail {
+                Some((LogKind::ThresholdBreach, "failed"))
+            } else if verdict != Verdict::Fail && before == Verdict::Fail {
+                Some((LogKind::ThresholdRecovered, "recovered"))
+            } else {
+                None
+            };
+            if let Some((kind, what)) = change {
+                let text = format!(
+                    "threshold {} {what} (now {})",
+                    t.expr,
+                    format_stat(t.stat, value)
+                );
+                self.push_log(kind, text);
+            }
+            self.verdicts[i] = verdict;
+        }
+    }
+
+    /// A copy of everything so far, for a mid-run snapshot.
+    pub fn record_now(&self) -> RunRecord {
+        RunRecord {
+            duration: self.now,
+            complete: false,
+            series: self.series.rows(),
+            last_frame: Arc::new(self.frame()),
+            ..self.record.clone()
+        }
+    }
+
+    /// Ends the run at `elapsed`: closes the last (partial) second, reports the
+    /// run DONE with no VU active, and returns the record with that final frame.
+    pub fn finish(mut self, elapsed: Duration) -> RunRecord {
+        self.set_time(elapsed);
+        self.close_second();
+        self.engine.mode = RunMode::Done;
+        self.engine.vus_active = 0;
+        let last_frame: Arc<Dashboard> = Arc::new(self.frame());
+        RunRecord {
+            duration: elapsed,
+            complete: true,
+            series: self.series.rows(),
+            last_frame,
+            ..self.record
+        }
+    }
+}
+
+/// Slots in `OpenSecond::scopes`: 0 is the whole run, then one per request that a
+/// threshold names (in the order thresholds name them). Returns the slot of each
+/// request (`None`: no threshold names it) and the number of slots.
+fn scope_slots(config: &AggregatorConfig) -> (Vec<Option<usize>>, usize) {
+    let mut scope_slot = vec![None; config.request_names.len()];
+    let mut slots = 1;
+    for t in &config.thresholds {
+        if let ThresholdScope::Request(i) = t.scope(&config.request_names)
+            && scope_slot[i].is_none()
+        {
+            scope_slot[i] = Some(slots);
+            slots += 1;
+        }
+    }
+    (scope_slot, slots)
+}
+
+/// Counts one error's status code (0: none, e.g. a timeout) in its class's list.
+fn count_status(counts: &mut Vec<(u16, u64)>, status: u16) {
+    if status == 0 {
+        return;
+    }
+    match counts.iter_mut().find(|(code, _)| *code == status) {
+        Some((_, n)) => *n += 1,
+        None => {
+            counts.push((status, 1));
+            counts.sort_unstable();
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! [`RunRecord`]: everything a run measured. The aggregator builds one while the run
+//! goes (it is the aggregator's whole-run state), clones it for a mid-run snapshot
+//! and hands it back when the run ends; snapshots, reports and the viewer read it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::command::Command;
+use crate::metrics::dashboard::{Dashboard, LogEntry, SecondRow};
+use crate::metrics::journey::JourneyStats;
+use crate::metrics::scope::ScopeStats;
+use crate::outcome::OutcomeClass;
+use crate::threshold::{Threshold, ThresholdScope};
+
+/// Status codes seen for one class, with counts (few distinct codes, so a Vec).
+pub type StatusCounts = Vec<(u16, u64)>;
+
+/// An operator command as the engine applied it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionRecord {
+    pub at: Duration,
+    pub command: Command,
+    pub vus_before: u32,
+    pub vus_after: u32,
+}
+
+/// Everything the run measured, handed back when the aggregator ends (and copied
+/// for mid-run snapshots).
+#[derive(Debug, Clone)]
+pub struct RunRecord {
+    pub profile_name: String,
+    pub target: String,
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    pub duration: Duration,
+    /// False for a mid-run copy.
+    pub complete: bool,
+    pub request_names: Vec<String>,
+    pub overall: ScopeStats,
+    pub per_request: Vec<ScopeStats>,
+    pub by_status: Vec<StatusCounts>,
+    pub last_message: Vec<Option<String>>,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub series: Vec<SecondRow>,
+    /// Each closed second's latency histogram, V2-deflate encoded (index = `t_s`).
+    pub second_histograms: Vec<Vec<u8>>,
+    /// Latency and classes per stage (index = stage), as the engine reported the stage.
+    pub per_stage: Vec<ScopeStats>,
+    pub log: Vec<LogEntry>,
+    pub actions: Vec<ActionRecord>,
+    pub thresholds: Vec<Threshold>,
+    /// Whether `abort_on_fail` ended the run.
+    pub aborted_by_threshold: bool,
+    /// The last frame published.
+    pub last_frame: Arc<Dashboard>,
+    /// Flows, checks, custom metrics, range chunks.
+    pub journey: JourneyStats,
+}
+
+impl RunRecord {
+    /// A record of a run that measured nothing (yet).
+    pub fn empty(profile_name: &str, target: &str) -> RunRecord {
+        RunRecord {
+            profile_name: profile_name.into(),
+            target: target.into(),
+            started_at: chrono::DateTime::UNIX_EPOCH,
+            duration: Duration::ZERO,
+            complete: true,
+            journey: Default::default(),
+            request_names: Vec::new(),
+            overall: ScopeStats::default(),
+            per_request: Vec::new(),
+            by_status: vec![Vec::new(); OutcomeClass::COUNT],
+            last_message: vec![None; OutcomeClass::COUNT],
+            bytes_in: 0,
+            bytes_out: 0,
+            series: Vec::new(),
+            second_histograms: Vec::new(),
+            per_stage: Vec::new(),
+            log: Vec::new(),
+            actions: Vec::new(),
+            thresholds: Vec::new(),
+            aborted_by_threshold: false,
+            last_frame: Arc::new(Dashboard::empty(profile_name, target)),
+        }
+    }
+
+    /// The value threshold `t` reads from this run (ms, fraction or per second):
+    /// over the whole run, for the request, flow or custom metric it names; `None`
+    /// when that recorded nothing (see [`ScopeStats::reading`]).
+    pub fn threshold_value(&self, t: &Threshold) -> Option<f64> {
+        self.threshold_value_over(t, self.duration)
+    }
+
+    /// As [`RunRecord::threshold_value`], with `elapsed` as the time covered (for
+    /// `rps` while the run still goes).
+    pub fn threshold_value_over(&self, t: &Threshold, elapsed: Duration) -> Option<f64> {
+        self.threshold_stats(t)
+            .and_then(|s| s.reading(t.stat, elapsed.as_secs_f64()))
+    }
+
+    /// The statistics a threshold reads: the request, flow or custom metric it
+    /// names, or the whole run; `None` for a name that matches nothing.
+    fn threshold_stats(&self, t: &Threshold) -> Option<&ScopeStats> {
+        match t.scope(&self.request_names) {
+            ThresholdScope::Run => Some(&self.overall),
+            ThresholdScope::Request(i) => self
+                .per_request
+                .get(i)
+                .or_else(|| t.request.as_deref().and_then(|n| self.journey.scope(n))),
+            // A flow or custom metric (journeys).
+            ThresholdScope::Named(name) => self.journey.scope(name),
+        }
+    }
+}
