@@ -182,7 +182,7 @@ async fn compare(
         // column is cut off; the printed text below keeps its natural width.
         let width = crossterm::terminal::size().map_or(80, |(cols, _)| cols.saturating_sub(2));
         let fitted = comparison.render_text_fitted(&failures, width);
-        crate::ui::compare_view::run(&b, &a, &fitted).await?;
+        crate::ui::viewer::run_compare(&b, &a, &fitted).await?;
     }
     crate::stdout::print(&text);
     Ok(if failures.is_empty() {

@@ -41,11 +41,6 @@ fn no_module_cycles() {
     }
     let mut cycles = Vec::new();
     for (scope, graph) in &graphs {
-        // Being broken up on its own branch (the UI's message types move below
-        // both the state and the key table); remove this line when it lands.
-        if scope == &["ui".to_string()] {
-            continue;
-        }
         for cycle in strongly_connected(graph)
             .into_iter()
             .filter(|c| c.len() > 1)

@@ -160,7 +160,7 @@ fn use_snapshot(snap: &Snapshot, other: &Snapshot) {
     let _ = loadpilot::merge::merge(&[other.clone(), snap.clone()]);
     if let Ok(record) = snap.to_record() {
         let replay = Arc::new(loadpilot::ui::replay::Replay::from_record(&record));
-        let app = loadpilot::ui::app::App::viewer(
+        let app = loadpilot::ui::state::App::viewer(
             replay.clone(),
             loadpilot::ui::theme::Theme::colored(),
             2,

@@ -9,10 +9,10 @@ use loadpilot::metrics::dashboard::{
     SecondRow, Series, StageStatus, ThresholdStatus, Verdict,
 };
 use loadpilot::outcome::OutcomeClass;
-use loadpilot::ui::msg::{Msg, TimeWindow};
-use loadpilot::ui::state::App;
 use loadpilot::ui::keymap::KeyAction;
 use loadpilot::ui::layout::Pane;
+use loadpilot::ui::msg::{Msg, TimeWindow};
+use loadpilot::ui::state::App;
 use loadpilot::ui::theme::Theme;
 use loadpilot::ui::view::view;
 use ratatui::Terminal;

@@ -171,13 +171,6 @@ fn render_footer(frame: &mut Frame, area: Rect, theme: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// Shows the comparison until the user quits (the caller checked stdout is a
-/// terminal).
-pub async fn run(before: &RunRecord, after: &RunRecord, table: &str) -> anyhow::Result<()> {
-    let cv = CompareView::new(before, after, table, Theme::from_env());
-    super::viewer::run_static(cv.app).await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,7 +229,12 @@ mod tests {
     fn keys_outside_the_compare_rows_do_nothing() {
         let mut cv = compare_view("a\nb");
         let before = format!("{:?}", cv.app.screen);
-        for code in [KeyCode::Char('+'), KeyCode::Left, KeyCode::Tab, KeyCode::Char('4')] {
+        for code in [
+            KeyCode::Char('+'),
+            KeyCode::Left,
+            KeyCode::Tab,
+            KeyCode::Char('4'),
+        ] {
             assert_eq!(press(&mut cv, code, KeyModifiers::NONE), None, "{code:?}");
         }
         assert_eq!(format!("{:?}", cv.app.screen), before);

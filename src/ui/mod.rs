@@ -268,12 +268,7 @@ pub(crate) fn event_to_msg(app: &App, event: Event) -> Option<Msg> {
 /// Hands `msg` to `update` and carries out the effect it asks for; an effect's
 /// immediate outcome goes back to `update` the same way. `Break` means the UI
 /// returns.
-fn apply(
-    app: &mut App,
-    msg: Msg,
-    ctx: &UiContext,
-    results: &mpsc::Sender<Msg>,
-) -> ControlFlow<()> {
+fn apply(app: &mut App, msg: Msg, ctx: &UiContext, results: &mpsc::Sender<Msg>) -> ControlFlow<()> {
     let mut next = Some(msg);
     // Outcomes are log lines that ask for nothing, so this runs at most twice.
     while let Some(msg) = next.take() {

@@ -167,9 +167,13 @@ impl PartialEq for Msg {
             (Key(a), Key(b)) => a == b,
             (Prompt(a), Prompt(b)) => a == b,
             (Click { column, row }, Click { column: c, row: r }) => column == c && row == r,
-            (Resize { width, height }, Resize { width: w, height: h }) => {
-                width == w && height == h
-            }
+            (
+                Resize { width, height },
+                Resize {
+                    width: w,
+                    height: h,
+                },
+            ) => width == w && height == h,
             (CommandRefused(a, why), CommandRefused(b, why2)) => a == b && why == why2,
             (SnapshotSaved(a), SnapshotSaved(b)) => a == b,
             (FeedClosed, FeedClosed)

@@ -174,7 +174,12 @@ impl App {
         app
     }
 
-    fn with_screen(dashboard: Arc<Dashboard>, screen: ScreenState, theme: Theme, cores: usize) -> App {
+    fn with_screen(
+        dashboard: Arc<Dashboard>,
+        screen: ScreenState,
+        theme: Theme,
+        cores: usize,
+    ) -> App {
         App {
             dashboard,
             window: TimeWindow::M5,
@@ -329,16 +334,16 @@ impl App {
             Msg::Prompt(edit) => self.edit_prompt(edit, now),
             Msg::Key(action) => self.key(action, now),
             Msg::BaselineLoaded(baseline) => self.baseline_loaded(baseline),
-            Msg::CommandRefused(command, why) => self.log_local(LogKind::Alert, refused(&command, why)),
+            Msg::CommandRefused(command, why) => {
+                self.log_local(LogKind::Alert, refused(&command, why))
+            }
             Msg::SnapshotStarted => self.log_local(LogKind::Info, "saving a snapshot…"),
-            Msg::SnapshotsOff => self.log_local(
-                LogKind::Info,
-                "this run keeps no snapshots (--no-snapshot)",
-            ),
-            Msg::SnapshotSaved(path) => self.log_local(
-                LogKind::Info,
-                format!("snapshot saved: {}", path.display()),
-            ),
+            Msg::SnapshotsOff => {
+                self.log_local(LogKind::Info, "this run keeps no snapshots (--no-snapshot)")
+            }
+            Msg::SnapshotSaved(path) => {
+                self.log_local(LogKind::Info, format!("snapshot saved: {}", path.display()))
+            }
             Msg::SnapshotFailed(e) => {
                 self.log_local(LogKind::Alert, format!("snapshot not saved: {e}"))
             }
@@ -754,10 +759,7 @@ mod tests {
         let now = Instant::now();
         let mut app = app_with(RunMode::Ramping, 5);
         assert_eq!(key(&mut app, KeyAction::PickBaseline, now), None);
-        assert_eq!(
-            app.prompt().map(|p| p.kind),
-            Some(PromptKind::BaselinePath)
-        );
+        assert_eq!(app.prompt().map(|p| p.kind), Some(PromptKind::BaselinePath));
         for c in " runs/before.json ".chars() {
             app.update(Msg::Prompt(PromptEdit::Insert(c)), now);
         }

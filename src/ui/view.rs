@@ -8,8 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::compare_view;
-use super::state::{App, ScreenState};
 use super::layout::{self, MIN_HEIGHT, MIN_WIDTH, Pane};
+use super::state::{App, ScreenState};
 use super::widgets;
 
 pub fn view(app: &App, frame: &mut Frame) {

@@ -18,17 +18,16 @@ use std::time::Instant;
 use anyhow::Context;
 use crossterm::event::{Event, EventStream};
 use futures_util::{Stream, StreamExt};
-use ratatui::backend::{Backend, CrosstermBackend};
 use ratatui::Terminal;
+use ratatui::backend::{Backend, CrosstermBackend};
 
 use crate::snapshot::Snapshot;
 
 use super::msg::{Effect, Msg};
-use super::state::App;
-use super::{TICK_INTERVAL, TerminalGuard, event_to_msg};
 use super::replay::Replay;
+use super::state::App;
 use super::theme::Theme;
-
+use super::{TICK_INTERVAL, TerminalGuard, event_to_msg};
 
 /// Shows `snapshot` until the user quits. When stdout or stdin is not a terminal,
 /// prints the end-of-run summary instead.
@@ -121,12 +120,24 @@ fn on_event(app: &mut App, event: Event) -> ControlFlow<()> {
     }
 }
 
+/// `loadpilot compare` on a terminal: shows the comparison until the user quits
+/// (the caller checked stdout is a terminal). Lives with the viewer's loop so the
+/// compare screen itself ([`super::compare_view`]) only builds state and draws.
+pub async fn run_compare(
+    before: &crate::metrics::aggregator::RunRecord,
+    after: &crate::metrics::aggregator::RunRecord,
+    table: &str,
+) -> anyhow::Result<()> {
+    let cv = super::compare_view::CompareView::new(before, after, table, Theme::from_env());
+    run_static(cv.app).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use ratatui::backend::TestBackend;
+    use std::time::Duration;
 
     use crate::metrics::dashboard::{Percentiles, SecondRow};
     use crate::outcome::OutcomeClass;

@@ -6,9 +6,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::ui::keymap::{footer, group_keys};
 use crate::ui::state::App;
 use crate::ui::state::PromptKind;
-use crate::ui::keymap::{footer, group_keys};
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;

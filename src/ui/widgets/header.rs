@@ -11,8 +11,8 @@ use ratatui::widgets::Paragraph;
 use std::time::Duration;
 
 use crate::format;
-use crate::ui::state::App;
 use crate::ui::baseline::Deltas;
+use crate::ui::state::App;
 use crate::ui::theme::Theme;
 
 /// Cells of the stage progress bar.

@@ -5,8 +5,8 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-use crate::ui::state::App;
 use crate::ui::keymap::{Binding, bindings};
+use crate::ui::state::App;
 
 use super::{pane_block, title};
 

@@ -29,12 +29,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
     let theme = &app.theme;
     let block = pane_block(Line::from(title("Events", theme)), theme, zoomed);
     let rows = usize::from(area.height.saturating_sub(2));
-    let mut entries: Vec<&LogEntry> = app
-        .dashboard
-        .log
-        .iter()
-        .chain(app.local_log())
-        .collect();
+    let mut entries: Vec<&LogEntry> = app.dashboard.log.iter().chain(app.local_log()).collect();
     entries.sort_by_key(|e| e.at);
     let start = entries.len().saturating_sub(rows);
     let lines: Vec<Line> = entries[start..]
