@@ -6,30 +6,35 @@
 //!    ▲                               │ EngineEvent (mpsc 256): status, stages,      │
 //!    │ watch<Arc<Dashboard>>         ▼ applied commands                              │ Batch (mpsc 1024, try_send)
 //!    └──────────────────────── aggregator task ◀────────────────────────────────────┘
-//!                                    ▲ watch<MemoryStatus> (sysmon)
+//!                                    ▲ watch<SystemStatus> (sysmon)
 //! ```
 //!
-//! - [`cli`]: the command line; [`app`] turns it into runs and exit codes;
-//!   [`session`] starts a run (engine, aggregator, samplers) and collects its result.
-//! - [`profile`]: TOML profiles → resolved [`profile::Profile`] (requests, personas,
-//!   flows, data files, templates); [`threshold`]: pass/fail expressions.
-//! - [`plan`]: the pure VU schedule (stages, hold, manual, skip).
-//! - [`engine`]: the controller task, the VU pool, the per-VU HTTP client, journeys
-//!   (setup, flows, range streaming).
-//! - [`outcome`]: request outcome classes.
-//! - [`command`]: operator commands into the engine.
-//! - [`metrics`]: per-VU recorders, the aggregator (sole owner of histograms and
-//!   series), the published [`metrics::dashboard::Dashboard`].
-//! - [`report`]: the end-of-run summary; [`headless`]: progress lines.
-//! - [`snapshot`]: the saved run (versioned JSON, lossless histograms, redaction);
-//!   [`export`]: `report` formats; [`compare`]: before/after; [`merge`]: several machines.
-//! - [`ui`]: the live dashboard, the snapshot viewer (`open`), the compare view and
-//!   the baseline overlay; [`sysmon`]: memory/CPU sampling.
-//! - [`target`]: the built-in demo target server; [`demo`]: running it as a child process.
-//! - [`shutdown`]: signals; [`fsutil`]: output files (atomic, or in place for
-//!   devices and FIFOs); [`stdout`]: stdout/stderr that may be closed.
-//! - [`limits`]: the bounds every input obeys (durations, VUs, profile size), from a
-//!   profile or the command line.
+//! Layers, top to bottom (dependencies point down; `tests/architecture.rs` fails on
+//! a cycle; `docs/architecture.md` has the channels and the paths of a keypress
+//! and of a response):
+//!
+//! - edge: [`cli`] (the command line), [`dispatch`] (a command line → work → exit
+//!   code), [`import`] (HAR and curl → profile).
+//! - front ends: [`ui`] (live dashboard, snapshot viewer, compare view, baseline
+//!   overlay), [`headless`] (progress lines).
+//! - run: [`session`] (starts engine, aggregator and samplers; collects the
+//!   result), [`shutdown`] (signals).
+//! - outputs: [`report`] (the summary), [`export`] (`report` formats), [`compare`],
+//!   [`merge`], [`snapshot`] (the saved run: versioned JSON, lossless histograms,
+//!   range checks).
+//! - core: [`engine`] (controller, VU pool, HTTP client, checks, journeys),
+//!   [`metrics`] (per-VU recorders, the aggregator — sole owner of histograms and
+//!   series — and the published [`metrics::dashboard::Dashboard`] frame),
+//!   [`sysmon`] (host, lag, watched process or URL), [`threshold`], [`plan`] (the
+//!   pure VU schedule), [`profile`] (TOML → resolved [`profile::Profile`]).
+//! - vocabulary: [`vocab`] (run mode, stage status, log entries, engine events and
+//!   status), [`outcome`] (error classes), [`command`] (operator commands),
+//!   [`error`] (`AppError`, exit codes), [`format`](mod@format) (every number formatter),
+//!   [`limits`] (the bounds every input obeys), [`redact`] (secrets out of every
+//!   output), [`fsutil`] (output files: atomic, or in place for devices and FIFOs),
+//!   [`stdout`] (stdout/stderr that may be closed).
+//! - beside the core: [`demo_target`] (the built-in target server), [`demo`]
+//!   (running it as a child process).
 //!
 //! Snapshots travel as `SaveSnapshot` requests (mpsc, a `oneshot` reply inside)
 //! from the UI's saver to the aggregator, which answers with a copy of its state.

@@ -19,7 +19,7 @@ use crate::engine::request::Prepared;
 use crate::engine::{EngineChannels, EngineConfig, EngineEnd};
 use crate::error::AppError;
 use crate::metrics::aggregator::{AggregatorChannels, AggregatorConfig, RunRecord};
-use crate::metrics::dashboard::{Dashboard, MemoryStatus};
+use crate::metrics::dashboard::{Dashboard, SystemStatus};
 use crate::plan::{flat_stages, parse_stages};
 use crate::profile::Profile;
 use crate::report::Summary;
@@ -407,7 +407,7 @@ fn start_sysmon(
     opts: &RunOptions,
     demo_pid: Option<u32>,
     done: CancellationToken,
-) -> watch::Receiver<MemoryStatus> {
+) -> watch::Receiver<SystemStatus> {
     crate::sysmon::spawn(
         crate::sysmon::SysmonConfig {
             target_pid: opts.watch_pid.or(demo_pid),

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use loadpilot::metrics::dashboard::{
-    ClassStat, Dashboard, LogEntry, LogKind, MemoryStatus, Percentiles, RequestStat, RunMode,
-    SecondRow, Series, StageStatus, ThresholdStatus, Verdict,
+    ClassStat, Dashboard, LogEntry, LogKind, Percentiles, RequestStat, RunMode, SecondRow, Series,
+    StageStatus, SystemStatus, ThresholdStatus, Verdict,
 };
 use loadpilot::outcome::OutcomeClass;
 use loadpilot::ui::keymap::KeyAction;
@@ -156,7 +156,7 @@ fn healthy() -> Dashboard {
         },
     ];
     d.latency_limits_ms = vec![("p95".into(), 100.0)];
-    d.memory = MemoryStatus {
+    d.memory = SystemStatus {
         host_total: 16 * GIB,
         host_used: 6 * GIB,
         host_available: 10 * GIB,

@@ -159,9 +159,10 @@ pub struct ThresholdStatus {
     pub recent_value: f64,
 }
 
-/// Memory and CPU figures, sampled every second by `sysmon`.
+/// The host's and the watched target's memory, CPU and load, and the loader's own
+/// event-loop lag, sampled every second by `sysmon`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-pub struct MemoryStatus {
+pub struct SystemStatus {
     pub host_total: u64,
     pub host_used: u64,
     pub host_available: u64,
@@ -207,7 +208,7 @@ pub struct Dashboard {
     pub thresholds: Vec<ThresholdStatus>,
     /// Limits of latency thresholds, for drawing threshold lines: (label, ms).
     pub latency_limits_ms: Vec<(String, f64)>,
-    pub memory: MemoryStatus,
+    pub memory: SystemStatus,
     /// The newest event-log entries (up to 200), oldest first.
     pub log: Vec<LogEntry>,
 }
@@ -236,7 +237,7 @@ impl Dashboard {
             request_stats: Vec::new(),
             thresholds: Vec::new(),
             latency_limits_ms: Vec::new(),
-            memory: MemoryStatus::default(),
+            memory: SystemStatus::default(),
             log: Vec::new(),
         }
     }

@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use crate::metrics::dashboard::{
-    ClassStat, Dashboard, LogEntry, MemoryStatus, Percentiles, RequestStat, SecondRow, Series,
+    ClassStat, Dashboard, LogEntry, Percentiles, RequestStat, SecondRow, Series, SystemStatus,
     ThresholdStatus,
 };
 use crate::metrics::record::StatusCounts;
@@ -45,7 +45,7 @@ pub struct FrameInput<'a> {
     pub elapsed: Duration,
     /// Mode, stage, VUs and planned length, as the engine reported them.
     pub engine: EngineStatus,
-    pub memory: MemoryStatus,
+    pub memory: SystemStatus,
     /// The closed seconds up to the frame's time; its last row gives the current
     /// rates.
     pub series: Series,

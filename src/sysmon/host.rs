@@ -7,12 +7,12 @@ use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
 use super::{SAMPLE_INTERVAL, TargetSample};
-use crate::metrics::dashboard::MemoryStatus;
+use crate::metrics::dashboard::SystemStatus;
 
-/// Reads sysinfo once a second on a blocking thread and publishes a [`MemoryStatus`].
+/// Reads sysinfo once a second on a blocking thread and publishes a [`SystemStatus`].
 pub(super) async fn sample_loop(
     target_pid: Option<u32>,
-    status_tx: watch::Sender<MemoryStatus>,
+    status_tx: watch::Sender<SystemStatus>,
     lag_rx: watch::Receiver<f64>,
     url_rx: watch::Receiver<TargetSample>,
     shutdown: CancellationToken,
@@ -75,7 +75,7 @@ impl Sampler {
     }
 
     /// One reading (blocking: reads `/proc`). `scheduler_lag_ms` is left at 0.
-    fn sample(&mut self) -> MemoryStatus {
+    fn sample(&mut self) -> SystemStatus {
         let system = &mut self.system;
         system.refresh_memory();
         let mut pids: Vec<Pid> = self.self_pid.into_iter().chain(self.target_pid).collect();
@@ -91,7 +91,7 @@ impl Sampler {
         let process = |pid: Option<Pid>| pid.and_then(|p| system.process(p));
         let own = process(self.self_pid);
         let target = process(self.target_pid);
-        MemoryStatus {
+        SystemStatus {
             host_total: system.total_memory(),
             host_used: system.used_memory(),
             host_available: system.available_memory(),

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //!  sampler task ──spawn_blocking(sysinfo, 1 s)──┐
-//!  lag task (100 ms tick) ── watch<f64> ────────┤──▶ watch<MemoryStatus> ──▶ aggregator
+//!  lag task (100 ms tick) ── watch<f64> ────────┤──▶ watch<SystemStatus> ──▶ aggregator
 //!  URL task (every watch_every) ── watch<..> ───┘
 //! ```
 //!
@@ -17,8 +17,8 @@
 //!
 //! Everything ends when `shutdown` is cancelled or when every receiver is gone.
 //!
-//! One source per module: [`host`] (sysinfo), [`lag`] (the runtime's own
-//! lateness), [`watch_url`] (a target's metrics endpoint, parsed by [`exposition`]).
+//! One source per module: `host` (sysinfo), `lag` (the runtime's own
+//! lateness), `watch_url` (a target's metrics endpoint, parsed by `exposition`).
 
 mod exposition;
 mod host;
@@ -30,7 +30,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use crate::metrics::dashboard::MemoryStatus;
+use crate::metrics::dashboard::SystemStatus;
 use watch_url::UrlFormat;
 
 /// How often host, self and pid figures are sampled.
@@ -57,10 +57,10 @@ pub struct SysmonConfig {
 /// Samples host memory/swap/load, loadpilot's own RSS and CPU, and the target (pid via sysinfo; or URL: Prometheus text `process_resident_memory_bytes`/`process_cpu_seconds_total`, or JSON at a path) on a blocking thread / task, every 1 s (URL every watch_every); measures scheduler lag (how late a 100 ms tokio interval fires). Ends when `shutdown` is cancelled.
 ///
 /// Must be called inside a tokio runtime. The receiver starts at
-/// `MemoryStatus::default()` (all zero) until the first sample.
-pub fn spawn(config: SysmonConfig, shutdown: CancellationToken) -> watch::Receiver<MemoryStatus> {
+/// `SystemStatus::default()` (all zero) until the first sample.
+pub fn spawn(config: SysmonConfig, shutdown: CancellationToken) -> watch::Receiver<SystemStatus> {
     // Sampler task → aggregator: the newest figures; ends when the sampler returns.
-    let (status_tx, status_rx) = watch::channel(MemoryStatus::default());
+    let (status_tx, status_rx) = watch::channel(SystemStatus::default());
     // Lag task → sampler: worst recent lateness in ms; ends with the lag task.
     let (lag_tx, lag_rx) = watch::channel(0.0_f64);
     // URL task → sampler: the newest target figures read over HTTP.
@@ -113,9 +113,9 @@ mod tests {
     }
 
     async fn first_sample(
-        rx: &mut watch::Receiver<MemoryStatus>,
-        ready: impl Fn(&MemoryStatus) -> bool,
-    ) -> MemoryStatus {
+        rx: &mut watch::Receiver<SystemStatus>,
+        ready: impl Fn(&SystemStatus) -> bool,
+    ) -> SystemStatus {
         tokio::time::timeout(Duration::from_secs(10), async {
             loop {
                 rx.changed().await.expect("sysmon ended early");

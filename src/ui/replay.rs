@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use crate::metrics::aggregator::RunRecord;
 use crate::metrics::dashboard::{
-    Dashboard, LogEntry, MemoryStatus, RequestStat, RunMode, SecondRow, Series, StageStatus,
+    Dashboard, LogEntry, RequestStat, RunMode, SecondRow, Series, StageStatus, SystemStatus,
     ThresholdStatus,
 };
 use crate::metrics::frame::{self, FrameInput, FrameTotals};
@@ -154,13 +154,13 @@ impl Replay {
 }
 
 /// Memory as sampled in the cursor's second (a snapshot keeps host and target).
-fn memory_of(row: &SecondRow) -> MemoryStatus {
-    MemoryStatus {
+fn memory_of(row: &SecondRow) -> SystemStatus {
+    SystemStatus {
         host_total: row.host_mem_total,
         host_used: row.host_mem_used,
         host_available: row.host_mem_total.saturating_sub(row.host_mem_used),
         target_rss: (row.target_rss > 0).then_some(row.target_rss),
-        ..MemoryStatus::default()
+        ..SystemStatus::default()
     }
 }
 

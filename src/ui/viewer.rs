@@ -67,7 +67,7 @@ pub async fn run_static(mut app: App) -> anyhow::Result<()> {
 
 /// The loop, generic over the backend and the event source so tests can drive it
 /// with a `TestBackend` and scripted events: draw when something changed, wait
-/// for input, drain up to [`EVENT_BUDGET`] ready events, repeat.
+/// for input, drain up to `EVENT_BUDGET` ready events, repeat.
 pub async fn drive_static<B, S>(
     terminal: &mut Terminal<B>,
     app: &mut App,

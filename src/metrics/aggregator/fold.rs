@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::command::Command;
 use crate::format::format_stat;
 use crate::metrics::dashboard::{
-    Dashboard, LogEntry, LogKind, MemoryStatus, RunMode, SecondRow, Verdict,
+    Dashboard, LogEntry, LogKind, RunMode, SecondRow, SystemStatus, Verdict,
 };
 use crate::metrics::journey::JourneyStats;
 use crate::metrics::record::{ActionRecord, RunRecord};
@@ -56,7 +56,7 @@ pub struct Aggregator {
     pub(super) last_second_requests: Vec<u64>,
     pub(super) series: SeriesStore,
     pub(super) engine: EngineStatus,
-    pub(super) memory: MemoryStatus,
+    pub(super) memory: SystemStatus,
     /// Whole-run verdict per threshold, updated as each second closes.
     pub(super) verdicts: Vec<Verdict>,
     pub(super) rps_peak: f64,
@@ -96,7 +96,7 @@ impl Aggregator {
             last_second_requests: vec![0; n],
             series: SeriesStore::default(),
             engine: EngineStatus::default(),
-            memory: MemoryStatus::default(),
+            memory: SystemStatus::default(),
             verdicts,
             rps_peak: 0.0,
             redactor: config.redactor,
@@ -119,7 +119,7 @@ impl Aggregator {
     }
 
     /// The newest memory sample; rows closed from now on carry it.
-    pub fn set_memory(&mut self, memory: MemoryStatus) {
+    pub fn set_memory(&mut self, memory: SystemStatus) {
         self.memory = memory;
     }
 

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
-use crate::metrics::dashboard::{Dashboard, MemoryStatus};
+use crate::metrics::dashboard::{Dashboard, SystemStatus};
 use crate::metrics::journey::JourneyConfig;
 use crate::metrics::recorder::Batch;
 use crate::threshold::Threshold;
@@ -61,7 +61,7 @@ pub struct AggregatorChannels {
     /// From the engine; closes when the engine ends.
     pub events: mpsc::Receiver<EngineEvent>,
     /// Newest sample from `sysmon` (a dropped sender just freezes the figures).
-    pub memory: watch::Receiver<MemoryStatus>,
+    pub memory: watch::Receiver<SystemStatus>,
     /// To the UI / headless progress; receivers see only the newest frame.
     pub publish: watch::Sender<Arc<Dashboard>>,
     /// Cancelled by the aggregator when `abort_on_fail` is set and a threshold fails;

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::format;
-use crate::metrics::dashboard::MemoryStatus;
+use crate::metrics::dashboard::SystemStatus;
 use crate::ui::state::App;
 
 use super::{pane_block, placeholder, title};
@@ -21,7 +21,7 @@ pub const SELF_CPU_SATURATED: f64 = 0.9;
 pub const SCHEDULER_LAG_HIGH_MS: f64 = 50.0;
 
 /// Why loadpilot itself limits the test, if it does.
-pub fn bottleneck(mem: &MemoryStatus, cores: usize) -> Option<String> {
+pub fn bottleneck(mem: &SystemStatus, cores: usize) -> Option<String> {
     let all_cores_pct = 100.0 * cores.max(1) as f64;
     if mem.self_cpu_pct >= SELF_CPU_SATURATED * all_cores_pct {
         Some(format!(
@@ -134,9 +134,9 @@ mod tests {
 
     #[test]
     fn bottleneck_on_cpu_or_lag() {
-        let mut mem = MemoryStatus {
+        let mut mem = SystemStatus {
             self_cpu_pct: 150.0,
-            ..MemoryStatus::default()
+            ..SystemStatus::default()
         };
         assert_eq!(bottleneck(&mem, 2), None);
         mem.self_cpu_pct = 190.0;
