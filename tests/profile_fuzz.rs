@@ -108,7 +108,7 @@ fn config() -> Config {
     let rng_seed = std::env::var("PROPTEST_RNG_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .map_or(RngSeed::Fixed(0x10AD_917), RngSeed::Fixed);
+        .map_or(RngSeed::Fixed(0x010A_D917), RngSeed::Fixed);
     Config {
         cases,
         rng_seed,
