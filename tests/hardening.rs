@@ -4,27 +4,8 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
-use assert_cmd::cargo::CommandCargoExt;
 use common::*;
-
-fn loadpilot() -> Command {
-    let mut cmd = Command::cargo_bin("loadpilot").expect("binary built");
-    cmd.stdin(Stdio::null());
-    cmd
-}
-
-/// Runs the binary on a blocking thread (the test's runtime keeps serving the target).
-async fn output(mut cmd: Command) -> std::process::Output {
-    tokio::task::spawn_blocking(move || cmd.output().expect("binary runs"))
-        .await
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 const SECRETS: [&str; 6] = [
     "pw-secret-1",

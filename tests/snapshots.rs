@@ -4,11 +4,9 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use assert_cmd::cargo::CommandCargoExt;
 use common::*;
 use loadpilot::cli::ReportFormat;
 use loadpilot::command::Command as OpCommand;
@@ -27,10 +25,6 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/snapshots")
         .join(name)
-}
-
-fn loadpilot() -> Command {
-    Command::cargo_bin("loadpilot").expect("binary built")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
