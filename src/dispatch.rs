@@ -54,20 +54,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             output,
             force,
         } => merge(&files, &output, force),
-        CliCommand::Completions { shell } => {
-            let mut bytes = Vec::new();
-            clap_complete::generate(shell, &mut Cli::command(), "loadpilot", &mut bytes);
-            emit(&bytes, None)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        CliCommand::Man => {
-            let mut bytes = Vec::new();
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut bytes)
-                .context("rendering the manual page")?;
-            emit(&bytes, None)?;
-            Ok(ExitCode::SUCCESS)
-        }
+        CliCommand::Completions { shell } => completions(shell),
+        CliCommand::Man => man(),
         CliCommand::Import {
             file,
             curl,
@@ -75,30 +63,65 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             name,
             include_static,
             all_hosts,
-        } => {
-            let calls = match (&file, &curl) {
-                (_, Some(command)) => vec![crate::import::curl::parse(command)?],
-                (Some(path), None) => crate::import::har::read(path)?,
-                (None, None) => unreachable!("clap requires a file or --curl"),
-            };
-            let name = name.unwrap_or_else(|| {
-                file.as_deref()
-                    .and_then(|f| f.file_stem())
-                    .map_or("imported".into(), |s| s.to_string_lossy().into_owned())
-            });
-            let opts = crate::import::ImportOptions {
-                include_static,
-                all_hosts,
-                name,
-            };
-            let imported = crate::import::profile::render(calls, &opts)?;
-            for note in &imported.notes {
-                crate::stdout::eprint_line(&format!("loadpilot import: {note}"));
-            }
-            emit(imported.toml.as_bytes(), output.as_deref())?;
-            Ok(ExitCode::SUCCESS)
-        }
+        } => import(
+            file.as_deref(),
+            curl.as_deref(),
+            output.as_deref(),
+            name,
+            include_static,
+            all_hosts,
+        ),
     }
+}
+
+/// `loadpilot completions SHELL`: the shell's completion script on stdout.
+fn completions(shell: clap_complete::Shell) -> Result<ExitCode, AppError> {
+    let mut bytes = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "loadpilot", &mut bytes);
+    emit(&bytes, None)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `loadpilot man`: the manual page (roff) on stdout.
+fn man() -> Result<ExitCode, AppError> {
+    let mut bytes = Vec::new();
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut bytes)
+        .context("rendering the manual page")?;
+    emit(&bytes, None)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `loadpilot import`: a HAR file or a curl command line → a profile (stdout or
+/// `-o`); what was dropped or turned into variables goes to stderr.
+fn import(
+    file: Option<&Path>,
+    curl: Option<&str>,
+    output: Option<&Path>,
+    name: Option<String>,
+    include_static: bool,
+    all_hosts: bool,
+) -> Result<ExitCode, AppError> {
+    let calls = match (file, curl) {
+        (_, Some(command)) => vec![crate::import::curl::parse(command)?],
+        (Some(path), None) => crate::import::har::read(path)?,
+        (None, None) => unreachable!("clap requires a file or --curl"),
+    };
+    let name = name.unwrap_or_else(|| {
+        file.and_then(|f| f.file_stem())
+            .map_or("imported".into(), |s| s.to_string_lossy().into_owned())
+    });
+    let opts = crate::import::ImportOptions {
+        include_static,
+        all_hosts,
+        name,
+    };
+    let imported = crate::import::profile::render(calls, &opts)?;
+    for note in &imported.notes {
+        crate::stdout::eprint_line(&format!("loadpilot import: {note}"));
+    }
+    emit(imported.toml.as_bytes(), output)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `loadpilot run <profile|url>`, with the demo target in front when `--demo`.

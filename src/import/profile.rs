@@ -15,10 +15,9 @@ use crate::redact::is_sensitive_name;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Imported {
     pub toml: String,
-    /// What was dropped or changed, one line each.
+    /// What was dropped or changed, one line each (the variables the profile
+    /// needs with `-e NAME=VALUE` among them).
     pub notes: Vec<String>,
-    /// Variables the profile needs with `-e NAME=VALUE` (the secrets).
-    pub vars: Vec<String>,
 }
 
 /// Headers a recording carries that a profile must not: the connection's own
@@ -138,11 +137,7 @@ pub fn render(calls: Vec<Call>, opts: &ImportOptions) -> Result<Imported, Import
                 .join(" ")
         ));
     }
-    Ok(Imported {
-        toml: out,
-        notes,
-        vars,
-    })
+    Ok(Imported { toml: out, notes })
 }
 
 fn calls_text(n: usize) -> String {
