@@ -224,6 +224,23 @@ pub struct RunOptions {
     /// Stages in k6 syntax, replacing the profile's: "30s:10,1m:50,30s:0".
     #[arg(long, value_name = "STAGES")]
     pub stages: Option<String>,
+    /// Open model: send N requests (iterations) per second on a fixed timeline,
+    /// whatever the responses do, for --duration (default 30s). Late requests are
+    /// measured from when they should have started.
+    #[arg(long, value_name = "N", value_parser = parse_rate, conflicts_with_all = ["vus", "stages"])]
+    pub rate: Option<u32>,
+    /// Open model with a ramping rate, targets in requests per second:
+    /// "30s:50,1m:500,30s:0".
+    #[arg(long, value_name = "STAGES", conflicts_with_all = ["vus", "stages", "rate"])]
+    pub rate_stages: Option<String>,
+    /// Open model: the most VUs that may serve arrivals at once; an arrival with
+    /// none free is dropped and counted (default: ten seconds of the rate, 100 to 10,000).
+    #[arg(long, value_name = "N", value_parser = parse_vus)]
+    pub max_vus: Option<u32>,
+    /// Closed model: correct latencies for coordinated omission, assuming each VU
+    /// meant to send every D (HdrHistogram's record_correct); labelled "corrected".
+    #[arg(long, value_name = "D", value_parser = parse_positive_duration)]
+    pub expected_interval: Option<Duration>,
     /// A pass/fail threshold, e.g. "p95 < 500ms", "error_rate < 1%", "ping.p99 < 1s",
     /// "429_rate < 5%", "rps > 100". Repeatable; added to the profile's.
     #[arg(long = "threshold", value_name = "EXPR")]
@@ -306,6 +323,18 @@ impl Cli {
             _ => None,
         }
     }
+}
+
+/// An arrival rate: at least 1 per second, at most [`crate::limits::MAX_RATE`].
+pub fn parse_rate(text: &str) -> Result<u32, String> {
+    let n: u64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("\"{text}\" is not a whole number of requests per second"))?;
+    if n == 0 {
+        return Err("a rate of 0 would send nothing; give at least 1".into());
+    }
+    crate::limits::check_rate(n)
 }
 
 /// A duration above zero (a zero timeout, run length or interval is a typo).

@@ -35,7 +35,7 @@ pub fn bytes_fixed(n: u64) -> String {
 pub fn format_stat(stat: Stat, value: f64) -> String {
     match stat {
         Stat::Percentile { .. } | Stat::Mean => format!("{value:.1}ms"),
-        Stat::ErrorRate | Stat::ClassRate { .. } | Stat::MetricRate => {
+        Stat::ErrorRate | Stat::DroppedRate | Stat::ClassRate { .. } | Stat::MetricRate => {
             format!("{:.2}%", value * 100.0)
         }
         Stat::Rps => format!("{value:.1}/s"),

@@ -58,6 +58,18 @@ pub fn total_duration(durations: impl IntoIterator<Item = Duration>) -> Result<D
     Ok(total)
 }
 
+/// The highest arrival rate (per second) the open model takes: well past what one
+/// loader sends, low enough that a typo does not schedule billions.
+pub const MAX_RATE: u32 = 1_000_000;
+
+/// Refuses an arrival rate above [`MAX_RATE`].
+pub fn check_rate(rate: u64) -> Result<u32, String> {
+    match u32::try_from(rate) {
+        Ok(r) if r <= MAX_RATE => Ok(r),
+        _ => Err(format!("{rate}/s is above the rate limit of {MAX_RATE}/s")),
+    }
+}
+
 /// Refuses a VU count above [`MAX_VUS`].
 pub fn check_vus(vus: u64) -> Result<u32, String> {
     match u32::try_from(vus) {

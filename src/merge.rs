@@ -3,7 +3,6 @@
 //! by wall-clock second, with each second's percentiles recomputed from the merged
 //! per-second histograms (percentiles themselves cannot be added).
 
-use std::collections::BTreeMap;
 
 use hdrhistogram::Histogram;
 
@@ -118,20 +117,14 @@ pub fn merge(snapshots: &[Snapshot]) -> Result<Snapshot, String> {
 }
 
 fn add_scopes<'a>(scopes: impl Iterator<Item = &'a ScopeRecord>) -> Result<ScopeRecord, String> {
-    let mut out = ScopeRecord {
-        classes: BTreeMap::new(),
-        latency_us: new_histogram(),
-    };
+    // Through the live statistics, so merged counts, histograms (service time
+    // too) and arrivals add exactly as the aggregator adds them.
+    let mut out = crate::metrics::scope::ScopeStats::default();
     for s in scopes {
-        for (label, n) in &s.classes {
-            let count = out.classes.entry(label.clone()).or_default();
-            *count = count.saturating_add(*n);
-        }
-        out.latency_us
-            .add(&s.latency_us)
-            .map_err(|e| format!("histograms do not fit together: {e:?}"))?;
+        let stats = s.to_stats().map_err(|e| e.to_string())?;
+        out.merge(&stats);
     }
-    Ok(out)
+    Ok(ScopeRecord::from_stats(&out))
 }
 
 /// Adds scopes by name, keeping the first run's order and appending new names.

@@ -11,6 +11,36 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+
+/// What the plan's targets count: concurrent VUs (the closed model: each VU
+/// waits for its response before it sends again) or arrivals per second (the open
+/// model: requests start on a fixed timeline whatever the responses do).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoadModel {
+    #[default]
+    Vus,
+    Rate,
+}
+
+impl LoadModel {
+    /// A target in this model's unit (`50 VUs`, `500/s`).
+    pub fn format_target(self, target: u32) -> String {
+        match self {
+            LoadModel::Vus => format!("{target} VUs"),
+            LoadModel::Rate => format!("{target}/s"),
+        }
+    }
+
+    /// The noun of the target (for "rate 500/s" vs "VUs 50" in headers and logs).
+    pub fn noun(self) -> &'static str {
+        match self {
+            LoadModel::Vus => "VUs",
+            LoadModel::Rate => "rate",
+        }
+    }
+}
+
 /// One ramp segment: reach `target` VUs by the end of `duration`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stage {
@@ -19,8 +49,13 @@ pub struct Stage {
     pub target: u32,
 }
 
-/// Parses k6's stage syntax: `"30s:10,1m:50,30s:0"`.
+/// Parses k6's stage syntax: `"30s:10,1m:50,30s:0"` (targets in VUs).
 pub fn parse_stages(text: &str) -> Result<Vec<Stage>, String> {
+    parse_stages_for(text, LoadModel::Vus)
+}
+
+/// Parses stages whose targets count `model`'s unit (VUs, or arrivals per second).
+pub fn parse_stages_for(text: &str, model: LoadModel) -> Result<Vec<Stage>, String> {
     let mut stages = Vec::new();
     for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let (duration, target) = part
@@ -28,28 +63,40 @@ pub fn parse_stages(text: &str) -> Result<Vec<Stage>, String> {
             .ok_or_else(|| format!("stage \"{part}\" is not DURATION:TARGET (e.g. \"30s:10\")"))?;
         let duration = crate::limits::parse_duration(duration)
             .map_err(|e| format!("stage \"{part}\": {e}"))?;
+        let unit = match model {
+            LoadModel::Vus => "VUs",
+            LoadModel::Rate => "requests per second",
+        };
         let target = target.trim().parse::<u64>().map_err(|_| {
             format!(
-                "stage \"{part}\": target \"{}\" is not a whole number of VUs",
+                "stage \"{part}\": target \"{}\" is not a whole number of {unit}",
                 target.trim()
             )
         })?;
-        let target =
-            crate::limits::check_vus(target).map_err(|e| format!("stage \"{part}\": {e}"))?;
+        let target = check_target(target, model).map_err(|e| format!("stage \"{part}\": {e}"))?;
         stages.push(Stage { duration, target });
     }
     if stages.is_empty() {
         return Err("no stages given (expected e.g. \"30s:10,1m:50,30s:0\")".into());
     }
-    check_stages(&stages)?;
+    check_stages(&stages, model)?;
     Ok(stages)
 }
 
+/// Refuses a target above the model's limit ([`crate::limits::MAX_VUS`] VUs or
+/// [`crate::limits::MAX_RATE`] per second).
+pub fn check_target(target: u64, model: LoadModel) -> Result<u32, String> {
+    match model {
+        LoadModel::Vus => crate::limits::check_vus(target),
+        LoadModel::Rate => crate::limits::check_rate(target),
+    }
+}
+
 /// The limits a whole schedule obeys, however it was written: the stages add up
-/// to at most [`crate::limits::MAX_DURATION`] and no target exceeds the VU limit.
-pub fn check_stages(stages: &[Stage]) -> Result<(), String> {
+/// to at most [`crate::limits::MAX_DURATION`] and no target exceeds the model's limit.
+pub fn check_stages(stages: &[Stage], model: LoadModel) -> Result<(), String> {
     for s in stages {
-        crate::limits::check_vus(u64::from(s.target))?;
+        check_target(u64::from(s.target), model)?;
         crate::limits::check_duration(s.duration)?;
     }
     crate::limits::total_duration(stages.iter().map(|s| s.duration))
@@ -190,8 +237,34 @@ impl Plan {
     }
 
     fn scheduled_target(&self) -> u32 {
+        self.scheduled_ramp().0.round() as u32
+    }
+
+    /// The target now, unrounded (an arrival rate need not be whole).
+    pub fn level(&self) -> f64 {
+        match self.mode {
+            PlanMode::Hold | PlanMode::Manual => f64::from(self.fixed),
+            PlanMode::Ramping => self.scheduled_ramp().0,
+        }
+    }
+
+    /// How the target moves from now: per second of stage clock, and for how many
+    /// seconds (to the end of the current stage). Flat while held.
+    pub fn trend(&self) -> (f64, f64) {
+        match self.mode {
+            PlanMode::Hold | PlanMode::Manual => (0.0, 0.0),
+            PlanMode::Ramping => {
+                let (_, slope, left) = self.scheduled_ramp();
+                (slope, left)
+            }
+        }
+    }
+
+    /// The scheduled target now (unrounded), its slope per second, and the
+    /// seconds left in the current stage.
+    fn scheduled_ramp(&self) -> (f64, f64, f64) {
         if self.stages.is_empty() {
-            return 0;
+            return (0.0, 0.0, 0.0);
         }
         let i = self.stage_index();
         let stage = self.stages[i];
@@ -209,13 +282,13 @@ impl Plan {
             ),
         };
         let span = stage_end.saturating_sub(from_clock).as_secs_f64();
-        let frac = if span <= 0.0 {
-            1.0
-        } else {
-            (self.clock.saturating_sub(from_clock).as_secs_f64() / span).clamp(0.0, 1.0)
-        };
         let to = f64::from(stage.target);
-        (from + (to - from) * frac).round() as u32
+        let left = stage_end.saturating_sub(self.clock).as_secs_f64();
+        if span <= 0.0 {
+            return (to, 0.0, 0.0);
+        }
+        let frac = (self.clock.saturating_sub(from_clock).as_secs_f64() / span).clamp(0.0, 1.0);
+        (from + (to - from) * frac, (to - from) / span, left)
     }
 
     /// Freezes the stage clock at the current target. After a manual change the

@@ -30,6 +30,9 @@ pub fn apply_options(
     profile: &mut Profile,
     opts: &RunOptions,
 ) -> Result<Option<Duration>, AppError> {
+    if apply_rate_options(profile, opts)? {
+        return finish_options(profile, opts, None);
+    }
     if let Some(stages) = &opts.stages {
         profile.load.stages =
             parse_stages(stages).map_err(|e| AppError::Usage(format!("--stages: {e}")))?;
@@ -61,6 +64,70 @@ pub fn apply_options(
         (None, Some(duration)) => max_duration = Some(duration),
         (None, None) => {}
     }
+    finish_options(profile, opts, max_duration)
+}
+
+/// `--rate`, `--rate-stages`, `--max-vus`: switches the profile to the open model.
+/// True when a rate option set the schedule (so `--duration` was used up).
+fn apply_rate_options(profile: &mut Profile, opts: &RunOptions) -> Result<bool, AppError> {
+    use crate::plan::LoadModel;
+    let usage = |e: String| AppError::Usage(e);
+    let scheduled = match (opts.rate, &opts.rate_stages) {
+        (Some(rate), _) => {
+            let duration = opts.duration.unwrap_or(Duration::from_secs(30));
+            profile.load.stages = flat_stages(rate, duration);
+            true
+        }
+        (None, Some(stages)) => {
+            profile.load.stages = crate::plan::parse_stages_for(stages, LoadModel::Rate)
+                .map_err(|e| usage(format!("--rate-stages: {e}")))?;
+            if opts.duration.is_some() {
+                return Err(usage(
+                    "--duration cannot be combined with --rate-stages (the stages set the length)"
+                        .into(),
+                ));
+            }
+            true
+        }
+        (None, None) => false,
+    };
+    if scheduled {
+        profile.load.model = LoadModel::Rate;
+    } else if profile.load.model == LoadModel::Rate && (opts.vus.is_some() || opts.stages.is_some())
+    {
+        return Err(usage(
+            "this profile uses the arrival-rate executor: set its load with --rate N or \
+             --rate-stages, not --vus or --stages"
+                .into(),
+        ));
+    }
+    if let Some(max) = opts.max_vus {
+        if profile.load.model != LoadModel::Rate {
+            return Err(usage(
+                "--max-vus is for the open model: add --rate N or --rate-stages".into(),
+            ));
+        }
+        profile.load.max_vus = Some(max);
+        if let Some(pre) = profile.load.pre_allocated_vus.filter(|p| *p > max) {
+            profile.load.pre_allocated_vus = Some(max.min(pre));
+        }
+    }
+    if opts.expected_interval.is_some() && profile.load.model == LoadModel::Rate {
+        return Err(usage(
+            "--expected-interval corrects the closed model; the open model (--rate) \
+             already measures from each request's intended start"
+                .into(),
+        ));
+    }
+    Ok(scheduled)
+}
+
+/// The options that apply whatever the load: timeout and thresholds.
+fn finish_options(
+    profile: &mut Profile,
+    opts: &RunOptions,
+    max_duration: Option<Duration>,
+) -> Result<Option<Duration>, AppError> {
     if profile.load.stages.is_empty() {
         return Err(AppError::Usage(
             "no load given: use --vus N --duration D, --stages \"30s:10,1m:50\", or a profile with [load] stages".into(),
@@ -79,6 +146,19 @@ pub fn apply_options(
         profile.thresholds.push(t);
     }
     Ok(max_duration)
+}
+
+/// What the run's latency histograms measure: from intended start in the open
+/// model, corrected with `--expected-interval` in the closed one.
+fn latency_basis(profile: &Profile, opts: &RunOptions) -> crate::vocab::LatencyBasis {
+    use crate::vocab::LatencyBasis;
+    match (profile.load.model, opts.expected_interval) {
+        (crate::plan::LoadModel::Rate, _) => LatencyBasis::IntendedStart,
+        (_, Some(interval)) => LatencyBasis::Corrected {
+            interval_us: interval.as_micros() as u64,
+        },
+        (_, None) => LatencyBasis::Service,
+    }
 }
 
 /// Saves mid-run snapshots: asks the aggregator for a copy of its state and
@@ -228,6 +308,7 @@ impl Session {
                     .redacted(&redactor),
                 started_at,
                 redactor: redactor.clone(),
+                latency: latency_basis(&profile, opts),
             },
             AggregatorChannels {
                 batches: batch_rx,
@@ -248,6 +329,11 @@ impl Session {
                 graceful_stop: profile.load.graceful_stop,
                 start,
                 seed: rand::random(),
+                model: profile.load.model,
+                arrival: crate::engine::arrival::ArrivalLimits {
+                    max_vus: profile.load.max_vus,
+                    pre_allocated_vus: profile.load.pre_allocated_vus,
+                },
             },
             EngineChannels {
                 commands: command_rx,

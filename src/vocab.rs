@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::command::Command;
+pub use crate::plan::LoadModel;
 use crate::plan::PlanMode;
 
 /// Overall state of the run as the engine reported it.
@@ -40,6 +41,36 @@ impl RunMode {
             RunMode::Stopping => "STOPPING",
             RunMode::Done => "DONE",
         }
+    }
+}
+
+/// What the latency histograms measure (see [`crate::metrics::scope::ScopeStats`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "basis")]
+pub enum LatencyBasis {
+    /// From the send to the response (closed model).
+    #[default]
+    Service,
+    /// From each arrival's intended start (open model); service time kept beside it.
+    IntendedStart,
+    /// Closed model corrected for an expected interval between requests
+    /// (`--expected-interval`, HdrHistogram's `record_correct`).
+    Corrected { interval_us: u64 },
+}
+
+impl LatencyBasis {
+    /// How the main latency figures are labelled.
+    pub fn label(self) -> &'static str {
+        match self {
+            LatencyBasis::Service => "service time",
+            LatencyBasis::IntendedStart => "from intended start",
+            LatencyBasis::Corrected { .. } => "corrected",
+        }
+    }
+
+    /// Whether a separate service-time histogram is kept.
+    pub fn has_service(self) -> bool {
+        self != LatencyBasis::Service
     }
 }
 
@@ -88,6 +119,9 @@ pub struct EngineStatus {
     pub stage: StageStatus,
     /// Scheduled run length, if known.
     pub planned: Option<Duration>,
+    /// What `vus_target` counts: VUs, or arrivals per second in the open model
+    /// (where `vus_active` counts the VUs allocated to serve them).
+    pub model: LoadModel,
 }
 
 impl Default for EngineStatus {
@@ -98,6 +132,7 @@ impl Default for EngineStatus {
             mode: RunMode::Ramping,
             stage: StageStatus::default(),
             planned: None,
+            model: LoadModel::Vus,
         }
     }
 }

@@ -1,10 +1,11 @@
 //! The engine task: owns the [`Plan`] and the VU pool, applies operator
 //! [`Command`]s, and every [`RECONCILE_INTERVAL`] moves the stage clock and scales
 //! the pool to the plan's target. It reports its state to the aggregator as
-//! [`EngineEvent`]s. The closed (VU) model lives in `pool`; an arrival-rate
-//! executor would sit beside it, fed by the same plan and recording through the
-//! same recorder.
+//! [`EngineEvent`]s. The closed (VU) model lives in `pool`; the open model
+//! (arrival rate) in `arrival`, fed by the same plan (whose targets then count
+//! arrivals per second) and recording through the same recorder.
 
+pub mod arrival;
 pub mod check;
 pub mod client;
 pub mod journey;
@@ -20,7 +21,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::command::Command;
 use crate::metrics::recorder::Batch;
-use crate::plan::{Plan, Stage, format_stages};
+use crate::plan::{LoadModel, Plan, Stage, format_stages};
+use arrival::{ArrivalLimits, ArrivalPool, RateCurve};
 use crate::profile::ThinkTime;
 use crate::vocab::{EngineEvent, EngineStatus};
 use crate::vocab::{LogKind, RunMode, StageStatus};
@@ -47,6 +49,18 @@ pub struct EngineConfig {
     /// Shared with the aggregator so times agree.
     pub start: Instant,
     pub seed: u64,
+    /// The closed model (targets are VUs) or the open model (arrivals per second).
+    pub model: LoadModel,
+    /// The open model's pool limits.
+    pub arrival: ArrivalLimits,
+}
+
+/// What turns the plan's target into load.
+enum Executor {
+    /// Closed model: the target is the number of VUs.
+    Vus(VuPool),
+    /// Open model: the target is arrivals per second.
+    Rate(ArrivalPool),
 }
 
 /// The engine's inputs and outputs.
@@ -79,7 +93,7 @@ pub struct Engine {
     config: EngineConfig,
     ch: EngineChannels,
     plan: Plan,
-    pool: VuPool,
+    pool: Executor,
     run_state: watch::Sender<RunState>,
     /// Cancelled after `graceful_stop` runs out, or with `ch.abort`.
     vu_abort: CancellationToken,
@@ -100,9 +114,22 @@ impl Engine {
             batches: ch.batches.clone(),
             seed: config.seed,
         });
+        let plan = Plan::new(config.stages.clone());
+        let pool = match config.model {
+            LoadModel::Vus => Executor::Vus(VuPool::new(shared)),
+            LoadModel::Rate => {
+                // Size the first VUs from the first stage's peak.
+                let first = config
+                    .stages
+                    .iter()
+                    .find(|s| s.target > 0)
+                    .map_or(0.0, |s| f64::from(s.target));
+                Executor::Rate(ArrivalPool::start(shared, config.arrival, first))
+            }
+        };
         Engine {
-            plan: Plan::new(config.stages.clone()),
-            pool: VuPool::new(shared),
+            plan,
+            pool,
             config,
             ch,
             run_state,
@@ -193,25 +220,47 @@ impl Engine {
     }
 
     async fn reconcile(&mut self) {
-        for panic in self.pool.reap() {
+        let paused = *self.run_state.borrow() == RunState::Paused;
+        let mut panics = Vec::new();
+        match &mut self.pool {
+            Executor::Vus(pool) => {
+                panics = pool.reap();
+                pool.scale_to(self.plan.target());
+            }
+            Executor::Rate(pool) => {
+                let now = Instant::now();
+                let curve = if paused {
+                    RateCurve::zero(now)
+                } else {
+                    let (slope, until) = self.plan.trend();
+                    RateCurve {
+                        at: now,
+                        rate: self.plan.level(),
+                        slope,
+                        until,
+                    }
+                };
+                pool.set_curve(curve);
+            }
+        }
+        for panic in panics {
             self.log(LogKind::Alert, format!("a VU panicked: {panic}"))
                 .await;
         }
-        self.pool.scale_to(self.plan.target());
         let stage = self.plan.stage_index();
         if self.last_stage != Some(stage) && !self.plan.stages().is_empty() {
             self.last_stage = Some(stage);
             let s = self.plan.stages()[stage];
             let text = format!(
-                "stage {}/{}: to {} VUs over {}",
+                "stage {}/{}: to {} over {}",
                 stage + 1,
                 self.plan.stages().len(),
-                s.target,
+                self.config.model.format_target(s.target),
                 humantime::format_duration(s.duration)
             );
             self.log(LogKind::Stage, text).await;
         }
-        let mode = if *self.run_state.borrow() == RunState::Paused {
+        let mode = if paused {
             RunMode::Paused
         } else {
             RunMode::from_plan(self.plan.mode())
@@ -224,6 +273,7 @@ impl Engine {
         let planned_stages = self.plan.total();
         let status = EngineStatus {
             vus_active: self.pool.active(),
+            model: self.config.model,
             vus_target: self.plan.target(),
             mode,
             stage: StageStatus {
@@ -284,6 +334,42 @@ impl Engine {
         }
         self.report(RunMode::Done).await;
         end
+    }
+}
+
+impl Executor {
+    /// VUs running: active ones in the closed model, allocated ones in the open.
+    fn active(&self) -> u32 {
+        match self {
+            Executor::Vus(pool) => pool.active(),
+            Executor::Rate(pool) => pool.vus(),
+        }
+    }
+
+    fn running(&self) -> usize {
+        match self {
+            Executor::Vus(pool) => pool.running(),
+            Executor::Rate(pool) => pool.running(),
+        }
+    }
+
+    fn retire_all(&mut self) {
+        match self {
+            Executor::Vus(pool) => pool.retire_all(),
+            Executor::Rate(pool) => pool.retire_all(),
+        }
+    }
+
+    /// Waits for the next VU (or the dispatcher) to end; pending while none run.
+    async fn join_next(&mut self) {
+        match self {
+            Executor::Vus(pool) => pool.join_next().await,
+            Executor::Rate(pool) => {
+                if pool.join().await.is_none() && pool.running() == 0 {
+                    std::future::pending::<()>().await;
+                }
+            }
+        }
     }
 }
 

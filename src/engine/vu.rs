@@ -5,13 +5,14 @@
 
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 
+use crate::engine::arrival::Arrival;
 use crate::engine::client::{ClientConfig, VuClient};
 use crate::engine::journey::{self, StepCx, VuJourney, record_executed};
 use crate::engine::request::Prepared;
@@ -231,6 +232,86 @@ pub async fn run_vu(
         }
         if !sleep_unless_stopped(pause, &mut retired, &mut aborted).await {
             break;
+        }
+    }
+    st.recorder.finish().await;
+}
+
+/// Runs one open-model VU: its setup, then one iteration per [`Arrival`] from the
+/// dispatcher, telling it (`done`) each time it is free again. Think time does not
+/// apply: the schedule decides when the next iteration starts. Ends when the
+/// dispatcher closes the mailbox (after the in-flight iteration) or on `abort`.
+pub async fn run_arrival_vu(
+    id: u64,
+    shared: Arc<VuShared>,
+    mut mailbox: mpsc::Receiver<Arrival>,
+    done: mpsc::UnboundedSender<usize>,
+    announce_ready: bool,
+    abort: CancellationToken,
+) {
+    let prepared = shared.prepared.clone();
+    let mut st = VuState {
+        client: VuClient::new(shared.client.clone(), prepared.clone()),
+        recorder: LocalRecorder::open_model(shared.batches.clone()),
+        vu: VuJourney::new(id, &prepared),
+        rng: SmallRng::seed_from_u64(shared.seed ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+        prepared: prepared.clone(),
+    };
+    let persona = &prepared.personas[st.vu.persona];
+    let total_weight = persona.total_weight();
+    st.vu.next_row(&prepared, &mut st.rng, true);
+    let aborted = abort.cancelled();
+    tokio::pin!(aborted);
+    // Never cancelled: an open-model flow is cut short only by `abort`.
+    let retire = CancellationToken::new();
+    let slot = id as usize;
+    'run: {
+        while !st.vu.setup_done {
+            let ok = tokio::select! {
+                ok = st.setup() => ok,
+                _ = &mut aborted => break 'run,
+            };
+            if !ok {
+                st.recorder.flush();
+                let pause = st.vu.setup_backoff(&mut st.rng);
+                st.vu.next_row(&prepared, &mut st.rng, false);
+                tokio::select! {
+                    _ = tokio::time::sleep(pause) => {}
+                    _ = &mut aborted => break 'run,
+                }
+            }
+        }
+        if announce_ready && done.send(slot).is_err() {
+            break 'run;
+        }
+        loop {
+            // An idle VU hands its samples over within a flush interval, so they
+            // land in the second they happened.
+            let pending = st.recorder.has_pending();
+            let arrival = tokio::select! {
+                arrival = mailbox.recv() => arrival,
+                _ = tokio::time::sleep(crate::metrics::recorder::FLUSH_INTERVAL), if pending => {
+                    st.recorder.flush();
+                    continue;
+                }
+                _ = &mut aborted => break,
+            };
+            let Some(arrival) = arrival else { break };
+            st.vu.iteration += 1;
+            if st.vu.iteration > 1 {
+                st.vu.next_row(&prepared, &mut st.rng, false);
+            }
+            st.recorder
+                .begin_arrival(Instant::now().saturating_duration_since(arrival.intended));
+            let action = persona.pick(st.rng.random_range(0..total_weight));
+            tokio::select! {
+                _ = st.iterate(action, persona.plain, &retire) => {}
+                _ = &mut aborted => break,
+            }
+            st.recorder.maybe_flush();
+            if done.send(slot).is_err() {
+                break;
+            }
         }
     }
     st.recorder.finish().await;

@@ -35,7 +35,14 @@ pub struct SecondRow {
     /// shorter arrays (snapshots from before a class was added) padded with zeros.
     #[serde(deserialize_with = "classes_padded")]
     pub classes: [u64; OutcomeClass::COUNT],
+    /// The latency everything reads (see [`crate::vocab::LatencyBasis`]).
     pub latency: Percentiles,
+    /// Service time when it differs from `latency` (open model, corrected runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<Percentiles>,
+    /// Open model: arrivals dropped in this second.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub dropped: u64,
     /// Active VUs at the end of the second.
     pub vus: u32,
     /// The schedule's target at the end of the second.
@@ -49,6 +56,10 @@ pub struct SecondRow {
     pub host_mem_total: u64,
     /// The watched target process's resident memory, bytes (0 when not watched).
     pub target_rss: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Per-class counts, padded with zeros when written before newer classes existed.

@@ -143,6 +143,32 @@ pub mod base64_hist {
     }
 }
 
+/// Serde adapter: an optional histogram (absent when `None`; use with
+/// `default` and `skip_serializing_if = "Option::is_none"`).
+pub mod base64_hist_opt {
+    use hdrhistogram::Histogram;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(h: &Option<Histogram<u64>>, s: S) -> Result<S::Ok, S::Error> {
+        match h {
+            Some(h) => super::base64_hist::serialize(h, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Histogram<u64>>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            None => Ok(None),
+            Some(text) => {
+                let bytes = super::from_base64(&text).map_err(serde::de::Error::custom)?;
+                super::decode(&bytes).map(Some).map_err(serde::de::Error::custom)
+            }
+        }
+    }
+}
+
 /// Serde adapter: already-encoded histograms as base64 strings.
 pub mod base64_blobs {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};

@@ -194,6 +194,7 @@ impl JourneyStats {
             if let Some(stats) = self.flows.get_mut(usize::from(f.flow)) {
                 stats.add(&Sample {
                     latency_us: f.latency_us,
+                    schedule_delay_us: None,
                     request: 0,
                     status: 0,
                     class: f.class,

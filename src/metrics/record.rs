@@ -11,6 +11,7 @@ use crate::metrics::journey::JourneyStats;
 use crate::metrics::scope::ScopeStats;
 use crate::outcome::OutcomeClass;
 use crate::threshold::{Threshold, ThresholdScope};
+use crate::vocab::LatencyBasis;
 
 /// Status codes seen for one class, with counts (few distinct codes, so a Vec).
 pub type StatusCounts = Vec<(u16, u64)>;
@@ -55,9 +56,19 @@ pub struct RunRecord {
     pub last_frame: Arc<Dashboard>,
     /// Flows, checks, custom metrics, range chunks.
     pub journey: JourneyStats,
+    /// What the latency histograms measure.
+    pub latency: LatencyBasis,
 }
 
 impl RunRecord {
+    /// The load model the run used (only the open model measures from intended start).
+    pub fn model(&self) -> crate::plan::LoadModel {
+        match self.latency {
+            LatencyBasis::IntendedStart => crate::plan::LoadModel::Rate,
+            _ => crate::plan::LoadModel::Vus,
+        }
+    }
+
     /// A record of a run that measured nothing (yet).
     pub fn empty(profile_name: &str, target: &str) -> RunRecord {
         RunRecord {
@@ -67,6 +78,7 @@ impl RunRecord {
             duration: Duration::ZERO,
             complete: true,
             journey: Default::default(),
+            latency: LatencyBasis::Service,
             request_names: Vec::new(),
             overall: ScopeStats::default(),
             per_request: Vec::new(),

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use crate::metrics::sample::Sample;
+use crate::metrics::scope::DropReason;
 use crate::outcome::{Outcome, OutcomeClass};
 
 /// How often a VU hands its samples over.
@@ -31,6 +32,10 @@ pub struct Batch {
     pub messages: Vec<(OutcomeClass, String)>,
     /// Flows, checks, custom rates, range chunks (journeys work; empty for plain profiles).
     pub journey: crate::metrics::journey::JourneyCounts,
+    /// Open model (the dispatcher's batches): arrivals scheduled, dropped ones included.
+    pub arrivals: u64,
+    /// Open model: arrivals dropped, by [`DropReason`] index.
+    pub dropped: [u64; DropReason::COUNT],
 }
 
 impl Batch {
@@ -40,6 +45,7 @@ impl Batch {
             && self.bytes_in == 0
             && self.bytes_out == 0
             && self.journey.is_empty()
+            && self.arrivals == 0
     }
 }
 
@@ -56,6 +62,11 @@ pub struct LocalRecorder {
     last_status: u16,
     /// To the aggregator (its sole receiver). Closes when the aggregator is gone.
     tx: mpsc::Sender<Batch>,
+    /// Open model: every sample carries a schedule delay (see [`Sample`]).
+    open_model: bool,
+    /// The schedule delay of the current arrival, for its first request only (the
+    /// rest of a flow is sent as soon as the previous step ends).
+    pending_delay_us: u32,
 }
 
 impl LocalRecorder {
@@ -70,13 +81,41 @@ impl LocalRecorder {
             last_class: OutcomeClass::Ok,
             last_status: 0,
             tx,
+            open_model: false,
+            pending_delay_us: 0,
         }
+    }
+
+    /// A recorder for an open-model VU: its samples carry schedule delays.
+    pub fn open_model(tx: mpsc::Sender<Batch>) -> LocalRecorder {
+        LocalRecorder {
+            open_model: true,
+            ..LocalRecorder::new(tx)
+        }
+    }
+
+    /// Starts an arrival that was due `delay` ago: its first request records it.
+    pub fn begin_arrival(&mut self, delay: Duration) {
+        self.pending_delay_us = delay.as_micros().min(u128::from(u32::MAX)) as u32;
+    }
+
+    /// Counts one arrival of the schedule (the dispatcher's recorder).
+    pub fn arrival(&mut self) {
+        self.batch.arrivals += 1;
+    }
+
+    /// Counts one arrival that could not be sent (also counted by [`Self::arrival`]).
+    pub fn dropped(&mut self, reason: DropReason) {
+        self.batch.dropped[reason.index()] += 1;
     }
 
     /// Records one request; flushes when the buffer is full or the interval passed.
     pub fn record(&mut self, request: usize, outcome: &Outcome) {
         self.batch.samples.push(Sample {
             latency_us: outcome.latency_us.min(MAX_LATENCY_US) as u32,
+            schedule_delay_us: self
+                .open_model
+                .then(|| std::mem::take(&mut self.pending_delay_us)),
             request: request as u16,
             status: outcome.status,
             class: outcome.class,

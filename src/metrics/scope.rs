@@ -89,35 +89,111 @@ pub fn quantile_ms(hist: &Histogram<u64>, quantile: f64) -> f64 {
     }
 }
 
-/// Latency histogram and class counts of one scope.
+/// Latency histograms, class counts and arrival counts of one scope.
+///
+/// `hist` is the latency everything reads (thresholds, charts, summaries). In the
+/// closed model it is the service time. In the open model it runs from each
+/// arrival's *intended* start, so a stall that delays sending shows up in full
+/// (no coordinated omission); with `--expected-interval` in the closed model it is
+/// HdrHistogram's corrected record. In both of those cases `service` keeps the
+/// plain service time beside it; it is `None` when the two are the same.
 #[derive(Debug, Clone)]
 pub struct ScopeStats {
     pub hist: Histogram<u64>,
+    pub service: Option<Histogram<u64>>,
     pub classes: [u64; OutcomeClass::COUNT],
+    /// Open model: arrivals the schedule produced (dropped ones included).
+    pub arrivals: u64,
+    /// Open model: arrivals that could not be sent on time, by [`DropReason`].
+    pub dropped: [u64; DropReason::COUNT],
+}
+
+/// Why an arrival of the open model was not sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DropReason {
+    /// Every VU was busy and `max_vus` were running.
+    NoVuFree,
+    /// The loader itself fell behind its schedule (CPU saturated) by more than it
+    /// may catch up.
+    LoaderBehind,
+}
+
+impl DropReason {
+    pub const COUNT: usize = 2;
+    pub const ALL: [DropReason; DropReason::COUNT] =
+        [DropReason::NoVuFree, DropReason::LoaderBehind];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            DropReason::NoVuFree => "no VU free",
+            DropReason::LoaderBehind => "loader behind",
+        }
+    }
 }
 
 impl Default for ScopeStats {
     fn default() -> Self {
         ScopeStats {
             hist: new_histogram(),
+            service: None,
             classes: [0; OutcomeClass::COUNT],
+            arrivals: 0,
+            dropped: [0; DropReason::COUNT],
         }
     }
 }
 
+/// Records `us` (clamped to 1 µs–1 h), growing the histogram as needed.
+fn record(hist: &mut Histogram<u64>, us: u64) {
+    // `record`, not `saturating_record`: the latter clamps to the current top
+    // instead of growing. The clamp to 1 h keeps the old fixed range's cap.
+    let us = us.clamp(1, MAX_TRACKABLE_US);
+    if hist.record(us).is_err() {
+        // Growing failed (a counts array past `usize`, not on 64-bit): keep the
+        // sample at the top rather than lose it.
+        hist.saturating_record(us);
+    }
+}
+
 impl ScopeStats {
+    /// Records one request. Every request's latency counts, failed ones included
+    /// (a timeout's latency is the timeout), as the live chart would otherwise hide
+    /// slow failures.
     pub fn add(&mut self, sample: &Sample) {
-        // Every request's latency counts, failed ones included (a timeout's latency
-        // is the timeout), as the live chart would otherwise hide slow failures.
-        // `record`, not `saturating_record`: the latter clamps to the current top
-        // instead of growing. The clamp to 1 h keeps the old fixed range's cap.
-        let us = u64::from(sample.latency_us).clamp(1, MAX_TRACKABLE_US);
-        if self.hist.record(us).is_err() {
-            // Growing failed (a counts array past `usize`, not on 64-bit): keep the
-            // sample at the top rather than lose it.
-            self.hist.saturating_record(us);
+        let service = u64::from(sample.latency_us);
+        match sample.schedule_delay_us {
+            Some(delay) => {
+                record(&mut self.hist, service + u64::from(delay));
+                record(self.service.get_or_insert_with(new_histogram), service);
+            }
+            None => record(&mut self.hist, service),
         }
         self.classes[sample.class.index()] += 1;
+    }
+
+    /// Records one closed-model request with HdrHistogram's correction for an
+    /// expected interval between requests: a request that took `k` intervals also
+    /// records the `k - 1` requests a steady sender would have waited behind it.
+    /// The plain time goes to `service`.
+    pub fn add_corrected(&mut self, sample: &Sample, interval_us: u64) {
+        let service = u64::from(sample.latency_us).clamp(1, MAX_TRACKABLE_US);
+        if self.hist.record_correct(service, interval_us).is_err() {
+            self.hist.saturating_record(service);
+        }
+        record(self.service.get_or_insert_with(new_histogram), service);
+        self.classes[sample.class.index()] += 1;
+    }
+
+    /// Counts the open model's arrivals and drops (from a VU batch's counts).
+    pub fn add_arrivals(&mut self, arrivals: u64, dropped: &[u64; DropReason::COUNT]) {
+        self.arrivals += arrivals;
+        for (a, b) in self.dropped.iter_mut().zip(dropped) {
+            *a += b;
+        }
     }
 
     pub fn merge(&mut self, other: &ScopeStats) {
@@ -126,14 +202,41 @@ impl ScopeStats {
         self.hist
             .add(&other.hist)
             .expect("auto-resizing histograms add");
+        if let Some(theirs) = &other.service {
+            self.service
+                .get_or_insert_with(new_histogram)
+                .add(theirs)
+                .expect("auto-resizing histograms add");
+        }
         for (a, b) in self.classes.iter_mut().zip(other.classes) {
             *a += b;
         }
+        self.add_arrivals(other.arrivals, &other.dropped);
     }
 
     pub fn reset(&mut self) {
         self.hist.reset();
+        if let Some(service) = &mut self.service {
+            service.reset();
+        }
         self.classes = [0; OutcomeClass::COUNT];
+        self.arrivals = 0;
+        self.dropped = [0; DropReason::COUNT];
+    }
+
+    /// Arrivals dropped, all reasons.
+    pub fn dropped_total(&self) -> u64 {
+        self.dropped.iter().sum()
+    }
+
+    /// Share of the schedule's arrivals that were dropped (0..=1).
+    pub fn dropped_rate(&self) -> f64 {
+        ratio(self.dropped_total(), self.arrivals)
+    }
+
+    /// The service-time percentiles when they differ from [`ScopeStats::percentiles`].
+    pub fn service_percentiles(&self) -> Option<Percentiles> {
+        self.service.as_ref().map(percentiles)
     }
 
     pub fn requests(&self) -> u64 {
@@ -156,7 +259,13 @@ impl ScopeStats {
     /// ("no data": a percentile or a rate of zero requests is undefined; a rate per
     /// second of zero requests is 0/s, a measurement).
     pub fn reading(&self, stat: Stat, secs: f64) -> Option<f64> {
-        (self.requests() > 0 || stat == Stat::Rps).then(|| self.stat(stat, secs))
+        let has_data = match stat {
+            Stat::Rps => true,
+            // Only an open-model run schedules arrivals.
+            Stat::DroppedRate => self.arrivals > 0,
+            _ => self.requests() > 0,
+        };
+        has_data.then(|| self.stat(stat, secs))
     }
 
     /// The value a threshold compares, in its canonical unit (ms, fraction, per
@@ -173,6 +282,7 @@ impl ScopeStats {
             Stat::Percentile { pct } => us_to_ms(self.hist.value_at_percentile(pct)),
             Stat::Mean => self.hist.mean() / 1000.0,
             Stat::ErrorRate => self.error_rate(),
+            Stat::DroppedRate => self.dropped_rate(),
             Stat::ClassRate { class } => ratio(self.classes[class.index()], self.requests()),
             // Custom rate metrics record a hit as `Ok` (see `metrics::journey`).
             Stat::MetricRate => ratio(self.classes[OutcomeClass::Ok.index()], self.requests()),
@@ -202,6 +312,7 @@ mod tests {
     fn sample(latency_us: u32, class: OutcomeClass) -> Sample {
         Sample {
             latency_us,
+            schedule_delay_us: None,
             request: 0,
             status: 200,
             class,

@@ -27,7 +27,7 @@ pub use journey::{Action, Flow, Journey, JsonQuery, Persona, StepExtras};
 pub use parse::{ProfileError, load_profile, parse_profile};
 pub use subst::substitute_vars;
 
-use crate::plan::Stage;
+use crate::plan::{LoadModel, Stage};
 use crate::threshold::Threshold;
 
 /// Default per-request timeout.
@@ -59,9 +59,29 @@ pub struct Profile {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Load {
+    /// Targets in `model`'s unit: VUs, or arrivals per second.
     pub stages: Vec<Stage>,
     #[serde(with = "crate::plan::humantime_serde_compat")]
     pub graceful_stop: Duration,
+    /// `executor = "vus"` (closed model, the default) or `"arrival-rate"` (open).
+    pub model: LoadModel,
+    /// Open model: the most VUs serving arrivals (`None`: sized from the rate).
+    pub max_vus: Option<u32>,
+    /// Open model: VUs started (and set up) before the first arrival.
+    pub pre_allocated_vus: Option<u32>,
+}
+
+impl Load {
+    /// A closed-model load over `stages`.
+    pub fn vus(stages: Vec<Stage>) -> Load {
+        Load {
+            stages,
+            graceful_stop: DEFAULT_GRACEFUL_STOP,
+            model: LoadModel::Vus,
+            max_vus: None,
+            pre_allocated_vus: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -320,10 +340,7 @@ impl Profile {
             },
             description: None,
             base_url: format!("{scheme}://{authority}"),
-            load: Load {
-                stages,
-                graceful_stop: DEFAULT_GRACEFUL_STOP,
-            },
+            load: Load::vus(stages),
             defaults: Defaults::default(),
             requests: vec![RequestSpec {
                 name: if path == "/" {

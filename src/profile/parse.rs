@@ -14,11 +14,11 @@ pub use super::error::ProfileError;
 use super::error::{Reporter, did_you_mean};
 use super::journey_parse::resolve_journeys;
 use super::locate::{field_at, field_by_lines, quote_key};
-use super::raw::{RawLoad, RawProfile, RawStages, RawThresholds};
+use super::raw::{RawLoad, RawProfile, RawStage, RawStages, RawThresholds};
 use super::values::Ctx;
 use super::{DEFAULT_GRACEFUL_STOP, DEFAULT_TIMEOUT, Defaults, Load, Profile, ThinkTime};
 use crate::limits::MAX_PROFILE_BYTES;
-use crate::plan::{Stage, parse_stages};
+use crate::plan::{LoadModel, Stage};
 use crate::threshold::{Threshold, parse_threshold};
 
 /// Reads and parses the profile at `path`. `vars` are `-e KEY=VALUE` pairs, which
@@ -191,17 +191,118 @@ fn resolve_base_url(ctx: &Ctx<'_>, raw: &Spanned<String>) -> Result<String, Prof
 
 fn resolve_load(ctx: &Ctx<'_>, raw: &Spanned<RawLoad>) -> Result<Load, ProfileError> {
     let load = raw.get_ref();
-    let Some(stages_raw) = &load.stages else {
-        return Err(ctx
-            .err(raw, "load.stages", "missing required key \"stages\"")
-            .with_hint(
-                "add e.g. stages = \"30s:10,1m:10,10s:0\" (DURATION:TARGET_VUS, comma-separated)",
-            ));
-    };
-    let stages = match stages_raw.get_ref() {
-        RawStages::Text(text) => {
-            parse_stages(text).map_err(|why| ctx.err(stages_raw, "load.stages", why))?
+    let model = resolve_executor(ctx, load)?;
+    let stages = match (&load.stages, &load.rate) {
+        (Some(stages), None) => resolve_stages(ctx, stages, model)?,
+        (None, Some(rate)) => resolve_rate(ctx, raw, rate, model)?,
+        (Some(_), Some(rate)) => {
+            return Err(ctx
+                .err(rate, "load.rate", "give either \"rate\" or \"stages\", not both")
+                .with_hint("a constant rate is rate = 500 with duration = \"1m\"; a ramp is stages"));
         }
+        (None, None) => {
+            return Err(ctx
+                .err(raw, "load.stages", "missing required key \"stages\"")
+                .with_hint(
+                    "add e.g. stages = \"30s:10,1m:10,10s:0\" (DURATION:TARGET, comma-separated)",
+                ));
+        }
+    };
+    if load.duration.is_some() && load.rate.is_none() {
+        let d = load.duration.as_ref().expect("checked");
+        return Err(ctx
+            .err(d, "load.duration", "\"duration\" goes with \"rate\"")
+            .with_hint("with stages, the stages' durations set the run's length"));
+    }
+    let graceful_stop = match &load.graceful_stop {
+        Some(g) => ctx.duration(g, "load.graceful_stop")?,
+        None => DEFAULT_GRACEFUL_STOP,
+    };
+    let vu_count = |key: &str, value: &Option<Spanned<i64>>| -> Result<Option<u32>, ProfileError> {
+        let Some(v) = value else { return Ok(None) };
+        if model != LoadModel::Rate {
+            return Err(ctx
+                .err(v, format!("load.{key}"), format!("\"{key}\" is for the arrival-rate executor"))
+                .with_hint("add executor = \"arrival-rate\", or remove it"));
+        }
+        u64::try_from(*v.get_ref())
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| "it must be at least 1".to_string())
+            .and_then(crate::limits::check_vus)
+            .map(Some)
+            .map_err(|why| ctx.err(v, format!("load.{key}"), why))
+    };
+    let max_vus = vu_count("max_vus", &load.max_vus)?;
+    let pre_allocated_vus = vu_count("pre_allocated_vus", &load.pre_allocated_vus)?;
+    if let (Some(max), Some(pre), Some(span)) = (max_vus, pre_allocated_vus, &load.pre_allocated_vus) {
+        if pre > max {
+            return Err(ctx.err(
+                span,
+                "load.pre_allocated_vus",
+                format!("{pre} pre-allocated VUs is more than max_vus = {max}"),
+            ));
+        }
+    }
+    Ok(Load {
+        stages,
+        graceful_stop,
+        model,
+        max_vus,
+        pre_allocated_vus,
+    })
+}
+
+/// `executor = "vus" | "arrival-rate"` (k6's names are accepted too).
+fn resolve_executor(ctx: &Ctx<'_>, load: &RawLoad) -> Result<LoadModel, ProfileError> {
+    let Some(executor) = &load.executor else {
+        return Ok(LoadModel::Vus);
+    };
+    match executor.get_ref().as_str() {
+        "vus" | "ramping-vus" | "constant-vus" => Ok(LoadModel::Vus),
+        "arrival-rate" | "constant-arrival-rate" | "ramping-arrival-rate" => Ok(LoadModel::Rate),
+        other => Err(ctx
+            .err(executor, "load.executor", format!("unknown executor \"{other}\""))
+            .with_hint("use \"vus\" (closed model, the default) or \"arrival-rate\" (open model)")),
+    }
+}
+
+/// `rate = 500` with `duration = "1m"`: one flat stage of arrivals per second.
+fn resolve_rate(
+    ctx: &Ctx<'_>,
+    raw: &Spanned<RawLoad>,
+    rate: &Spanned<i64>,
+    model: LoadModel,
+) -> Result<Vec<Stage>, ProfileError> {
+    if model != LoadModel::Rate {
+        return Err(ctx
+            .err(rate, "load.rate", "\"rate\" is for the arrival-rate executor")
+            .with_hint("add executor = \"arrival-rate\""));
+    }
+    let value = u64::try_from(*rate.get_ref())
+        .ok()
+        .filter(|r| *r > 0)
+        .ok_or_else(|| "a rate is at least 1 per second".to_string())
+        .and_then(crate::limits::check_rate)
+        .map_err(|why| ctx.err(rate, "load.rate", why))?;
+    let Some(duration) = &raw.get_ref().duration else {
+        return Err(ctx
+            .err(raw, "load.duration", "\"rate\" needs a \"duration\"")
+            .with_hint("add e.g. duration = \"1m\""));
+    };
+    let duration = ctx.duration(duration, "load.duration")?;
+    Ok(crate::plan::flat_stages(value, duration))
+}
+
+/// `stages = "30s:10,…"` or a list of `{ duration, target }` tables.
+fn resolve_stages(
+    ctx: &Ctx<'_>,
+    stages_raw: &Spanned<RawStages>,
+    model: LoadModel,
+) -> Result<Vec<Stage>, ProfileError> {
+    let stages = match stages_raw.get_ref() {
+        RawStages::Text(text) => crate::plan::parse_stages_for(text, model)
+            .map_err(|why| ctx.err(stages_raw, "load.stages", why))?,
         RawStages::List(list) => {
             if list.is_empty() {
                 return Err(ctx
@@ -212,29 +313,13 @@ fn resolve_load(ctx: &Ctx<'_>, raw: &Spanned<RawLoad>) -> Result<Load, ProfileEr
             }
             let mut stages = Vec::with_capacity(list.len());
             for (i, stage) in list.iter().enumerate() {
-                let stage = stage.get_ref();
-                let duration =
-                    ctx.duration(&stage.duration, &format!("load.stages[{i}].duration"))?;
-                let target = u64::try_from(*stage.target.get_ref())
-                    .map_err(|_| "a VU count is not negative".to_string())
-                    .and_then(crate::limits::check_vus)
-                    .map_err(|why| {
-                        ctx.err(
-                            &stage.target,
-                            format!("load.stages[{i}].target"),
-                            format!(
-                                "target {} is not a VU count (0 to {}): {why}",
-                                stage.target.get_ref(),
-                                crate::limits::MAX_VUS
-                            ),
-                        )
-                    })?;
-                stages.push(Stage { duration, target });
+                stages.push(resolve_stage(ctx, stage.get_ref(), i, model)?);
             }
             stages
         }
     };
-    crate::plan::check_stages(&stages).map_err(|why| ctx.err(stages_raw, "load.stages", why))?;
+    crate::plan::check_stages(&stages, model)
+        .map_err(|why| ctx.err(stages_raw, "load.stages", why))?;
     if stages.iter().all(|s| s.duration.is_zero()) {
         return Err(ctx.err(
             stages_raw,
@@ -242,14 +327,34 @@ fn resolve_load(ctx: &Ctx<'_>, raw: &Spanned<RawLoad>) -> Result<Load, ProfileEr
             "the stages add up to 0s, so the run would end at once",
         ));
     }
-    let graceful_stop = match &load.graceful_stop {
-        Some(g) => ctx.duration(g, "load.graceful_stop")?,
-        None => DEFAULT_GRACEFUL_STOP,
+    Ok(stages)
+}
+
+fn resolve_stage(
+    ctx: &Ctx<'_>,
+    stage: &RawStage,
+    i: usize,
+    model: LoadModel,
+) -> Result<Stage, ProfileError> {
+    let duration = ctx.duration(&stage.duration, &format!("load.stages[{i}].duration"))?;
+    let (what, limit) = match model {
+        LoadModel::Vus => ("a VU count", crate::limits::MAX_VUS),
+        LoadModel::Rate => ("a rate per second", crate::limits::MAX_RATE),
     };
-    Ok(Load {
-        stages,
-        graceful_stop,
-    })
+    let target = u64::try_from(*stage.target.get_ref())
+        .map_err(|_| "it is negative".to_string())
+        .and_then(|t| crate::plan::check_target(t, model))
+        .map_err(|why| {
+            ctx.err(
+                &stage.target,
+                format!("load.stages[{i}].target"),
+                format!(
+                    "target {} is not {what} (0 to {limit}): {why}",
+                    stage.target.get_ref(),
+                ),
+            )
+        })?;
+    Ok(Stage { duration, target })
 }
 
 /// `metric = "op value"` entries → thresholds, checking that named requests exist.

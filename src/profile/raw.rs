@@ -115,7 +115,13 @@ pub(crate) struct RawRepeatUntil {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawLoad {
+    pub executor: Option<Spanned<String>>,
     pub stages: Option<Spanned<RawStages>>,
+    /// Open model: a constant rate, with `duration`.
+    pub rate: Option<Spanned<i64>>,
+    pub duration: Option<Spanned<String>>,
+    pub max_vus: Option<Spanned<i64>>,
+    pub pre_allocated_vus: Option<Spanned<i64>>,
     pub graceful_stop: Option<Spanned<String>>,
 }
 

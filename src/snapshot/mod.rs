@@ -24,11 +24,12 @@ use crate::command::Command;
 use crate::metrics::aggregator::{ActionRecord, RunRecord};
 use crate::metrics::dashboard::{Dashboard, LogEntry, LogKind, SecondRow};
 use crate::metrics::journey::{JourneyConfig, JourneyStats};
-use crate::metrics::scope::ScopeStats;
+use crate::metrics::scope::{DropReason, ScopeStats};
 use crate::outcome::OutcomeClass;
 use crate::plan::Stage;
 use crate::profile::Profile;
 use crate::threshold::Threshold;
+use crate::vocab::{LatencyBasis, LoadModel};
 
 /// The `format` field of every snapshot.
 pub const FORMAT: &str = "loadpilot-snapshot";
@@ -43,10 +44,28 @@ pub struct ScopeRecord {
     /// HdrHistogram V2 + DEFLATE, base64 (latency in µs).
     #[serde(with = "crate::metrics::hist_codec::base64_hist")]
     pub latency_us: Histogram<u64>,
+    /// Service time, when `latency_us` measures something else (the run's
+    /// `latency_basis`: from intended start, or corrected).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::metrics::hist_codec::base64_hist_opt"
+    )]
+    pub service_us: Option<Histogram<u64>>,
+    /// Open model: arrivals the schedule produced (dropped ones included).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub arrivals: u64,
+    /// Open model: dropped arrivals by reason (`no VU free`, `loader behind`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub dropped: BTreeMap<String, u64>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl ScopeRecord {
-    fn from_stats(stats: &ScopeStats) -> ScopeRecord {
+    pub fn from_stats(stats: &ScopeStats) -> ScopeRecord {
         ScopeRecord {
             classes: OutcomeClass::ALL
                 .iter()
@@ -54,10 +73,17 @@ impl ScopeRecord {
                 .map(|c| (c.label().to_string(), stats.classes[c.index()]))
                 .collect(),
             latency_us: stats.hist.clone(),
+            service_us: stats.service.clone(),
+            arrivals: stats.arrivals,
+            dropped: DropReason::ALL
+                .iter()
+                .filter(|r| stats.dropped[r.index()] > 0)
+                .map(|r| (r.label().to_string(), stats.dropped[r.index()]))
+                .collect(),
         }
     }
 
-    fn to_stats(&self) -> Result<ScopeStats, SnapshotError> {
+    pub fn to_stats(&self) -> Result<ScopeStats, SnapshotError> {
         let mut stats = ScopeStats::default();
         for (label, n) in &self.classes {
             let class = OutcomeClass::from_label(label).ok_or_else(|| {
@@ -69,6 +95,23 @@ impl ScopeRecord {
             .hist
             .add(&self.latency_us)
             .map_err(|e| SnapshotError::Invalid(format!("histogram out of range: {e:?}")))?;
+        if let Some(service) = &self.service_us {
+            let mut hist = crate::metrics::scope::new_histogram();
+            hist.add(service).map_err(|e| {
+                SnapshotError::Invalid(format!("service histogram out of range: {e:?}"))
+            })?;
+            stats.service = Some(hist);
+        }
+        stats.arrivals = self.arrivals;
+        for (label, n) in &self.dropped {
+            let reason = DropReason::ALL
+                .into_iter()
+                .find(|r| r.label() == label)
+                .ok_or_else(|| {
+                    SnapshotError::Invalid(format!("unknown drop reason \"{label}\""))
+                })?;
+            stats.dropped[reason.index()] = *n;
+        }
         Ok(stats)
     }
 }
@@ -260,6 +303,12 @@ pub struct Snapshot {
     /// The command-line options, secrets redacted.
     pub options: serde_json::Value,
     pub stages: Vec<Stage>,
+    /// What the stages' targets count (`vus`, or `rate`: arrivals per second).
+    #[serde(default)]
+    pub load_model: LoadModel,
+    /// What `latency_us` histograms measure (`service`, `intended_start`, `corrected`).
+    #[serde(default)]
+    pub latency_basis: LatencyBasis,
     pub thresholds: Vec<Threshold>,
     pub aborted_by_threshold: bool,
     /// Order of the per-class arrays in `series[].classes`.
@@ -295,6 +344,7 @@ pub struct SnapshotMeta {
     /// The options, already redacted.
     pub options: serde_json::Value,
     pub stages: Vec<Stage>,
+    pub model: LoadModel,
     /// The run's redaction, applied to the snapshot's string values before it is written.
     pub redactor: Arc<redact::Redactor>,
     /// Secrets too short to scrub or equal to a request name, to tell the user about.
@@ -410,6 +460,7 @@ impl SnapshotMeta {
             profile: profile_value,
             options,
             stages: profile.load.stages.clone(),
+            model: profile.load.model,
             redactor: Arc::new(redactor),
             warnings,
         }
@@ -434,6 +485,8 @@ impl Snapshot {
             profile: meta.profile.clone(),
             options: meta.options.clone(),
             stages: meta.stages.clone(),
+            load_model: meta.model,
+            latency_basis: record.latency,
             thresholds: record.thresholds.clone(),
             aborted_by_threshold: record.aborted_by_threshold,
             class_order: OutcomeClass::ALL
@@ -556,6 +609,7 @@ impl Snapshot {
             thresholds: self.thresholds.clone(),
             aborted_by_threshold: self.aborted_by_threshold,
             last_frame: Arc::new(frame),
+            latency: self.latency_basis,
             // Journey statistics (flows, checks, custom metrics) are not in snapshots yet.
             journey: match &self.journey {
                 Some(j) => j.to_stats()?,

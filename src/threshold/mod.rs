@@ -22,6 +22,8 @@ pub enum Stat {
     Mean,
     /// Failed requests / all requests.
     ErrorRate,
+    /// Open model: dropped arrivals / all arrivals the schedule produced (`dropped_rate`).
+    DroppedRate,
     /// Requests / class share (`429_rate`, `timeout_rate`, …).
     ClassRate { class: OutcomeClass },
     /// Requests per second over the run.

@@ -100,6 +100,7 @@ fn parse_metric(text: &str) -> Option<(String, Stat, Kind)> {
         "med" | "median" => Stat::Percentile { pct: 50.0 },
         "avg" | "mean" => Stat::Mean,
         "error_rate" => return Some((name, Stat::ErrorRate, Kind::Rate)),
+        "dropped_rate" => return Some((name, Stat::DroppedRate, Kind::Rate)),
         "rps" => return Some((name, Stat::Rps, Kind::PerSecond)),
         _ => {
             if let Some(label) = name.strip_suffix("_rate") {
@@ -263,6 +264,13 @@ mod tests {
         assert_eq!(ok("error_rate < 0.01").limit, 0.01);
         assert_eq!(ok("error_rate <= 0").limit, 0.0);
         assert_eq!(ok("error_rate < 100%").limit, 1.0);
+    }
+
+    #[test]
+    fn dropped_rate_is_a_fraction() {
+        let t = ok("dropped_rate < 1%");
+        assert_eq!(t.stat, Stat::DroppedRate);
+        assert!((t.limit - 0.01).abs() < 1e-12);
     }
 
     #[test]

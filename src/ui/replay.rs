@@ -44,6 +44,7 @@ pub struct Replay {
     last_message: Vec<Option<String>>,
     thresholds: Vec<Threshold>,
     threshold_status: Vec<ThresholdStatus>,
+    model: crate::plan::LoadModel,
 }
 
 impl Replay {
@@ -77,6 +78,7 @@ impl Replay {
             last_message: record.last_message.clone(),
             thresholds: record.thresholds.clone(),
             threshold_status,
+            model: record.model(),
         }
     }
 
@@ -126,6 +128,7 @@ impl Replay {
                 mode: RunMode::Done,
                 stage: StageStatus::default(),
                 planned: Some(self.duration),
+                model: self.model,
             },
             memory: memory_of(&row),
             totals: totals_of(&series, &row),

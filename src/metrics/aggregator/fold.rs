@@ -14,11 +14,12 @@ use crate::metrics::dashboard::{
 use crate::metrics::journey::JourneyStats;
 use crate::metrics::record::{ActionRecord, RunRecord};
 use crate::metrics::recorder::Batch;
+use crate::metrics::sample::Sample;
 use crate::metrics::scope::ScopeStats;
 use crate::metrics::series::SeriesStore;
 use crate::outcome::OutcomeClass;
 use crate::threshold::ThresholdScope;
-use crate::vocab::{EngineEvent, EngineStatus};
+use crate::vocab::{EngineEvent, EngineStatus, LatencyBasis};
 
 use super::{AggregatorConfig, RECENT_WINDOW_SECS};
 
@@ -63,6 +64,8 @@ pub struct Aggregator {
     /// Applied to every error message and log line as it arrives, so no output
     /// built from the record can show a secret.
     pub(super) redactor: Arc<crate::redact::Redactor>,
+    /// `--expected-interval` (closed model): latencies are recorded corrected.
+    expected_interval_us: Option<u64>,
 }
 
 impl Aggregator {
@@ -70,6 +73,7 @@ impl Aggregator {
         let n = config.request_names.len();
         let (scope_slot, slots) = scope_slots(&config);
         let verdicts = vec![Verdict::NoData; config.thresholds.len()];
+        let latency = config.latency;
         let record = RunRecord {
             started_at: config.started_at,
             complete: false,
@@ -77,6 +81,7 @@ impl Aggregator {
             per_request: (0..n).map(|_| ScopeStats::default()).collect(),
             thresholds: config.thresholds,
             journey: JourneyStats::new(config.journey),
+            latency,
             ..RunRecord::empty(&config.profile_name, &config.target)
         };
         Aggregator {
@@ -100,6 +105,10 @@ impl Aggregator {
             verdicts,
             rps_peak: 0.0,
             redactor: config.redactor,
+            expected_interval_us: match latency {
+                LatencyBasis::Corrected { interval_us } => Some(interval_us.max(1)),
+                _ => None,
+            },
         }
     }
 
@@ -130,21 +139,31 @@ impl Aggregator {
         if rec.per_stage.len() <= stage {
             rec.per_stage.resize_with(stage + 1, ScopeStats::default);
         }
+        // Closed model with `--expected-interval`: the corrected record.
+        let add = |stats: &mut ScopeStats, s: &Sample| match self.expected_interval_us {
+            Some(interval) if s.schedule_delay_us.is_none() => stats.add_corrected(s, interval),
+            _ => stats.add(s),
+        };
         for s in &batch.samples {
-            rec.per_stage[stage].add(s);
+            add(&mut rec.per_stage[stage], s);
             let r = usize::from(s.request);
-            rec.overall.add(s);
-            self.open.scopes[0].add(s);
+            add(&mut rec.overall, s);
+            add(&mut self.open.scopes[0], s);
             if let Some(stats) = rec.per_request.get_mut(r) {
-                stats.add(s);
+                add(stats, s);
                 self.open.per_request_counts[r] += 1;
                 if let Some(slot) = self.scope_slot[r] {
-                    self.open.scopes[slot].add(s);
+                    add(&mut self.open.scopes[slot], s);
                 }
             }
             if s.class.is_error() {
                 count_status(&mut rec.by_status[s.class.index()], s.status);
             }
+        }
+        if batch.arrivals > 0 {
+            rec.per_stage[stage].add_arrivals(batch.arrivals, &batch.dropped);
+            rec.overall.add_arrivals(batch.arrivals, &batch.dropped);
+            self.open.scopes[0].add_arrivals(batch.arrivals, &batch.dropped);
         }
         rec.bytes_in += batch.bytes_in;
         rec.bytes_out += batch.bytes_out;
@@ -268,6 +287,8 @@ impl Aggregator {
             requests: overall.requests(),
             classes: overall.classes,
             latency: overall.percentiles(),
+            service: overall.service_percentiles(),
+            dropped: overall.dropped_total(),
             vus: self.engine.vus_active,
             target_vus: self.engine.vus_target,
             bytes_in: self.open.bytes_in,

@@ -52,6 +52,8 @@ pub struct AggregatorConfig {
     pub started_at: chrono::DateTime<chrono::Utc>,
     /// Hides secrets in error messages and log lines (see [`crate::redact`]).
     pub redactor: Arc<crate::redact::Redactor>,
+    /// What the latency histograms measure (the load model, `--expected-interval`).
+    pub latency: crate::vocab::LatencyBasis,
 }
 
 /// The aggregator's inputs and outputs.

@@ -1,0 +1,428 @@
+//! The open model: arrivals on a fixed timeline, each taken by a free VU.
+//!
+//! A dispatcher task owns the timeline and the VUs. The engine hands it the rate
+//! as a [`RateCurve`] (the plan's target now and how fast it moves); the
+//! dispatcher integrates it exactly (a linear ramp's cumulative count is a
+//! quadratic), so the n-th arrival is due when the integral reaches n: no drift
+//! however long the run, and a rate change re-anchors the curve without a burst.
+//!
+//! Each due arrival goes to a free VU with its intended start; a busy pool grows
+//! up to `max_vus`, and past that the arrival is *dropped* and counted with its
+//! reason. The VU records the delay between the intended start and the send, so
+//! a stalled server shows as the whole second of late requests it caused.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::engine::vu::{VuShared, run_arrival_vu};
+use crate::limits::MAX_VUS;
+use crate::metrics::recorder::LocalRecorder;
+use crate::metrics::scope::DropReason;
+
+/// An arrival older than this when the dispatcher reaches it is dropped as
+/// "loader behind": the loader could not keep its own schedule (CPU saturated),
+/// and sending a burst of stale arrivals would only hide that.
+pub const MAX_DISPATCH_LAG: Duration = Duration::from_secs(1);
+/// VUs the pool may grow to when `max_vus` is not set: enough for ten seconds
+/// of the rate in flight, within these bounds.
+const AUTO_MAX_VUS: (u32, u32) = (100, 10_000);
+
+/// One arrival handed to a VU: when the schedule meant it to start.
+#[derive(Debug, Clone, Copy)]
+pub struct Arrival {
+    pub intended: Instant,
+}
+
+/// The arrival rate from `at` on: `rate` per second, changing by `slope` per
+/// second until `until` (seconds after `at`), then flat. The engine sends a new
+/// curve whenever the plan changes course.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateCurve {
+    pub at: Instant,
+    pub rate: f64,
+    pub slope: f64,
+    pub until: f64,
+}
+
+impl RateCurve {
+    /// No arrivals (paused, or a zero target).
+    pub fn zero(at: Instant) -> RateCurve {
+        RateCurve {
+            at,
+            rate: 0.0,
+            slope: 0.0,
+            until: 0.0,
+        }
+    }
+
+    /// The rate `t` seconds after `at`.
+    pub fn rate_at(&self, t: f64) -> f64 {
+        let ramp = t.clamp(0.0, self.until);
+        (self.rate + self.slope * ramp).max(0.0)
+    }
+
+    /// Arrivals between `at` and `t` seconds after it.
+    pub fn count_to(&self, t: f64) -> f64 {
+        let t = t.max(0.0);
+        let ramp = t.min(self.until);
+        let ramped = self.rate * ramp + self.slope * ramp * ramp / 2.0;
+        ramped + self.rate_at(self.until) * (t - ramp).max(0.0)
+    }
+
+    /// When (seconds after `at`) the count reaches `n`; `None` if it never does.
+    pub fn time_of(&self, n: f64) -> Option<f64> {
+        if n <= 0.0 {
+            return Some(0.0);
+        }
+        let ramped = self.count_to(self.until);
+        if n <= ramped {
+            if self.slope.abs() < 1e-12 {
+                return (self.rate > 0.0).then(|| n / self.rate);
+            }
+            // rate·t + slope·t²/2 = n, the root where the rate is still positive.
+            let disc = self.rate * self.rate + 2.0 * self.slope * n;
+            if disc < 0.0 {
+                return None;
+            }
+            let t = (disc.sqrt() - self.rate) / self.slope;
+            return (t >= 0.0).then_some(t.min(self.until));
+        }
+        let flat = self.rate_at(self.until);
+        (flat > 0.0).then(|| self.until + (n - ramped) / flat)
+    }
+}
+
+/// Where the timeline is: the curve in force, the count at its start, and how
+/// many arrivals have been issued in all.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeline {
+    curve: RateCurve,
+    /// Arrivals (fractional) the run had accumulated when `curve` took over.
+    base: f64,
+    issued: u64,
+}
+
+impl Timeline {
+    pub fn new(curve: RateCurve) -> Timeline {
+        Timeline {
+            curve,
+            base: 0.0,
+            issued: 0,
+        }
+    }
+
+    /// Switches to `curve` at its `at`, keeping the count reached so far: the
+    /// next arrival keeps its place in the old curve's cycle.
+    pub fn retarget(&mut self, curve: RateCurve) {
+        let since = curve.at.saturating_duration_since(self.curve.at).as_secs_f64();
+        self.base += self.curve.count_to(since);
+        // A pause (rate 0) must not let arrivals pile up as a backlog to burst.
+        self.base = self.base.max(self.issued as f64 - 1.0);
+        self.curve = curve;
+    }
+
+    /// When the next arrival is due; `None` while the rate is zero.
+    pub fn next_due(&self) -> Option<Instant> {
+        let n = self.issued as f64 - self.base;
+        let t = self.curve.time_of(n)?;
+        Some(self.curve.at + Duration::from_secs_f64(t.min(1e9)))
+    }
+
+    /// Takes the next arrival if it is due by `now`.
+    pub fn pop_due(&mut self, now: Instant) -> Option<Instant> {
+        let due = self.next_due()?;
+        (due <= now).then(|| {
+            self.issued += 1;
+            due
+        })
+    }
+
+    pub fn issued(&self) -> u64 {
+        self.issued
+    }
+}
+
+/// How the open model sizes its pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ArrivalLimits {
+    /// The most VUs serving arrivals; `None`: ten seconds of the current rate,
+    /// between 100 and 10,000.
+    pub max_vus: Option<u32>,
+    /// VUs started (and set up) before the first arrival; `None`: 2% of the
+    /// first stage's peak rate, at least one.
+    pub pre_allocated_vus: Option<u32>,
+}
+
+impl ArrivalLimits {
+    fn max_for(&self, rate: f64) -> u32 {
+        self.max_vus.unwrap_or_else(|| {
+            ((rate * 10.0).ceil() as u32).clamp(AUTO_MAX_VUS.0, AUTO_MAX_VUS.1)
+        })
+    }
+}
+
+/// The engine's handle on the dispatcher task.
+pub struct ArrivalPool {
+    curve: watch::Sender<RateCurve>,
+    retire: CancellationToken,
+    /// VUs allocated (idle and busy).
+    vus: Arc<AtomicU32>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl ArrivalPool {
+    pub fn start(shared: Arc<VuShared>, limits: ArrivalLimits, first_rate: f64) -> ArrivalPool {
+        let (curve, curve_rx) = watch::channel(RateCurve::zero(Instant::now()));
+        let retire = CancellationToken::new();
+        let vus = Arc::new(AtomicU32::new(0));
+        let dispatcher = Dispatcher::new(shared, limits, vus.clone());
+        let pre = limits
+            .pre_allocated_vus
+            .unwrap_or_else(|| ((first_rate * 0.02).ceil() as u32).max(1));
+        let pre = pre.min(limits.max_for(first_rate)).min(MAX_VUS);
+        let task = tokio::spawn(dispatcher.run(curve_rx, retire.clone(), pre));
+        ArrivalPool {
+            curve,
+            retire,
+            vus,
+            task: Some(task),
+        }
+    }
+
+    /// Sets the rate curve (a no-op when it is unchanged).
+    pub fn set_curve(&self, curve: RateCurve) {
+        self.curve.send_if_modified(|c| {
+            let same = c.rate == curve.rate && c.slope == curve.slope && c.until == curve.until;
+            if !same {
+                *c = curve;
+            }
+            !same
+        });
+    }
+
+    pub fn vus(&self) -> u32 {
+        self.vus.load(Ordering::Relaxed)
+    }
+
+    /// Stops issuing arrivals; VUs finish their in-flight iteration.
+    pub fn retire_all(&mut self) {
+        self.retire.cancel();
+    }
+
+    /// VU tasks still running (the dispatcher waits for them before it ends).
+    pub fn running(&self) -> usize {
+        if self.task.as_ref().is_some_and(|t| !t.is_finished()) {
+            self.vus().max(1) as usize
+        } else {
+            0
+        }
+    }
+
+    /// Panics of the dispatcher itself (its VUs' panics are logged by it).
+    pub async fn join(&mut self) -> Option<String> {
+        let task = self.task.as_mut()?;
+        let result = task.await;
+        self.task = None;
+        result.err().filter(|e| e.is_panic()).map(|e| e.to_string())
+    }
+}
+
+/// A VU slot the dispatcher can hand an arrival to.
+struct Slot {
+    tx: mpsc::Sender<Arrival>,
+}
+
+/// The task that issues arrivals.
+struct Dispatcher {
+    shared: Arc<VuShared>,
+    limits: ArrivalLimits,
+    vus: Arc<AtomicU32>,
+    slots: Vec<Slot>,
+    /// Indices of idle VUs.
+    free: Vec<usize>,
+    done_tx: mpsc::UnboundedSender<usize>,
+    done_rx: mpsc::UnboundedReceiver<usize>,
+    tasks: JoinSet<()>,
+    /// Counts arrivals and drops for the aggregator like a VU's recorder.
+    recorder: LocalRecorder,
+}
+
+impl Dispatcher {
+    fn new(shared: Arc<VuShared>, limits: ArrivalLimits, vus: Arc<AtomicU32>) -> Dispatcher {
+        let (done_tx, done_rx) = mpsc::unbounded_channel();
+        let recorder = LocalRecorder::new(shared.batches.clone());
+        Dispatcher {
+            shared,
+            limits,
+            vus,
+            slots: Vec::new(),
+            free: Vec::new(),
+            done_tx,
+            done_rx,
+            tasks: JoinSet::new(),
+            recorder,
+        }
+    }
+
+    /// Starts one VU (its setup runs at once); returns its slot index. A
+    /// pre-allocated VU says when it is ready; one started for a waiting arrival
+    /// finds it in its mailbox and says so only once that is done.
+    fn spawn_vu(&mut self, announce_ready: bool) -> usize {
+        let id = self.slots.len();
+        let (tx, rx) = mpsc::channel(1);
+        self.slots.push(Slot { tx });
+        let abort = self.shared.abort.child_token();
+        self.tasks.spawn(run_arrival_vu(
+            id as u64,
+            self.shared.clone(),
+            rx,
+            self.done_tx.clone(),
+            announce_ready,
+            abort,
+        ));
+        self.vus.store(self.slots.len() as u32, Ordering::Relaxed);
+        id
+    }
+
+    /// Hands one due arrival to a VU, or drops it.
+    fn dispatch(&mut self, intended: Instant, now: Instant, rate: f64) {
+        self.recorder.arrival();
+        if now.saturating_duration_since(intended) > MAX_DISPATCH_LAG {
+            self.recorder.dropped(DropReason::LoaderBehind);
+            return;
+        }
+        let slot = match self.free.pop() {
+            Some(slot) => slot,
+            None if (self.slots.len() as u32) < self.limits.max_for(rate).min(MAX_VUS) => {
+                self.spawn_vu(false)
+            }
+            None => {
+                self.recorder.dropped(DropReason::NoVuFree);
+                return;
+            }
+        };
+        // A fresh VU still in setup has room for one arrival in its mailbox; a
+        // free VU's mailbox is empty. Either way this does not fail while it runs.
+        if self.slots[slot].tx.try_send(Arrival { intended }).is_err() {
+            self.recorder.dropped(DropReason::NoVuFree);
+        }
+    }
+
+    async fn run(
+        mut self,
+        mut curve_rx: watch::Receiver<RateCurve>,
+        retire: CancellationToken,
+        pre_allocated: u32,
+    ) {
+        for _ in 0..pre_allocated {
+            self.spawn_vu(true);
+        }
+        let mut timeline = Timeline::new(*curve_rx.borrow_and_update());
+        let abort = self.shared.abort.clone();
+        loop {
+            let now = Instant::now();
+            let rate = timeline
+                .curve
+                .rate_at(now.saturating_duration_since(timeline.curve.at).as_secs_f64());
+            while let Some(intended) = timeline.pop_due(now) {
+                self.dispatch(intended, now, rate);
+            }
+            self.recorder.maybe_flush();
+            let next = timeline
+                .next_due()
+                .map(tokio::time::Instant::from_std)
+                .unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_millis(100));
+            tokio::select! {
+                _ = tokio::time::sleep_until(next) => {}
+                done = self.done_rx.recv() => {
+                    if let Some(slot) = done { self.free.push(slot) }
+                }
+                changed = curve_rx.changed() => {
+                    if changed.is_err() { break }
+                    timeline.retarget(*curve_rx.borrow_and_update());
+                }
+                _ = retire.cancelled() => break,
+                _ = abort.cancelled() => break,
+            }
+        }
+        self.recorder.flush();
+        self.recorder.finish().await;
+        // Closing the mailboxes ends every VU once its iteration is done.
+        self.slots.clear();
+        while self.tasks.join_next().await.is_some() {
+            self.vus.store(self.tasks.len() as u32, Ordering::Relaxed);
+        }
+        self.vus.store(0, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn curve(rate: f64, slope: f64, until: f64) -> RateCurve {
+        RateCurve {
+            at: Instant::now(),
+            rate,
+            slope,
+            until,
+        }
+    }
+
+    #[test]
+    fn constant_rate_arrivals_sit_on_a_lattice() {
+        let c = curve(500.0, 0.0, 0.0);
+        for n in [0u32, 1, 7, 499, 500, 30_000] {
+            let t = c.time_of(f64::from(n)).unwrap();
+            assert!((t - f64::from(n) / 500.0).abs() < 1e-9, "n {n}: {t}");
+        }
+    }
+
+    #[test]
+    fn a_ramp_integrates_exactly() {
+        // 0 → 100/s over 10 s: 500 arrivals, the 125th at 5 s.
+        let c = curve(0.0, 10.0, 10.0);
+        assert!((c.count_to(10.0) - 500.0).abs() < 1e-9);
+        assert!((c.time_of(125.0).unwrap() - 5.0).abs() < 1e-9);
+        // Then flat at 100/s.
+        assert!((c.time_of(600.0).unwrap() - 11.0).abs() < 1e-9);
+        // A ramp down to zero never reaches past its area.
+        let down = curve(100.0, -10.0, 10.0);
+        assert!((down.count_to(20.0) - 500.0).abs() < 1e-9);
+        assert_eq!(down.time_of(501.0), None);
+    }
+
+    #[test]
+    fn retargeting_keeps_the_schedule_without_a_burst() {
+        let start = Instant::now();
+        let mut tl = Timeline::new(RateCurve {
+            at: start,
+            ..curve(100.0, 0.0, 0.0)
+        });
+        let at = |s: f64| start + Duration::from_secs_f64(s);
+        let mut n = 0;
+        while tl.pop_due(at(1.0)).is_some() {
+            n += 1;
+        }
+        assert_eq!(n, 101, "arrivals 0..=100 are due by 1 s");
+        // Pause for 5 s: no backlog builds up.
+        tl.retarget(RateCurve::zero(at(1.0)));
+        assert_eq!(tl.next_due(), None);
+        tl.retarget(RateCurve {
+            at: at(6.0),
+            ..curve(100.0, 0.0, 0.0)
+        });
+        let mut burst = 0;
+        while tl.pop_due(at(6.0)).is_some() {
+            burst += 1;
+        }
+        assert!(burst <= 1, "{burst} arrivals burst out after the pause");
+        let next = tl.next_due().unwrap().duration_since(start).as_secs_f64();
+        assert!((6.0..=6.011).contains(&next), "next at {next}");
+    }
+}
