@@ -36,6 +36,18 @@ pub enum Command {
 }
 
 impl Command {
+    /// Short human text for the event log, in the load model's unit (the same
+    /// keys set VUs in the closed model and the arrival rate in the open one).
+    pub fn describe_for(&self, model: crate::plan::LoadModel) -> String {
+        use crate::plan::LoadModel;
+        match (self, model) {
+            (Command::SetVus { vus }, LoadModel::Rate) => format!("set rate to {vus}/s"),
+            (Command::AddVus { delta }, LoadModel::Rate) if *delta >= 0 => format!("+{delta}/s"),
+            (Command::AddVus { delta }, LoadModel::Rate) => format!("{delta}/s"),
+            _ => self.describe(),
+        }
+    }
+
     /// Short human text for the event log.
     pub fn describe(&self) -> String {
         match self {

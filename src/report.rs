@@ -12,6 +12,7 @@ use crate::format::{bytes_fixed, format_stat, ms_fixed};
 use crate::metrics::aggregator::RunRecord;
 use crate::metrics::journey_summary::JourneySummary;
 use crate::metrics::scope::{ScopeStats, quantile_ms};
+use crate::metrics::scope::DropReason;
 use crate::outcome::OutcomeClass;
 use crate::threshold::Stat;
 
@@ -101,6 +102,53 @@ impl ClassSummary {
     }
 }
 
+/// Latency percentiles in milliseconds (the service time beside the main figures).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LatencySummary {
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+impl LatencySummary {
+    fn new(hist: &hdrhistogram::Histogram<u64>) -> LatencySummary {
+        LatencySummary {
+            p50_ms: quantile_ms(hist, 0.50),
+            p90_ms: quantile_ms(hist, 0.90),
+            p95_ms: quantile_ms(hist, 0.95),
+            p99_ms: quantile_ms(hist, 0.99),
+            max_ms: quantile_ms(hist, 1.0),
+        }
+    }
+}
+
+/// The open model's schedule: arrivals and the ones that could not be sent.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ArrivalSummary {
+    pub arrivals: u64,
+    pub dropped: u64,
+    pub dropped_rate: f64,
+    /// Dropped arrivals by reason (`no VU free`, `loader behind`).
+    pub dropped_by_reason: BTreeMap<String, u64>,
+}
+
+impl ArrivalSummary {
+    fn new(stats: &ScopeStats) -> Option<ArrivalSummary> {
+        (stats.arrivals > 0).then(|| ArrivalSummary {
+            arrivals: stats.arrivals,
+            dropped: stats.dropped_total(),
+            dropped_rate: stats.dropped_rate(),
+            dropped_by_reason: DropReason::ALL
+                .iter()
+                .filter(|r| stats.dropped[r.index()] > 0)
+                .map(|r| (r.label().to_string(), stats.dropped[r.index()]))
+                .collect(),
+        })
+    }
+}
+
 /// The end-of-run summary.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Summary {
@@ -119,6 +167,15 @@ pub struct Summary {
     /// Flows, checks, custom metrics, range chunks, personas (journeys work).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub journey: Option<JourneySummary>,
+    /// What the latency figures measure: `service time`, `from intended start`
+    /// (open model) or `corrected` (`--expected-interval`).
+    pub latency_basis: &'static str,
+    /// The plain service time, when the main figures measure something else.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_time: Option<LatencySummary>,
+    /// Open model: the schedule's arrivals and drops.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arrivals: Option<ArrivalSummary>,
     /// Worker threads of the runtime that ran the load (`--threads`), when known:
     /// a summary rebuilt from a snapshot does not know it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -177,8 +234,50 @@ impl Summary {
             thresholds,
             aborted_by_threshold: record.aborted_by_threshold,
             journey: JourneySummary::from_record(record),
+            latency_basis: record.latency.label(),
+            service_time: record.overall.service.as_ref().map(LatencySummary::new),
+            arrivals: ArrivalSummary::new(&record.overall),
             worker_threads: None,
         }
+    }
+
+    /// The open model's and corrected runs' extra line: what latency means, the
+    /// service time beside it, arrivals and drops.
+    fn model_text(&self) -> String {
+        let mut out = String::new();
+        if let Some(service) = &self.service_time {
+            out.push_str(&format!(
+                "latency {} · service time p50 {} · p95 {} · p99 {} · max {}\n",
+                self.latency_basis,
+                crate::format::ms(service.p50_ms),
+                crate::format::ms(service.p95_ms),
+                crate::format::ms(service.p99_ms),
+                crate::format::ms(service.max_ms),
+            ));
+        }
+        if let Some(a) = &self.arrivals {
+            let reasons = a
+                .dropped_by_reason
+                .iter()
+                .map(|(reason, n)| format!("{reason} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            out.push_str(&format!(
+                "arrivals {} · dropped {} ({:.2}%){}\n",
+                a.arrivals,
+                a.dropped,
+                a.dropped_rate * 100.0,
+                if reasons.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {reasons}")
+                }
+            ));
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out
     }
 
     /// The summary as text tables for a terminal or a CI log.
@@ -195,6 +294,7 @@ impl Summary {
             bytes_fixed(self.bytes_in),
             bytes_fixed(self.bytes_out),
         );
+        out.push_str(&self.model_text());
         out.push_str(&self.requests_table().to_string());
         out.push('\n');
         if !self.error_classes.is_empty() {

@@ -65,6 +65,7 @@ fn series(seconds: u32, errors_from_s: u32, error_share: f64) -> Series {
                 host_mem_used: 6 * GIB,
                 host_mem_total: 16 * GIB,
                 target_rss: 300 * MIB,
+                ..SecondRow::default()
             }
         })
         .collect();

@@ -25,6 +25,7 @@
 //! | `GET /metrics` | Prometheus text: requests by status, gauges, process memory and CPU |
 //! | `GET /status/{code}`, `/delay/{ms}`, `/bytes/{n}`, `* /echo`, `/close` | test helpers |
 //!
+//! With `--stall EVERY:FOR` the endpoints that take a worker freeze periodically.
 //! With `--fault MODE` every connection misbehaves instead (`fault`): closes, resets,
 //! endless or 1 byte/s bodies, a bad status line, status 999.
 //!
@@ -33,6 +34,7 @@
 
 mod bounded;
 pub mod fault;
+pub mod stall;
 mod handlers;
 mod helpers;
 mod jobs;
@@ -106,6 +108,10 @@ pub struct TargetConfig {
     /// a hostile server for testing clients.
     #[arg(long, value_name = "MODE", value_enum)]
     pub fault: Option<fault::Fault>,
+    /// Freeze every endpoint that takes a worker for FOR at the start of every
+    /// EVERY, e.g. "5s:1s": requests arriving in a freeze wait until it ends.
+    #[arg(long, value_name = "EVERY:FOR", value_parser = stall::parse_stall)]
+    pub stall: Option<stall::Stall>,
 }
 
 impl Default for TargetConfig {
@@ -120,6 +126,7 @@ impl Default for TargetConfig {
             slow_timeout_share: DEFAULT_SLOW_TIMEOUT_SHARE,
             tls: false,
             fault: None,
+            stall: None,
         }
     }
 }

@@ -26,6 +26,9 @@ pub async fn handle(
     let (parts, body) = request.into_parts();
     let route = Route::parse(&parts.method, parts.uri.path());
 
+    if let Some(stall) = state.stall.filter(|_| route.needs_worker()) {
+        stall.wait(state.started).await;
+    }
     let permit = if route.needs_worker() {
         match state.pool.acquire().await {
             Ok(permit) => Some(permit),

@@ -33,12 +33,15 @@ pub struct AppState {
     pub items_delay_ms: LogNormal<f64>,
     /// `--fault`: every connection misbehaves this way instead of being served.
     pub fault: Option<super::fault::Fault>,
+    /// `--stall`: periodic freezes of the endpoints that take a worker.
+    pub stall: Option<super::stall::Stall>,
 }
 
 impl AppState {
     pub fn new(config: &TargetConfig) -> Self {
         Self {
             error_rate: config.error_rate.clamp(0.0, 1.0),
+            stall: config.stall,
             slow_timeout_share: config.slow_timeout_share.clamp(0.0, 1.0),
             started: Instant::now(),
             pool: Arc::new(WorkerPool::new(config.workers, config.queue_limit)),

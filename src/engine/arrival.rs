@@ -7,9 +7,12 @@
 //! however long the run, and a rate change re-anchors the curve without a burst.
 //!
 //! Each due arrival goes to a free VU with its intended start; a busy pool grows
-//! up to `max_vus`, and past that the arrival is *dropped* and counted with its
+//! up to `max_vus`, and past that the arrival waits for the next VU to come free
+//! (first come, first served), as a request waits for a connection in wrk2. One
+//! that cannot start within [`MAX_QUEUE_WAIT`] is *dropped* and counted with its
 //! reason. The VU records the delay between the intended start and the send, so
-//! a stalled server shows as the whole second of late requests it caused.
+//! a stalled server shows as the whole second of late requests it caused, not as
+//! the handful that were in flight when it froze.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -28,6 +31,11 @@ use crate::metrics::scope::DropReason;
 /// "loader behind": the loader could not keep its own schedule (CPU saturated),
 /// and sending a burst of stale arrivals would only hide that.
 pub const MAX_DISPATCH_LAG: Duration = Duration::from_secs(1);
+/// The longest an arrival waits for a free VU before it is dropped ("no VU free").
+pub const MAX_QUEUE_WAIT: Duration = Duration::from_secs(5);
+/// Arrivals that may wait for a VU at once; more are dropped at once (a bound on
+/// memory when the target has stopped answering at a high rate).
+const MAX_PENDING: usize = 100_000;
 /// VUs the pool may grow to when `max_vus` is not set: enough for ten seconds
 /// of the rate in flight, within these bounds.
 const AUTO_MAX_VUS: (u32, u32) = (100, 10_000);
@@ -245,6 +253,8 @@ struct Dispatcher {
     slots: Vec<Slot>,
     /// Indices of idle VUs.
     free: Vec<usize>,
+    /// Intended starts of arrivals waiting for a VU, oldest first.
+    pending: std::collections::VecDeque<Instant>,
     done_tx: mpsc::UnboundedSender<usize>,
     done_rx: mpsc::UnboundedReceiver<usize>,
     tasks: JoinSet<()>,
@@ -262,6 +272,7 @@ impl Dispatcher {
             vus,
             slots: Vec::new(),
             free: Vec::new(),
+            pending: std::collections::VecDeque::new(),
             done_tx,
             done_rx,
             tasks: JoinSet::new(),
@@ -289,25 +300,50 @@ impl Dispatcher {
         id
     }
 
-    /// Hands one due arrival to a VU, or drops it.
+    /// Hands one due arrival to a VU, queues it for the next free one, or drops it.
     fn dispatch(&mut self, intended: Instant, now: Instant, rate: f64) {
         self.recorder.arrival();
         if now.saturating_duration_since(intended) > MAX_DISPATCH_LAG {
             self.recorder.dropped(DropReason::LoaderBehind);
             return;
         }
-        let slot = match self.free.pop() {
-            Some(slot) => slot,
-            None if (self.slots.len() as u32) < self.limits.max_for(rate).min(MAX_VUS) => {
-                self.spawn_vu(false)
-            }
-            None => {
-                self.recorder.dropped(DropReason::NoVuFree);
-                return;
-            }
-        };
-        // A fresh VU still in setup has room for one arrival in its mailbox; a
-        // free VU's mailbox is empty. Either way this does not fail while it runs.
+        if let Some(slot) = self.free.pop() {
+            self.send(slot, intended);
+        } else if (self.slots.len() as u32) < self.limits.max_for(rate).min(MAX_VUS) {
+            let slot = self.spawn_vu(false);
+            self.send(slot, intended);
+        } else if self.pending.len() < MAX_PENDING {
+            self.pending.push_back(intended);
+        } else {
+            self.recorder.dropped(DropReason::NoVuFree);
+        }
+    }
+
+    /// A VU is free: it takes the oldest waiting arrival, or waits itself.
+    fn vu_free(&mut self, slot: usize, now: Instant) {
+        self.expire(now);
+        match self.pending.pop_front() {
+            Some(intended) => self.send(slot, intended),
+            None => self.free.push(slot),
+        }
+    }
+
+    /// Drops the waiting arrivals that can no longer start in time.
+    fn expire(&mut self, now: Instant) {
+        while self
+            .pending
+            .front()
+            .is_some_and(|t| now.saturating_duration_since(*t) > MAX_QUEUE_WAIT)
+        {
+            self.pending.pop_front();
+            self.recorder.dropped(DropReason::NoVuFree);
+        }
+    }
+
+    fn send(&mut self, slot: usize, intended: Instant) {
+        // The mailbox holds one arrival and a VU gets one only while it is free
+        // (or, just started, before its first), so this does not fail while the
+        // VU runs; a VU that died (panicked) loses the arrival, counted as dropped.
         if self.slots[slot].tx.try_send(Arrival { intended }).is_err() {
             self.recorder.dropped(DropReason::NoVuFree);
         }
@@ -332,6 +368,7 @@ impl Dispatcher {
             while let Some(intended) = timeline.pop_due(now) {
                 self.dispatch(intended, now, rate);
             }
+            self.expire(now);
             self.recorder.maybe_flush();
             let next = timeline
                 .next_due()
@@ -340,7 +377,7 @@ impl Dispatcher {
             tokio::select! {
                 _ = tokio::time::sleep_until(next) => {}
                 done = self.done_rx.recv() => {
-                    if let Some(slot) = done { self.free.push(slot) }
+                    if let Some(slot) = done { self.vu_free(slot, Instant::now()) }
                 }
                 changed = curve_rx.changed() => {
                     if changed.is_err() { break }
@@ -349,6 +386,10 @@ impl Dispatcher {
                 _ = retire.cancelled() => break,
                 _ = abort.cancelled() => break,
             }
+        }
+        // Arrivals still waiting when the run ends were never sent.
+        for _ in self.pending.drain(..) {
+            self.recorder.dropped(DropReason::NoVuFree);
         }
         self.recorder.flush();
         self.recorder.finish().await;

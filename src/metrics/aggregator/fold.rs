@@ -19,7 +19,7 @@ use crate::metrics::scope::ScopeStats;
 use crate::metrics::series::SeriesStore;
 use crate::outcome::OutcomeClass;
 use crate::threshold::ThresholdScope;
-use crate::vocab::{EngineEvent, EngineStatus, LatencyBasis};
+use crate::vocab::{EngineEvent, EngineStatus, LatencyBasis, LoadModel};
 
 use super::{AggregatorConfig, RECENT_WINDOW_SECS};
 
@@ -198,10 +198,19 @@ impl Aggregator {
                     Command::Annotate { .. } => LogKind::Annotation,
                     _ => LogKind::Operator,
                 };
+                let model = self.engine.model;
                 let text = if vus_before == vus_after {
-                    command.describe()
+                    command.describe_for(model)
                 } else {
-                    format!("{} (VUs {vus_before} → {vus_after})", command.describe())
+                    match model {
+                        LoadModel::Vus => {
+                            format!("{} (VUs {vus_before} → {vus_after})", command.describe())
+                        }
+                        LoadModel::Rate => format!(
+                            "{} (rate {vus_before}/s → {vus_after}/s)",
+                            command.describe_for(model)
+                        ),
+                    }
                 };
                 self.push_log(kind, text);
                 self.record.actions.push(ActionRecord {

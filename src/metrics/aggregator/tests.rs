@@ -25,12 +25,14 @@ fn config(thresholds: &[&str]) -> AggregatorConfig {
         journey: Default::default(),
         started_at: chrono::DateTime::UNIX_EPOCH,
         redactor: Default::default(),
+        latency: Default::default(),
     }
 }
 
 fn sample(request: u16, latency_ms: u32, class: OutcomeClass, status: u16) -> Sample {
     Sample {
         latency_us: latency_ms * 1000,
+        schedule_delay_us: None,
         request,
         status,
         class,
@@ -65,7 +67,45 @@ fn status(vus: u32, stage: usize) -> EngineEvent {
             stage_target: vus,
         },
         planned: Some(Duration::from_secs(10)),
+        model: Default::default(),
     })
+}
+
+#[test]
+fn open_model_samples_keep_both_latencies_and_arrivals_reach_the_row() {
+    let mut agg = Aggregator::new(AggregatorConfig {
+        latency: crate::vocab::LatencyBasis::IntendedStart,
+        ..config(&["dropped_rate < 10%"])
+    });
+    let mut late = sample(0, 10, OutcomeClass::Ok, 200);
+    // Due 990 ms before it could be sent: the user waited a second.
+    late.schedule_delay_us = Some(990_000);
+    let mut on_time = sample(0, 10, OutcomeClass::Ok, 200);
+    on_time.schedule_delay_us = Some(0);
+    let mut dropped = [0; crate::metrics::scope::DropReason::COUNT];
+    dropped[crate::metrics::scope::DropReason::NoVuFree.index()] = 3;
+    agg.fold(&Batch {
+        samples: vec![late, on_time],
+        arrivals: 5,
+        dropped,
+        ..Batch::default()
+    });
+    agg.advance_clock(secs(1.0));
+    let record = agg.finish(secs(1.0));
+    let overall = &record.overall;
+    assert_eq!(overall.hist.max() / 1000, 1000, "from intended start");
+    let service = overall.service.as_ref().unwrap();
+    assert_eq!(service.max() / 1000, 10, "service time");
+    assert_eq!((overall.arrivals, overall.dropped_total()), (5, 3));
+    let row = record.series[0];
+    assert_eq!(row.dropped, 3);
+    assert_eq!(row.service.unwrap().max_us / 1000, 10);
+    assert_eq!(row.latency.max_us / 1000, 1000);
+    // 3 of 5 arrivals dropped: the threshold fails.
+    assert_eq!(
+        record.threshold_value(&record.thresholds[0]),
+        Some(0.6)
+    );
 }
 
 #[test]
