@@ -430,6 +430,7 @@ fn sample(run: &SyntheticRun, i: u32, with_timeout: bool) -> Sample {
     let base = 10_000.0 + f64::from(i % 100) * 400.0;
     Sample {
         latency_us: (base * run.scale) as u32,
+        schedule_delay_us: None,
         request: (i % 2) as u16,
         status: match class {
             OutcomeClass::S429 => 429,
@@ -496,6 +497,7 @@ fn synthetic(run: SyntheticRun) -> RunRecord {
             host_mem_used: 8 << 30,
             host_mem_total: 16 << 30,
             target_rss: 300 << 20,
+            ..SecondRow::default()
         });
         second_histograms.push(encoded);
     }
@@ -514,6 +516,7 @@ fn synthetic(run: SyntheticRun) -> RunRecord {
         duration: Duration::from_secs(u64::from(run.seconds)),
         complete: true,
         journey: Default::default(),
+        latency: Default::default(),
         request_names: names,
         overall,
         per_request,
