@@ -62,7 +62,7 @@ async fn a_constant_rate_sends_the_scheduled_requests_and_no_more() {
 }
 
 /// The acceptance's stall test, shortened: a target answering in 10 ms that
-/// freezes for 1 s every 5 s, at 200 arrivals/s. Eight VUs serve them (so the
+/// freezes for 1 s every 5 s, at 200 arrivals/s. Four VUs serve them (so the
 /// requests that were in flight when it froze are few); the rest wait for a VU
 /// and start late. Measured from intended start the freeze is a second of
 /// latency; the service time hides it. The closed model with
@@ -76,8 +76,8 @@ async fn a_stall_shows_in_intended_start_latency_but_not_in_service_time() {
     })
     .await;
     let mut p = rate_profile(&t.url(""), "/delay/10", flat_stages(200, Duration::from_secs(6)));
-    p.load.max_vus = Some(8);
-    p.load.pre_allocated_vus = Some(8);
+    p.load.max_vus = Some(4);
+    p.load.pre_allocated_vus = Some(4);
     let out = run(p, opts()).await;
     let overall = &out.record.overall;
     let intended_p99 = quantile_ms(&overall.hist, 0.99);

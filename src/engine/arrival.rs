@@ -22,7 +22,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::engine::vu::{VuShared, run_arrival_vu};
+use crate::engine::vu::{Arrival, VuShared, run_arrival_vu};
 use crate::limits::MAX_VUS;
 use crate::metrics::recorder::LocalRecorder;
 use crate::metrics::scope::DropReason;
@@ -39,12 +39,6 @@ const MAX_PENDING: usize = 100_000;
 /// VUs the pool may grow to when `max_vus` is not set: enough for ten seconds
 /// of the rate in flight, within these bounds.
 const AUTO_MAX_VUS: (u32, u32) = (100, 10_000);
-
-/// One arrival handed to a VU: when the schedule meant it to start.
-#[derive(Debug, Clone, Copy)]
-pub struct Arrival {
-    pub intended: Instant,
-}
 
 /// The arrival rate from `at` on: `rate` per second, changing by `slope` per
 /// second until `until` (seconds after `at`), then flat. The engine sends a new

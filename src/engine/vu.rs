@@ -12,7 +12,6 @@ use rand::{RngExt, SeedableRng};
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 
-use crate::engine::arrival::Arrival;
 use crate::engine::client::{ClientConfig, VuClient};
 use crate::engine::journey::{self, StepCx, VuJourney, record_executed};
 use crate::engine::request::Prepared;
@@ -235,6 +234,12 @@ pub async fn run_vu(
         }
     }
     st.recorder.finish().await;
+}
+
+/// One arrival of the open model handed to a VU: when the schedule meant it to start.
+#[derive(Debug, Clone, Copy)]
+pub struct Arrival {
+    pub intended: Instant,
 }
 
 /// Runs one open-model VU: its setup, then one iteration per [`Arrival`] from the
