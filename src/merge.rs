@@ -3,7 +3,6 @@
 //! by wall-clock second, with each second's percentiles recomputed from the merged
 //! per-second histograms (percentiles themselves cannot be added).
 
-
 use hdrhistogram::Histogram;
 
 use crate::metrics::dashboard::SecondRow;

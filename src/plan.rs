@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-
 /// What the plan's targets count: concurrent VUs (the closed model: each VU
 /// waits for its response before it sends again) or arrivals per second (the open
 /// model: requests start on a fixed timeline whatever the responses do).

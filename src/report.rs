@@ -11,8 +11,8 @@ use serde::Serialize;
 use crate::format::{bytes_fixed, format_stat, ms_fixed};
 use crate::metrics::aggregator::RunRecord;
 use crate::metrics::journey_summary::JourneySummary;
-use crate::metrics::scope::{ScopeStats, quantile_ms};
 use crate::metrics::scope::DropReason;
+use crate::metrics::scope::{ScopeStats, quantile_ms};
 use crate::outcome::OutcomeClass;
 use crate::threshold::Stat;
 

@@ -33,7 +33,11 @@ async fn run(profile: Profile, opts: loadpilot::cli::RunOptions) -> RunOutput {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_constant_rate_sends_the_scheduled_requests_and_no_more() {
     let t = target().await;
-    let p = rate_profile(&t.url(""), "/delay/5", flat_stages(100, Duration::from_secs(3)));
+    let p = rate_profile(
+        &t.url(""),
+        "/delay/5",
+        flat_stages(100, Duration::from_secs(3)),
+    );
     let out = run(p, opts()).await;
     let overall = &out.record.overall;
     // 3 s at 100/s on a fixed timeline: arrivals 0..=300 at most (the last one
@@ -44,7 +48,11 @@ async fn a_constant_rate_sends_the_scheduled_requests_and_no_more() {
         overall.arrivals
     );
     assert_eq!(overall.dropped_total(), 0, "nothing dropped at 100/s");
-    assert_eq!(overall.requests(), overall.arrivals, "one request per arrival");
+    assert_eq!(
+        overall.requests(),
+        overall.arrivals,
+        "one request per arrival"
+    );
     assert_eq!(
         served(&t).await.get(&200).copied(),
         Some(overall.requests()),
@@ -75,14 +83,21 @@ async fn a_stall_shows_in_intended_start_latency_but_not_in_service_time() {
         ..TargetConfig::default()
     })
     .await;
-    let mut p = rate_profile(&t.url(""), "/delay/10", flat_stages(200, Duration::from_secs(6)));
+    let mut p = rate_profile(
+        &t.url(""),
+        "/delay/10",
+        flat_stages(200, Duration::from_secs(6)),
+    );
     p.load.max_vus = Some(4);
     p.load.pre_allocated_vus = Some(4);
     let out = run(p, opts()).await;
     let overall = &out.record.overall;
     let intended_p99 = quantile_ms(&overall.hist, 0.99);
     let service_p99 = quantile_ms(overall.service.as_ref().unwrap(), 0.99);
-    assert!(intended_p99 >= 900.0, "intended-start p99 {intended_p99} ms");
+    assert!(
+        intended_p99 >= 900.0,
+        "intended-start p99 {intended_p99} ms"
+    );
     assert!(service_p99 < 50.0, "service-time p99 {service_p99} ms");
     assert!(overall.requests() > 1000, "{} requests", overall.requests());
 
@@ -92,7 +107,11 @@ async fn a_stall_shows_in_intended_start_latency_but_not_in_service_time() {
         ..TargetConfig::default()
     })
     .await;
-    let p = profile(&t.url(""), &[("/delay/10", 1)], flat(2, Duration::from_secs(3)));
+    let p = profile(
+        &t.url(""),
+        &[("/delay/10", 1)],
+        flat(2, Duration::from_secs(3)),
+    );
     let out = run(
         p,
         loadpilot::cli::RunOptions {
@@ -116,15 +135,29 @@ async fn a_stall_shows_in_intended_start_latency_but_not_in_service_time() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn arrivals_with_no_vu_free_are_dropped_and_counted() {
     let t = target().await;
-    let mut p = rate_profile(&t.url(""), "/delay/200", flat_stages(50, Duration::from_secs(2)));
+    let mut p = rate_profile(
+        &t.url(""),
+        "/delay/200",
+        flat_stages(50, Duration::from_secs(2)),
+    );
     p.load.max_vus = Some(1);
     p.load.pre_allocated_vus = Some(1);
     p.thresholds
         .push(p.parse_threshold_expr("dropped_rate < 1%").unwrap());
     let out = run(p, opts()).await;
     let overall = &out.record.overall;
-    assert!(overall.requests() <= 12, "one VU: {} requests", overall.requests());
-    assert!(overall.dropped_total() >= 80, "dropped {} of {} arrivals, {} requests", overall.dropped_total(), overall.arrivals, overall.requests());
+    assert!(
+        overall.requests() <= 12,
+        "one VU: {} requests",
+        overall.requests()
+    );
+    assert!(
+        overall.dropped_total() >= 80,
+        "dropped {} of {} arrivals, {} requests",
+        overall.dropped_total(),
+        overall.arrivals,
+        overall.requests()
+    );
     assert_eq!(
         overall.requests() + overall.dropped_total(),
         overall.arrivals,
@@ -164,7 +197,10 @@ async fn the_operator_steers_the_rate() {
     let action = &out.record.actions[0];
     assert_eq!((action.vus_before, action.vus_after), (20, 100));
     assert!(
-        out.record.log.iter().any(|e| e.text.contains("rate 20/s → 100/s")),
+        out.record
+            .log
+            .iter()
+            .any(|e| e.text.contains("rate 20/s → 100/s")),
         "{:?}",
         out.record.log
     );

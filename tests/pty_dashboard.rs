@@ -226,3 +226,55 @@ fn a_panic_in_the_dashboard_restores_the_terminal_and_still_writes_the_snapshot(
     assert!(screen.contains("error_rate < 25%"), "{screen}");
     assert_snapshot(&out);
 }
+
+/// `rate N/s` from the open model's header.
+fn rate(screen: &str) -> Option<u32> {
+    let header = screen.lines().nth(1)?;
+    let rest = &header[header.find("rate ")? + 5..];
+    rest.split("/s").next()?.trim().parse().ok()
+}
+
+#[test]
+fn open_model_dashboard_shows_and_steers_the_rate_and_switches_latency() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run.json");
+    let mut s = start(&[
+        "demo",
+        "--rate",
+        "20",
+        "--duration",
+        "1m",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let first = s.wait_for("the rate in the header", rate);
+    assert_eq!(first, 20);
+    s.wait_for("the latency basis in the pane title", |screen| {
+        screen.contains("from intended start").then_some(())
+    });
+    // `+` adds 10 to the rate in the open model.
+    s.press("+");
+    s.wait_for("rate 30/s", |screen| {
+        (rate(screen) == Some(30)).then_some(())
+    });
+    s.wait_for("the log in requests per second", |screen| {
+        screen.contains("rate 20/s → 30/s").then_some(())
+    });
+    // `t`: the pane shows the service time instead.
+    s.press("t");
+    s.wait_for("the service-time title", |screen| {
+        screen.contains("service time").then_some(())
+    });
+    s.press("q");
+    s.wait_for("the run to finish", |screen| {
+        screen.contains("run finished — q to quit").then_some(())
+    });
+    s.press("q");
+    assert!(s.wait_exit().success(), "{}", s.contents());
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(json["load_model"], "rate");
+    assert_eq!(json["latency_basis"]["basis"], "intended_start");
+    assert!(json["overall"]["arrivals"].as_u64().unwrap() > 0);
+    assert!(json["overall"]["service_us"].is_string());
+}

@@ -34,7 +34,6 @@
 
 mod bounded;
 pub mod fault;
-pub mod stall;
 mod handlers;
 mod helpers;
 mod jobs;
@@ -47,6 +46,7 @@ mod routes;
 mod server;
 mod service;
 mod sessions;
+pub mod stall;
 mod state;
 mod stream;
 mod tls;

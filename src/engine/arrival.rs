@@ -121,7 +121,10 @@ impl Timeline {
     /// Switches to `curve` at its `at`, keeping the count reached so far: the
     /// next arrival keeps its place in the old curve's cycle.
     pub fn retarget(&mut self, curve: RateCurve) {
-        let since = curve.at.saturating_duration_since(self.curve.at).as_secs_f64();
+        let since = curve
+            .at
+            .saturating_duration_since(self.curve.at)
+            .as_secs_f64();
         self.base += self.curve.count_to(since);
         // A pause (rate 0) must not let arrivals pile up as a backlog to burst.
         self.base = self.base.max(self.issued as f64 - 1.0);
@@ -162,9 +165,8 @@ pub struct ArrivalLimits {
 
 impl ArrivalLimits {
     fn max_for(&self, rate: f64) -> u32 {
-        self.max_vus.unwrap_or_else(|| {
-            ((rate * 10.0).ceil() as u32).clamp(AUTO_MAX_VUS.0, AUTO_MAX_VUS.1)
-        })
+        self.max_vus
+            .unwrap_or_else(|| ((rate * 10.0).ceil() as u32).clamp(AUTO_MAX_VUS.0, AUTO_MAX_VUS.1))
     }
 }
 
@@ -356,9 +358,10 @@ impl Dispatcher {
         let abort = self.shared.abort.clone();
         loop {
             let now = Instant::now();
-            let rate = timeline
-                .curve
-                .rate_at(now.saturating_duration_since(timeline.curve.at).as_secs_f64());
+            let rate = timeline.curve.rate_at(
+                now.saturating_duration_since(timeline.curve.at)
+                    .as_secs_f64(),
+            );
             while let Some(intended) = timeline.pop_due(now) {
                 self.dispatch(intended, now, rate);
             }

@@ -209,8 +209,16 @@ pub struct Dashboard {
     pub classes: [u64; OutcomeClass::COUNT],
     pub bytes_in: u64,
     pub bytes_out: u64,
-    /// Whole-run latency percentiles.
+    /// Whole-run latency percentiles (see `latency_basis`).
     pub latency: Percentiles,
+    /// Whole-run service time, when `latency` measures something else.
+    pub service_latency: Option<Percentiles>,
+    /// What `latency` (and the series' latency) measures.
+    pub latency_basis: crate::vocab::LatencyBasis,
+    /// What `vus_target` counts: VUs, or arrivals per second.
+    pub model: crate::plan::LoadModel,
+    /// Open model: arrivals dropped so far.
+    pub dropped: u64,
     /// Requests per second in the last closed second, and the peak so far.
     pub rps_now: f64,
     pub rps_peak: f64,
@@ -242,6 +250,10 @@ impl Dashboard {
             bytes_in: 0,
             bytes_out: 0,
             latency: Percentiles::default(),
+            service_latency: None,
+            latency_basis: Default::default(),
+            model: Default::default(),
+            dropped: 0,
             rps_now: 0.0,
             rps_peak: 0.0,
             error_classes: Vec::new(),

@@ -16,7 +16,7 @@ use crate::metrics::record::StatusCounts;
 use crate::metrics::scope::ScopeStats;
 use crate::outcome::OutcomeClass;
 use crate::threshold::{Threshold, Verdict, latency_limits};
-use crate::vocab::EngineStatus;
+use crate::vocab::{EngineStatus, LatencyBasis};
 
 /// Seconds of class counts in each error sparkline.
 pub const TREND_SECS: usize = 60;
@@ -35,6 +35,10 @@ pub struct FrameTotals {
     pub latency: Percentiles,
     /// Highest requests per second of any second.
     pub rps_peak: f64,
+    /// Service time, when `latency` measures from intended start or is corrected.
+    pub service: Option<Percentiles>,
+    /// Open model: arrivals dropped.
+    pub dropped: u64,
 }
 
 /// Everything a frame is built from.
@@ -59,6 +63,8 @@ pub struct FrameInput<'a> {
     pub threshold_status: Vec<ThresholdStatus>,
     /// The event-log entries up to the frame's time (see [`log_tail`]).
     pub log: Vec<LogEntry>,
+    /// What the latency figures measure.
+    pub latency_basis: LatencyBasis,
 }
 
 /// The frame.
@@ -87,6 +93,10 @@ pub fn build(input: FrameInput<'_>) -> Dashboard {
         bytes_in: t.bytes_in,
         bytes_out: t.bytes_out,
         latency: t.latency,
+        service_latency: t.service,
+        latency_basis: input.latency_basis,
+        model: input.engine.model,
+        dropped: t.dropped,
         rps_now: last.requests as f64,
         rps_peak: t.rps_peak,
         error_classes,

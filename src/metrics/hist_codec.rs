@@ -163,7 +163,9 @@ pub mod base64_hist_opt {
             None => Ok(None),
             Some(text) => {
                 let bytes = super::from_base64(&text).map_err(serde::de::Error::custom)?;
-                super::decode(&bytes).map(Some).map_err(serde::de::Error::custom)
+                super::decode(&bytes)
+                    .map(Some)
+                    .map_err(serde::de::Error::custom)
             }
         }
     }

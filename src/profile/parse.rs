@@ -197,8 +197,14 @@ fn resolve_load(ctx: &Ctx<'_>, raw: &Spanned<RawLoad>) -> Result<Load, ProfileEr
         (None, Some(rate)) => resolve_rate(ctx, raw, rate, model)?,
         (Some(_), Some(rate)) => {
             return Err(ctx
-                .err(rate, "load.rate", "give either \"rate\" or \"stages\", not both")
-                .with_hint("a constant rate is rate = 500 with duration = \"1m\"; a ramp is stages"));
+                .err(
+                    rate,
+                    "load.rate",
+                    "give either \"rate\" or \"stages\", not both",
+                )
+                .with_hint(
+                    "a constant rate is rate = 500 with duration = \"1m\"; a ramp is stages",
+                ));
         }
         (None, None) => {
             return Err(ctx
@@ -222,7 +228,11 @@ fn resolve_load(ctx: &Ctx<'_>, raw: &Spanned<RawLoad>) -> Result<Load, ProfileEr
         let Some(v) = value else { return Ok(None) };
         if model != LoadModel::Rate {
             return Err(ctx
-                .err(v, format!("load.{key}"), format!("\"{key}\" is for the arrival-rate executor"))
+                .err(
+                    v,
+                    format!("load.{key}"),
+                    format!("\"{key}\" is for the arrival-rate executor"),
+                )
                 .with_hint("add executor = \"arrival-rate\", or remove it"));
         }
         u64::try_from(*v.get_ref())
@@ -235,7 +245,9 @@ fn resolve_load(ctx: &Ctx<'_>, raw: &Spanned<RawLoad>) -> Result<Load, ProfileEr
     };
     let max_vus = vu_count("max_vus", &load.max_vus)?;
     let pre_allocated_vus = vu_count("pre_allocated_vus", &load.pre_allocated_vus)?;
-    if let (Some(max), Some(pre), Some(span)) = (max_vus, pre_allocated_vus, &load.pre_allocated_vus) {
+    if let (Some(max), Some(pre), Some(span)) =
+        (max_vus, pre_allocated_vus, &load.pre_allocated_vus)
+    {
         if pre > max {
             return Err(ctx.err(
                 span,
@@ -262,7 +274,11 @@ fn resolve_executor(ctx: &Ctx<'_>, load: &RawLoad) -> Result<LoadModel, ProfileE
         "vus" | "ramping-vus" | "constant-vus" => Ok(LoadModel::Vus),
         "arrival-rate" | "constant-arrival-rate" | "ramping-arrival-rate" => Ok(LoadModel::Rate),
         other => Err(ctx
-            .err(executor, "load.executor", format!("unknown executor \"{other}\""))
+            .err(
+                executor,
+                "load.executor",
+                format!("unknown executor \"{other}\""),
+            )
             .with_hint("use \"vus\" (closed model, the default) or \"arrival-rate\" (open model)")),
     }
 }
@@ -276,7 +292,11 @@ fn resolve_rate(
 ) -> Result<Vec<Stage>, ProfileError> {
     if model != LoadModel::Rate {
         return Err(ctx
-            .err(rate, "load.rate", "\"rate\" is for the arrival-rate executor")
+            .err(
+                rate,
+                "load.rate",
+                "\"rate\" is for the arrival-rate executor",
+            )
             .with_hint("add executor = \"arrival-rate\""));
     }
     let value = u64::try_from(*rate.get_ref())

@@ -327,6 +327,12 @@ pub const BINDINGS: &[Binding] = &[
         modes: Modes::ALL,
     },
     Binding {
+        keys: &[Key::ch('t')],
+        action: KeyAction::ServiceTime,
+        help: "latency from intended start / service time (open model)",
+        modes: Modes::DASHBOARDS,
+    },
+    Binding {
         keys: &[Key::plain(KeyCode::Tab)],
         action: KeyAction::ZoomNext,
         help: "zoom the next pane (or click a pane)",

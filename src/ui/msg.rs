@@ -82,6 +82,8 @@ pub enum KeyAction {
     SaveSnapshot,
     Window(TimeWindow),
     LogScale,
+    /// Latency pane: from intended start ↔ service time (open model, corrected runs).
+    ServiceTime,
     /// Zoom the next pane full screen (after the last one: back to all panes).
     ZoomNext,
     /// Close help / leave zoom.

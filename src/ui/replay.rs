@@ -45,6 +45,7 @@ pub struct Replay {
     thresholds: Vec<Threshold>,
     threshold_status: Vec<ThresholdStatus>,
     model: crate::plan::LoadModel,
+    latency_basis: crate::vocab::LatencyBasis,
 }
 
 impl Replay {
@@ -79,6 +80,7 @@ impl Replay {
             thresholds: record.thresholds.clone(),
             threshold_status,
             model: record.model(),
+            latency_basis: record.latency,
         }
     }
 
@@ -139,6 +141,7 @@ impl Replay {
             thresholds: &self.thresholds,
             threshold_status: self.threshold_status.clone(),
             log: frame::log_tail(self.log.iter().filter(|e| e.at < elapsed)),
+            latency_basis: self.latency_basis,
         })
     }
 
@@ -181,7 +184,9 @@ fn totals_of(series: &Series, row: &SecondRow) -> FrameTotals {
         t.bytes_in += r.bytes_in;
         t.bytes_out += r.bytes_out;
         t.rps_peak = t.rps_peak.max(r.requests as f64);
+        t.dropped += r.dropped;
     }
+    t.service = row.service;
     t
 }
 

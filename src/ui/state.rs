@@ -132,6 +132,9 @@ pub struct App {
     pub dashboard: Arc<Dashboard>,
     pub window: TimeWindow,
     pub log_scale: bool,
+    /// The latency pane shows the service time instead of the latency from
+    /// intended start (open model; `t`).
+    pub show_service: bool,
     pub zoom: Option<Pane>,
     pub help: bool,
     /// Short-lived footer hint and when it expires.
@@ -184,6 +187,7 @@ impl App {
             dashboard,
             window: TimeWindow::M5,
             log_scale: false,
+            show_service: false,
             zoom: None,
             help: false,
             hint: None,
@@ -482,6 +486,7 @@ impl App {
             KeyAction::Quit => self.quit(now),
             KeyAction::Window(_)
             | KeyAction::LogScale
+            | KeyAction::ServiceTime
             | KeyAction::ZoomNext
             | KeyAction::Back
             | KeyAction::Help => self.view_key(action),
@@ -572,6 +577,7 @@ impl App {
         match action {
             KeyAction::Window(window) => self.window = window,
             KeyAction::LogScale => self.log_scale = !self.log_scale,
+            KeyAction::ServiceTime => self.show_service = !self.show_service,
             KeyAction::ZoomNext => {
                 self.help = false;
                 self.zoom = match self.zoom {

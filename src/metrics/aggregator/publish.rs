@@ -26,6 +26,8 @@ impl Aggregator {
                 bytes_out: r.bytes_out,
                 latency: r.overall.percentiles(),
                 rps_peak: self.rps_peak,
+                service: r.overall.service_percentiles(),
+                dropped: r.overall.dropped_total(),
             },
             by_status: &r.by_status,
             last_message: &r.last_message,
@@ -33,6 +35,7 @@ impl Aggregator {
             thresholds: &r.thresholds,
             threshold_status: self.threshold_statuses(),
             log: frame::log_tail(r.log.iter()),
+            latency_basis: r.latency,
         })
     }
 

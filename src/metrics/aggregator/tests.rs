@@ -102,10 +102,7 @@ fn open_model_samples_keep_both_latencies_and_arrivals_reach_the_row() {
     assert_eq!(row.service.unwrap().max_us / 1000, 10);
     assert_eq!(row.latency.max_us / 1000, 1000);
     // 3 of 5 arrivals dropped: the threshold fails.
-    assert_eq!(
-        record.threshold_value(&record.thresholds[0]),
-        Some(0.6)
-    );
+    assert_eq!(record.threshold_value(&record.thresholds[0]), Some(0.6));
 }
 
 #[test]

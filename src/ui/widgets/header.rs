@@ -11,6 +11,7 @@ use ratatui::widgets::Paragraph;
 use std::time::Duration;
 
 use crate::format;
+use crate::plan::LoadModel;
 use crate::ui::baseline::Deltas;
 use crate::ui::state::App;
 use crate::ui::theme::Theme;
@@ -67,7 +68,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             theme.accent(),
         ));
         spans.push(Span::styled(" → ", theme.dim()));
-        spans.push(Span::raw(format!("{} VUs  ", d.stage.stage_target)));
+        spans.push(Span::raw(format!(
+            "{}  ",
+            d.model.format_target(d.stage.stage_target)
+        )));
     }
     if app.replay().is_some() {
         spans.push(Span::styled(" VIEW ", theme.mode(d.mode)));
@@ -77,11 +81,31 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             theme.mode(d.mode),
         ));
     }
-    spans.push(Span::styled("  VUs ", theme.dim()));
-    spans.push(Span::styled(
-        format!("{} / {}", d.vus_active, d.vus_target),
-        theme.title(),
-    ));
+    match d.model {
+        LoadModel::Vus => {
+            spans.push(Span::styled("  VUs ", theme.dim()));
+            spans.push(Span::styled(
+                format!("{} / {}", d.vus_active, d.vus_target),
+                theme.title(),
+            ));
+        }
+        // The open model's target is a rate; the VUs are what serve it.
+        LoadModel::Rate => {
+            spans.push(Span::styled("  rate ", theme.dim()));
+            spans.push(Span::styled(format!("{}/s", d.vus_target), theme.title()));
+            spans.push(Span::styled(" VUs ", theme.dim()));
+            spans.push(Span::raw(d.vus_active.to_string()));
+            spans.push(Span::styled("  dropped ", theme.dim()));
+            spans.push(Span::styled(
+                d.dropped.to_string(),
+                if d.dropped > 0 {
+                    theme.bad()
+                } else {
+                    theme.text()
+                },
+            ));
+        }
+    }
     spans.push(Span::styled("  rps ", theme.dim()));
     spans.push(Span::raw(format::count(d.rps_now)));
     spans.push(Span::styled("  err ", theme.dim()));

@@ -77,7 +77,25 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
             theme.dim(),
         ),
     ];
-    let now = d.series.last().map(|r| r.latency).unwrap_or_default();
+    // The open model (and a corrected run) keeps the service time beside the
+    // latency from intended start; `t` switches the pane between the two.
+    let service = app.show_service && d.latency_basis.has_service();
+    if d.latency_basis.has_service() {
+        let label = if service {
+            "service time"
+        } else {
+            d.latency_basis.label()
+        };
+        heading.push(Span::styled(format!("{label} "), theme.accent()));
+    }
+    let row_latency = move |r: &SecondRow| {
+        if service {
+            r.service.unwrap_or(r.latency)
+        } else {
+            r.latency
+        }
+    };
+    let now = d.series.last().map(row_latency).unwrap_or_default();
     // Narrow panes show p50, p95, p99 only.
     let shown: &[usize] = if area.width >= 70 {
         &[0, 1, 2, 3, 4]
@@ -104,7 +122,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
     } else {
         &[0, 1, 2, 3, 4]
     };
-    let ms = |i: usize| move |r: &SecondRow| pick(&r.latency, i) as f64 / 1000.0;
+    let ms = |i: usize| move |r: &SecondRow| pick(&row_latency(r), i) as f64 / 1000.0;
     let lines: Vec<(usize, Vec<(f64, f64)>)> = drawn
         .iter()
         .map(|&i| (i, points(d, x0, max_points, ms(i))))

@@ -44,7 +44,9 @@ enum Unit {
 fn unit(expr: &str) -> Unit {
     match parse_threshold(expr).map(|t| t.stat) {
         Ok(Stat::Percentile { .. } | Stat::Mean) => Unit::Ms,
-        Ok(Stat::ErrorRate | Stat::DroppedRate | Stat::ClassRate { .. } | Stat::MetricRate) => Unit::Fraction,
+        Ok(Stat::ErrorRate | Stat::DroppedRate | Stat::ClassRate { .. } | Stat::MetricRate) => {
+            Unit::Fraction
+        }
         Ok(Stat::Rps) => Unit::PerSec,
         Err(_) => {
             let metric = expr
