@@ -59,6 +59,7 @@ fn every_shipped_profile_parses() {
     assert_eq!(
         seen,
         [
+            "arrival-rate",
             "demo",
             "health-baseline",
             "job-polling",
@@ -499,4 +500,48 @@ fn stage_forms_and_errors() {
     );
     let err = with_stages("\"0s:5\"").unwrap_err().to_string();
     assert!(err.contains("add up to 0s"), "{err}");
+}
+
+#[test]
+fn the_arrival_rate_executor_reads_rate_stages_and_its_pool() {
+    use loadpilot::plan::LoadModel;
+    let parse = |load: &str| {
+        let text = format!(
+            "name = \"r\"\nbase_url = \"http://127.0.0.1:8080\"\n\n[load]\n{load}\n\n[[request]]\npath = \"/ping\"\n"
+        );
+        parse_profile(&text, Path::new("r.toml"), &[])
+    };
+    let p = parse("executor = \"arrival-rate\"\nrate = 500\nduration = \"1m\"\nmax_vus = 50").unwrap();
+    assert_eq!(p.load.model, LoadModel::Rate);
+    assert_eq!(p.load.stages, loadpilot::plan::flat_stages(500, Duration::from_secs(60)));
+    assert_eq!(p.load.max_vus, Some(50));
+    // Rate targets may exceed the VU limit; they have their own.
+    let p = parse("executor = \"ramping-arrival-rate\"\nstages = \"10s:200000\"").unwrap();
+    assert_eq!(p.load.stages[0].target, 200_000);
+    let cases = [
+        ("rate = 5\nduration = \"1s\"", 5, "load.rate", "is for the arrival-rate executor"),
+        ("executor = \"arrival-rate\"\nrate = 5", 4, "load.duration", "needs a \"duration\""),
+        ("executor = \"arrival-rate\"\nrate = 0\nduration = \"1s\"", 6, "load.rate", "at least 1"),
+        ("executor = \"open\"\nstages = \"1s:1\"", 5, "load.executor", "unknown executor \"open\""),
+        ("stages = \"1s:1\"\nmax_vus = 3", 6, "load.max_vus", "arrival-rate executor"),
+        (
+            "executor = \"arrival-rate\"\nstages = \"1s:1\"\nmax_vus = 3\npre_allocated_vus = 9",
+            8,
+            "load.pre_allocated_vus",
+            "more than max_vus = 3",
+        ),
+        (
+            "executor = \"arrival-rate\"\nstages = \"1s:2000000\"",
+            6,
+            "load.stages",
+            "above the rate limit",
+        ),
+    ];
+    for (load, line, field, says) in cases {
+        let err = parse(load).unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.contains(says), "{load}: {shown}");
+        assert_eq!(err.field(), Some(field), "{load}: {shown}");
+        assert_eq!(err.line(), Some(line), "{load}: {shown}");
+    }
 }

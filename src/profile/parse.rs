@@ -214,8 +214,7 @@ fn resolve_load(ctx: &Ctx<'_>, raw: &Spanned<RawLoad>) -> Result<Load, ProfileEr
                 ));
         }
     };
-    if load.duration.is_some() && load.rate.is_none() {
-        let d = load.duration.as_ref().expect("checked");
+    if let (Some(d), None) = (&load.duration, &load.rate) {
         return Err(ctx
             .err(d, "load.duration", "\"duration\" goes with \"rate\"")
             .with_hint("with stages, the stages' durations set the run's length"));
@@ -224,6 +223,23 @@ fn resolve_load(ctx: &Ctx<'_>, raw: &Spanned<RawLoad>) -> Result<Load, ProfileEr
         Some(g) => ctx.duration(g, "load.graceful_stop")?,
         None => DEFAULT_GRACEFUL_STOP,
     };
+    let (max_vus, pre_allocated_vus) = resolve_pool(ctx, load, model)?;
+    Ok(Load {
+        stages,
+        graceful_stop,
+        model,
+        max_vus,
+        pre_allocated_vus,
+    })
+}
+
+/// `max_vus` and `pre_allocated_vus`: the open model's pool, at least 1 each,
+/// pre-allocated no more than the maximum.
+fn resolve_pool(
+    ctx: &Ctx<'_>,
+    load: &RawLoad,
+    model: LoadModel,
+) -> Result<(Option<u32>, Option<u32>), ProfileError> {
     let vu_count = |key: &str, value: &Option<Spanned<i64>>| -> Result<Option<u32>, ProfileError> {
         let Some(v) = value else { return Ok(None) };
         if model != LoadModel::Rate {
@@ -244,25 +260,17 @@ fn resolve_load(ctx: &Ctx<'_>, raw: &Spanned<RawLoad>) -> Result<Load, ProfileEr
             .map_err(|why| ctx.err(v, format!("load.{key}"), why))
     };
     let max_vus = vu_count("max_vus", &load.max_vus)?;
-    let pre_allocated_vus = vu_count("pre_allocated_vus", &load.pre_allocated_vus)?;
-    if let (Some(max), Some(pre), Some(span)) =
-        (max_vus, pre_allocated_vus, &load.pre_allocated_vus)
+    let pre = vu_count("pre_allocated_vus", &load.pre_allocated_vus)?;
+    if let (Some(max), Some(n), Some(span)) = (max_vus, pre, &load.pre_allocated_vus)
+        && n > max
     {
-        if pre > max {
-            return Err(ctx.err(
-                span,
-                "load.pre_allocated_vus",
-                format!("{pre} pre-allocated VUs is more than max_vus = {max}"),
-            ));
-        }
+        return Err(ctx.err(
+            span,
+            "load.pre_allocated_vus",
+            format!("{n} pre-allocated VUs is more than max_vus = {max}"),
+        ));
     }
-    Ok(Load {
-        stages,
-        graceful_stop,
-        model,
-        max_vus,
-        pre_allocated_vus,
-    })
+    Ok((max_vus, pre))
 }
 
 /// `executor = "vus" | "arrival-rate"` (k6's names are accepted too).
