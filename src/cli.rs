@@ -110,6 +110,11 @@ pub enum CliCommand {
     /// Print the manual page (roff), for `man -l -` or a man directory.
     #[command(after_help = MAN_EXAMPLES)]
     Man,
+    /// Find the highest load the target sustains: step the VUs (or, with --rate,
+    /// the arrival rate) up from --start by --step, hold each step, and stop at the
+    /// first step where an --until condition holds over its second half.
+    #[command(name = "find-limit", after_help = FIND_LIMIT_EXAMPLES)]
+    FindLimit(FindLimitArgs),
     /// Combine snapshots of the same profile run at the same time on several
     /// machines: histograms add exactly, series add by second.
     #[command(after_help = MERGE_EXAMPLES)]
@@ -128,6 +133,11 @@ pub enum CliCommand {
 
 // Each subcommand's help ends with real command lines (the tests parse every one),
 // kept verbatim: clap would rewrap a doc comment's lines into one paragraph.
+const FIND_LIMIT_EXAMPLES: &str = "\
+Examples:
+  loadpilot find-limit profiles/breaking-point.toml --demo --until \"p95 > 500ms or error_rate > 5%\"
+  loadpilot find-limit http://127.0.0.1:8080/api/items --rate --start 50 --step 50 --hold 1m --until \"p95 > 500ms\"
+  loadpilot find-limit profiles/health-baseline.toml --start 10 --step 10 --max 200 --hold 2m --until \"error_rate > 5% or p95 > 1.5x baseline\"";
 const RUN_EXAMPLES: &str = "\
 Examples:
   loadpilot run http://127.0.0.1:8080/ping --vus 50 --duration 30s
@@ -206,6 +216,92 @@ pub enum CompareFormat {
     Text,
     Markdown,
     Json,
+}
+
+/// `loadpilot find-limit`.
+#[derive(Debug, Clone, Args)]
+pub struct FindLimitArgs {
+    /// A profile (its requests; its [load] is replaced by the steps) or a URL.
+    pub target: String,
+    /// Start the built-in demo target and aim the profile at it.
+    #[arg(long)]
+    pub demo: bool,
+    /// Step the arrival rate (requests per second, the open model) instead of VUs.
+    #[arg(long = "rate")]
+    pub by_rate: bool,
+    /// The first step's load (VUs, or requests per second with --rate).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub start: u32,
+    /// How much each step adds.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub step: u32,
+    /// The highest step tried (default: 20 steps).
+    #[arg(long, value_name = "N")]
+    pub max: Option<u32>,
+    /// How long each step is held; its second half is judged.
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration, default_value = "1m")]
+    pub hold: Duration,
+    /// When a step has failed: threshold expressions joined by "or", e.g.
+    /// "p95 > 500ms or error_rate > 5% or p95 > 1.5x baseline" (baseline: the first step).
+    #[arg(
+        long,
+        value_name = "CONDITIONS",
+        default_value = "error_rate > 5% or p95 > 1.5x baseline"
+    )]
+    pub until: String,
+    #[command(flatten)]
+    pub io: FindLimitIo,
+}
+
+/// The run options find-limit passes through (its load comes from the steps).
+#[derive(Debug, Clone, Args)]
+pub struct FindLimitIo {
+    /// Run without the dashboard: progress lines on stderr, the result on stdout.
+    #[arg(long)]
+    pub headless: bool,
+    /// Open model: the most VUs that may serve arrivals at once.
+    #[arg(long, value_name = "N", value_parser = parse_vus)]
+    pub max_vus: Option<u32>,
+    /// Per-request timeout (default 10s, or the profile's).
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]
+    pub timeout: Option<Duration>,
+    /// Set a profile variable: `-e BASE_URL=http://host:8080`. Repeatable.
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub vars: Vec<(String, String)>,
+    /// Write the result and summary as JSON to FILE (`-` is stdout).
+    #[arg(long, value_name = "FILE")]
+    pub summary_json: Option<PathBuf>,
+    /// Where to write the snapshot (the search's steps are kept in it).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[arg(long, conflicts_with = "out")]
+    /// Do not write a snapshot.
+    pub no_snapshot: bool,
+    /// Accept any TLS certificate.
+    #[arg(long)]
+    pub insecure: bool,
+    /// Print a progress line every DURATION in headless mode.
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration, default_value = "5s")]
+    pub progress_every: Duration,
+}
+
+impl FindLimitIo {
+    /// The run options these make.
+    pub fn run_options(&self) -> RunOptions {
+        RunOptions {
+            headless: self.headless,
+            max_vus: self.max_vus,
+            timeout: self.timeout,
+            vars: self.vars.clone(),
+            out: self.out.clone(),
+            summary_json: self.summary_json.clone(),
+            no_snapshot: self.no_snapshot,
+            insecure: self.insecure,
+            progress_every: self.progress_every,
+            watch_every: Duration::from_secs(5),
+            ..RunOptions::default()
+        }
+    }
 }
 
 /// Options shared by `run` and `demo`.

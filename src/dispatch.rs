@@ -54,6 +54,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             output,
             force,
         } => merge(&files, &output, force),
+        CliCommand::FindLimit(args) => find_limit(args).await,
         CliCommand::Completions { shell } => completions(shell),
         CliCommand::Man => man(),
         CliCommand::Import {
@@ -126,25 +127,85 @@ fn import(
 
 /// `loadpilot run <profile|url>`, with the demo target in front when `--demo`.
 async fn run_profile(args: RunArgs) -> Result<ExitCode, AppError> {
-    let demo = if args.demo {
+    let (profile, demo) = load_target(&args.target, args.demo, &args.opts).await?;
+    let outcome = execute(profile, &args.opts, demo.as_ref().map(|d| d.pid), None).await;
+    // The demo target outlives the run (its drop stops the server).
+    drop(demo);
+    outcome
+}
+
+/// A profile file or a URL, with the demo target started first when asked.
+async fn load_target(
+    target: &str,
+    demo: bool,
+    opts: &RunOptions,
+) -> Result<(Profile, Option<DemoTarget>), AppError> {
+    let demo = if demo {
         Some(DemoTarget::start().await?)
     } else {
         None
     };
-    let vars = vars_with_demo(&args.opts, demo.as_ref());
-    let profile = if looks_like_url(&args.target) {
-        let mut p = Profile::for_url(&args.target, Vec::new()).map_err(AppError::Usage)?;
+    let vars = vars_with_demo(opts, demo.as_ref());
+    let profile = if looks_like_url(target) {
+        let mut p = Profile::for_url(target, Vec::new()).map_err(AppError::Usage)?;
         if let Some(demo) = &demo {
             p.base_url = demo.base_url.clone();
         }
         p
     } else {
-        load_profile(Path::new(&args.target), &vars)?
+        load_profile(Path::new(target), &vars)?
     };
-    let outcome = execute(profile, &args.opts, demo.as_ref().map(|d| d.pid)).await;
-    // The demo target outlives the run (its drop stops the server).
+    Ok((profile, demo))
+}
+
+/// `loadpilot find-limit`: the profile's requests under a step schedule, judged
+/// step by step (see [`crate::finder`]).
+async fn find_limit(args: crate::cli::FindLimitArgs) -> Result<ExitCode, AppError> {
+    let config = finder_config(&args)?;
+    let opts = args.io.run_options();
+    let (mut profile, demo) = load_target(&args.target, args.demo, &opts).await?;
+    profile.load.model = config.model;
+    profile.load.stages = config.stages();
+    crate::plan::check_stages(&profile.load.stages, config.model)
+        .map_err(|e| AppError::Usage(format!("find-limit: {e}")))?;
+    let outcome = execute(profile, &opts, demo.as_ref().map(|d| d.pid), Some(config)).await;
     drop(demo);
     outcome
+}
+
+fn finder_config(
+    args: &crate::cli::FindLimitArgs,
+) -> Result<crate::finder::FinderConfig, AppError> {
+    use crate::plan::LoadModel;
+    let usage = |e: String| AppError::Usage(format!("find-limit: {e}"));
+    let model = if args.by_rate {
+        LoadModel::Rate
+    } else {
+        LoadModel::Vus
+    };
+    let until = crate::finder::until::parse_until(&args.until)
+        .map_err(|e| usage(format!("--until: {e}")))?;
+    if args.start == 0 || args.step == 0 {
+        return Err(usage("--start and --step must be at least 1".into()));
+    }
+    let max = args
+        .max
+        .unwrap_or_else(|| args.start.saturating_add(args.step.saturating_mul(19)));
+    crate::plan::check_target(u64::from(max), model).map_err(|e| usage(format!("--max: {e}")))?;
+    if max < args.start {
+        return Err(usage(format!(
+            "--max {max} is below --start {}",
+            args.start
+        )));
+    }
+    Ok(crate::finder::FinderConfig {
+        model,
+        start: args.start,
+        step: args.step,
+        max,
+        hold: args.hold,
+        until,
+    })
 }
 
 /// `loadpilot demo`: the built-in target and the built-in (or given) profile.
@@ -155,7 +216,7 @@ async fn run_demo(args: DemoArgs) -> Result<ExitCode, AppError> {
         Some(path) => load_profile(path, &vars)?,
         None => parse_profile(DEMO_PROFILE, Path::new("profiles/demo.toml"), &vars)?,
     };
-    let outcome = execute(profile, &args.opts, Some(demo.pid)).await;
+    let outcome = execute(profile, &args.opts, Some(demo.pid), None).await;
     drop(demo);
     outcome
 }
@@ -314,6 +375,7 @@ pub async fn execute(
     profile: Profile,
     opts: &RunOptions,
     demo_pid: Option<u32>,
+    finder: Option<crate::finder::FinderConfig>,
 ) -> Result<ExitCode, AppError> {
     let interactive =
         !opts.headless && std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
@@ -332,6 +394,15 @@ pub async fn execute(
         signals_done.clone(),
     ));
     let abort = session.abort.clone();
+    let search = finder.map(|config| {
+        let task = tokio::spawn(crate::finder::drive(
+            config.clone(),
+            session.frames.clone(),
+            session.commands.clone(),
+            session.snapshots.clone(),
+        ));
+        (config, task)
+    });
     let front_end = if interactive {
         let ui = crate::ui::UiContext {
             dashboard: session.frames.clone(),
@@ -370,9 +441,69 @@ pub async fn execute(
     let _ = signals.await;
     let output = output?;
     tracing::debug!(end = ?output.end, "run ended");
-    let code = finish(&output, opts);
+    let code = match search {
+        Some((config, task)) => {
+            let (steps, pending) = task.await.unwrap_or_default();
+            finish_search(&output, opts, &config, steps, pending)
+        }
+        None => finish(&output, opts),
+    };
     ui_result?;
     Ok(code)
+}
+
+/// find-limit's end: the last step judged from the final record, the result
+/// printed (and kept in the summary JSON and the snapshot), and its exit code:
+/// 0 when a limit was found, 99 when even the first step failed.
+fn finish_search(
+    output: &RunOutput,
+    opts: &RunOptions,
+    config: &crate::finder::FinderConfig,
+    mut steps: Vec<crate::finder::StepResult>,
+    pending: Option<crate::finder::StepWindow>,
+) -> ExitCode {
+    use crate::finder::{FindLimitResult, judge};
+    if let Some(window) = pending.filter(|_| steps.iter().all(|s| s.failed.is_none())) {
+        let baseline = steps
+            .first()
+            .map(|s| s.readings.clone())
+            .unwrap_or_default();
+        steps.push(judge(&output.record, window, &config.until, &baseline));
+    }
+    let result = FindLimitResult::new(config.model, steps, config.levels().len());
+    let json = serde_json::to_value(&result).unwrap_or_default();
+    // The run's own summary and snapshot line; its thresholds do not decide here.
+    finish(
+        output,
+        &RunOptions {
+            summary_json: None,
+            ..opts.clone()
+        },
+    );
+    crate::stdout::print(&result.render_text());
+    if let Some(path) = &opts.summary_json {
+        let mut summary = serde_json::to_value(&output.summary).unwrap_or_default();
+        summary["find_limit"] = json.clone();
+        let written = serde_json::to_vec_pretty(&summary)
+            .map_err(std::io::Error::other)
+            .and_then(|bytes| crate::fsutil::write_output(path, &bytes));
+        if let Err(e) = written {
+            crate::stdout::eprint_line(&format!(
+                "loadpilot: error: writing --summary-json {}: {e}",
+                path.display()
+            ));
+        }
+    }
+    if let Some(path) = &output.snapshot {
+        keep_in_snapshot(path, json);
+    }
+    if result.steps.is_empty() {
+        ExitCode::from(crate::error::EXIT_RUNTIME)
+    } else if result.limit.is_none() {
+        ExitCode::from(EXIT_THRESHOLDS_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// Prints the summary, writes `--summary-json`, says where the snapshot went,
@@ -406,6 +537,20 @@ fn finish(output: &RunOutput, opts: &RunOptions) -> ExitCode {
         ExitCode::from(crate::error::EXIT_RUNTIME)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Adds the search's result to the snapshot just written (rewritten atomically).
+fn keep_in_snapshot(path: &Path, result: serde_json::Value) {
+    let updated = crate::snapshot::read(path).and_then(|mut snapshot| {
+        snapshot.find_limit = Some(result);
+        crate::snapshot::write(path, &snapshot, &[])
+    });
+    if let Err(e) = updated {
+        crate::stdout::eprint_line(&format!(
+            "loadpilot: error: adding the find-limit result to {}: {e}",
+            path.display()
+        ));
     }
 }
 

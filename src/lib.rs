@@ -47,6 +47,7 @@ pub mod dispatch;
 pub mod engine;
 pub mod error;
 pub mod export;
+pub mod finder;
 pub mod format;
 pub mod fsutil;
 pub mod headless;

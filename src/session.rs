@@ -173,14 +173,19 @@ pub struct SnapshotSaver {
 }
 
 impl SnapshotSaver {
-    /// Writes a snapshot of the run so far and returns its path.
-    pub async fn save(&self) -> anyhow::Result<PathBuf> {
+    /// A copy of the run's record so far (what a mid-run snapshot holds).
+    pub async fn record_now(&self) -> anyhow::Result<RunRecord> {
         let (reply, record) = oneshot::channel();
         self.requests
             .send(reply)
             .await
             .map_err(|_| anyhow::anyhow!("the run has ended"))?;
-        let record = record.await.context("the aggregator did not answer")?;
+        record.await.context("the aggregator did not answer")
+    }
+
+    /// Writes a snapshot of the run so far and returns its path.
+    pub async fn save(&self) -> anyhow::Result<PathBuf> {
+        let record = self.record_now().await?;
         let stem = self
             .final_path
             .file_stem()

@@ -511,19 +511,48 @@ fn the_arrival_rate_executor_reads_rate_stages_and_its_pool() {
         );
         parse_profile(&text, Path::new("r.toml"), &[])
     };
-    let p = parse("executor = \"arrival-rate\"\nrate = 500\nduration = \"1m\"\nmax_vus = 50").unwrap();
+    let p =
+        parse("executor = \"arrival-rate\"\nrate = 500\nduration = \"1m\"\nmax_vus = 50").unwrap();
     assert_eq!(p.load.model, LoadModel::Rate);
-    assert_eq!(p.load.stages, loadpilot::plan::flat_stages(500, Duration::from_secs(60)));
+    assert_eq!(
+        p.load.stages,
+        loadpilot::plan::flat_stages(500, Duration::from_secs(60))
+    );
     assert_eq!(p.load.max_vus, Some(50));
     // Rate targets may exceed the VU limit; they have their own.
     let p = parse("executor = \"ramping-arrival-rate\"\nstages = \"10s:200000\"").unwrap();
     assert_eq!(p.load.stages[0].target, 200_000);
     let cases = [
-        ("rate = 5\nduration = \"1s\"", 5, "load.rate", "is for the arrival-rate executor"),
-        ("executor = \"arrival-rate\"\nrate = 5", 4, "load.duration", "needs a \"duration\""),
-        ("executor = \"arrival-rate\"\nrate = 0\nduration = \"1s\"", 6, "load.rate", "at least 1"),
-        ("executor = \"open\"\nstages = \"1s:1\"", 5, "load.executor", "unknown executor \"open\""),
-        ("stages = \"1s:1\"\nmax_vus = 3", 6, "load.max_vus", "arrival-rate executor"),
+        (
+            "rate = 5\nduration = \"1s\"",
+            5,
+            "load.rate",
+            "is for the arrival-rate executor",
+        ),
+        (
+            "executor = \"arrival-rate\"\nrate = 5",
+            4,
+            "load.duration",
+            "needs a \"duration\"",
+        ),
+        (
+            "executor = \"arrival-rate\"\nrate = 0\nduration = \"1s\"",
+            6,
+            "load.rate",
+            "at least 1",
+        ),
+        (
+            "executor = \"open\"\nstages = \"1s:1\"",
+            5,
+            "load.executor",
+            "unknown executor \"open\"",
+        ),
+        (
+            "stages = \"1s:1\"\nmax_vus = 3",
+            6,
+            "load.max_vus",
+            "arrival-rate executor",
+        ),
         (
             "executor = \"arrival-rate\"\nstages = \"1s:1\"\nmax_vus = 3\npre_allocated_vus = 9",
             8,

@@ -334,6 +334,9 @@ pub struct Snapshot {
     pub second_histograms: Vec<Vec<u8>>,
     pub events: Vec<EventRecord>,
     pub actions: Vec<ActionEntry>,
+    /// `find-limit`: the steps and the limit found (see `finder::FindLimitResult`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub find_limit: Option<serde_json::Value>,
 }
 
 /// What a snapshot records besides the measurements.
@@ -548,6 +551,7 @@ impl Snapshot {
                     vus_after: a.vus_after,
                 })
                 .collect(),
+            find_limit: None,
         }
     }
 

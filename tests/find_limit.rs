@@ -1,0 +1,128 @@
+//! `loadpilot find-limit` end to end: the real binary against the demo target
+//! with a fixed capacity (4 workers answering `/delay/20`: 200 requests/s), on
+//! loopback, with short holds.
+
+mod common;
+
+use common::*;
+use loadpilot::demo_target::TargetConfig;
+
+async fn capped_target() -> loadpilot::demo_target::LocalTarget {
+    target_with(TargetConfig {
+        workers: 4,
+        ..TargetConfig::default()
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rate_search_stops_at_the_targets_capacity() {
+    let t = capped_target().await;
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.json");
+    let snapshot = dir.path().join("run.json");
+    let mut cmd = loadpilot();
+    cmd.args(["find-limit", &t.url("/delay/20"), "--rate"])
+        .args([
+            "--start", "60", "--step", "60", "--max", "420", "--hold", "2s",
+        ])
+        .args(["--until", "p95 > 200ms or error_rate > 5%", "--headless"])
+        .arg("--summary-json")
+        .arg(&summary)
+        .arg("--out")
+        .arg(&snapshot);
+    let out = output(cmd).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(
+        stdout.contains("find-limit: highest sustainable load"),
+        "{stdout}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    let result = &json["find_limit"];
+    let limit = result["limit"].as_u64().expect("a limit");
+    // Capacity is 200/s: 180/s holds, 240/s queues up (one step either way).
+    assert!((120..=240).contains(&limit), "limit {limit}: {stdout}");
+    let failed = result["failed_step"].as_u64().unwrap() as usize;
+    let steps = result["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), failed, "the search stops at the failing step");
+    assert!(
+        steps[failed - 1]["failed"][0]
+            .as_str()
+            .unwrap()
+            .contains("p95 > 200ms")
+            || steps[failed - 1]["failed"][0]
+                .as_str()
+                .unwrap()
+                .contains("error_rate")
+    );
+    // Every step before it passed and sent about its rate.
+    for s in &steps[..failed - 1] {
+        assert!(s["failed"].is_null());
+        let load = s["load"].as_f64().unwrap();
+        let rps = s["rps"].as_f64().unwrap();
+        assert!((rps - load).abs() <= load * 0.25, "step {s}");
+    }
+    // The snapshot keeps the search, and the log shows each verdict.
+    let snap: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&snapshot).unwrap()).unwrap();
+    assert_eq!(snap["find_limit"]["limit"], result["limit"]);
+    let events = snap["events"].as_array().unwrap();
+    assert!(
+        events.iter().any(|e| e["text"]
+            .as_str()
+            .unwrap()
+            .contains("find-limit: step 1 (60/s) passed")),
+        "{events:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_step_that_fails_exits_99_and_a_vu_search_works_too() {
+    let t = capped_target().await;
+    let mut cmd = loadpilot();
+    cmd.args(["find-limit", &t.url("/delay/20")])
+        .args([
+            "--start", "40", "--step", "10", "--max", "60", "--hold", "2s",
+        ])
+        .args(["--until", "p95 > 10ms", "--headless", "--no-snapshot"]);
+    let out = output(cmd).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(99),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(
+        stdout.contains("even the first step (40 VUs) failed: p95 > 10ms"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn bad_search_options_are_usage_errors() {
+    for (args, says) in [
+        (vec!["--until", "p95 >"], "--until"),
+        (vec!["--step", "0"], "at least 1"),
+        (vec!["--start", "50", "--max", "10"], "below --start"),
+    ] {
+        let out = loadpilot()
+            .args(["find-limit", "http://127.0.0.1:9/"])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&out.stderr).contains(says),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
