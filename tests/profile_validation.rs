@@ -60,6 +60,7 @@ fn every_shipped_profile_parses() {
         seen,
         [
             "arrival-rate",
+            "breaking-point",
             "demo",
             "health-baseline",
             "job-polling",

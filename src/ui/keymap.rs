@@ -329,7 +329,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[Key::ch('t')],
         action: KeyAction::ServiceTime,
-        help: "latency from intended start / service time (open model)",
+        help: "latency: intended start / service",
         modes: Modes::DASHBOARDS,
     },
     Binding {
