@@ -484,15 +484,7 @@ fn finish_search(
     if let Some(path) = &opts.summary_json {
         let mut summary = serde_json::to_value(&output.summary).unwrap_or_default();
         summary["find_limit"] = json.clone();
-        let written = serde_json::to_vec_pretty(&summary)
-            .map_err(std::io::Error::other)
-            .and_then(|bytes| crate::fsutil::write_output(path, &bytes));
-        if let Err(e) = written {
-            crate::stdout::eprint_line(&format!(
-                "loadpilot: error: writing --summary-json {}: {e}",
-                path.display()
-            ));
-        }
+        write_summary_json(path, &summary);
     }
     if let Some(path) = &output.snapshot {
         keep_in_snapshot(path, json);
@@ -515,16 +507,7 @@ fn finish(output: &RunOutput, opts: &RunOptions) -> ExitCode {
     crate::stdout::print(&summary.render_text());
     let mut lost = false;
     if let Some(path) = &opts.summary_json {
-        let written = serde_json::to_vec_pretty(summary)
-            .map_err(std::io::Error::other)
-            .and_then(|json| crate::fsutil::write_output(path, &json));
-        if let Err(e) = written {
-            crate::stdout::eprint_line(&format!(
-                "loadpilot: error: writing --summary-json {}: {e}",
-                path.display()
-            ));
-            lost = true;
-        }
+        lost |= !write_summary_json(path, summary);
     }
     match (&output.snapshot_failure, &output.snapshot) {
         (Some(failure), _) => lost |= report_snapshot_failure(failure),
@@ -538,6 +521,20 @@ fn finish(output: &RunOutput, opts: &RunOptions) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Writes `--summary-json` (`-` is stdout); says so and returns false when it cannot.
+fn write_summary_json(path: &Path, summary: &impl serde::Serialize) -> bool {
+    let written = serde_json::to_vec_pretty(summary)
+        .map_err(std::io::Error::other)
+        .and_then(|json| crate::fsutil::write_output(path, &json));
+    if let Err(e) = &written {
+        crate::stdout::eprint_line(&format!(
+            "loadpilot: error: writing --summary-json {}: {e}",
+            path.display()
+        ));
+    }
+    written.is_ok()
 }
 
 /// Adds the search's result to the snapshot just written (rewritten atomically).

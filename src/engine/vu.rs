@@ -88,6 +88,19 @@ struct VuState {
 }
 
 impl VuState {
+    /// VU `id`'s connection, journey state and random source (its seed mixes in
+    /// the id), recording through `recorder`.
+    fn new(id: u64, shared: &VuShared, recorder: LocalRecorder) -> VuState {
+        let prepared = shared.prepared.clone();
+        VuState {
+            client: VuClient::new(shared.client.clone(), prepared.clone()),
+            recorder,
+            vu: VuJourney::new(id, &prepared),
+            rng: SmallRng::seed_from_u64(shared.seed ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+            prepared,
+        }
+    }
+
     fn step_cx(&mut self) -> StepCx<'_> {
         StepCx {
             client: &mut self.client,
@@ -155,13 +168,7 @@ pub async fn run_vu(
     abort: CancellationToken,
 ) {
     let prepared = shared.prepared.clone();
-    let mut st = VuState {
-        client: VuClient::new(shared.client.clone(), prepared.clone()),
-        recorder: LocalRecorder::new(shared.batches.clone()),
-        vu: VuJourney::new(id, &prepared),
-        rng: SmallRng::seed_from_u64(shared.seed ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
-        prepared: prepared.clone(),
-    };
+    let mut st = VuState::new(id, &shared, LocalRecorder::new(shared.batches.clone()));
     let mut run_state = shared.run_state.clone();
     let persona = &prepared.personas[st.vu.persona];
     let think = persona.persona.think_time.unwrap_or(shared.think);
@@ -255,13 +262,11 @@ pub async fn run_arrival_vu(
     abort: CancellationToken,
 ) {
     let prepared = shared.prepared.clone();
-    let mut st = VuState {
-        client: VuClient::new(shared.client.clone(), prepared.clone()),
-        recorder: LocalRecorder::open_model(shared.batches.clone()),
-        vu: VuJourney::new(id, &prepared),
-        rng: SmallRng::seed_from_u64(shared.seed ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
-        prepared: prepared.clone(),
-    };
+    let mut st = VuState::new(
+        id,
+        &shared,
+        LocalRecorder::open_model(shared.batches.clone()),
+    );
     let persona = &prepared.personas[st.vu.persona];
     let total_weight = persona.total_weight();
     st.vu.next_row(&prepared, &mut st.rng, true);

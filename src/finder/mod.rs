@@ -21,7 +21,7 @@ use tokio::sync::{mpsc, watch};
 use crate::command::Command;
 use crate::metrics::aggregator::RunRecord;
 use crate::metrics::dashboard::{Dashboard, RunMode};
-use crate::metrics::scope::ScopeStats;
+use crate::metrics::scope::{DropReason, ScopeStats};
 use crate::plan::{LoadModel, Stage};
 use crate::session::SnapshotSaver;
 pub use report::{FindLimitResult, StepResult};
@@ -120,8 +120,9 @@ pub fn judge(
         for (a, b) in stats.classes.iter_mut().zip(row.classes) {
             *a += b;
         }
-        let mut dropped = [0; crate::metrics::scope::DropReason::COUNT];
-        dropped[0] = row.dropped;
+        // A row keeps only the total; the reasons are in the whole-run record.
+        let mut dropped = [0; DropReason::COUNT];
+        dropped[DropReason::NoVuFree.index()] = row.dropped;
         stats.add_arrivals(row.requests + row.dropped, &dropped);
     }
     let secs = f64::from(seconds.max(1));
