@@ -270,7 +270,13 @@ fn open_model_dashboard_shows_and_steers_the_rate_and_switches_latency() {
         screen.contains("run finished — q to quit").then_some(())
     });
     s.press("q");
-    assert!(s.wait_exit().success(), "{}", s.contents());
+    // The demo profile's thresholds may fail in a run this short (99), as above.
+    let status = s.wait_exit();
+    assert!(
+        matches!(status.exit_code(), 0 | 99),
+        "exit status {status:?}:\n{}",
+        s.contents()
+    );
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(json["load_model"], "rate");

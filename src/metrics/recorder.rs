@@ -46,6 +46,7 @@ impl Batch {
             && self.bytes_out == 0
             && self.journey.is_empty()
             && self.arrivals == 0
+            && self.dropped.iter().all(|&n| n == 0)
     }
 }
 
@@ -233,6 +234,16 @@ mod tests {
             vec![1, 2]
         );
         assert_eq!(second.bytes_in, 20);
+    }
+
+    #[tokio::test]
+    async fn a_batch_of_drops_alone_is_still_sent() {
+        let (tx, mut rx) = mpsc::channel(4);
+        let mut rec = LocalRecorder::new(tx);
+        rec.dropped(DropReason::NoVuFree);
+        rec.finish().await;
+        let batch = rx.recv().await.expect("the drop is handed over");
+        assert_eq!(batch.dropped[DropReason::NoVuFree.index()], 1);
     }
 
     #[tokio::test]
