@@ -160,7 +160,9 @@ impl Aggregator {
                 count_status(&mut rec.by_status[s.class.index()], s.status);
             }
         }
-        if batch.arrivals > 0 {
+        // The dispatcher's last batch may hold only drops (arrivals still waiting
+        // when the run ended), so either count is enough.
+        if batch.arrivals > 0 || batch.dropped.iter().any(|&n| n > 0) {
             rec.per_stage[stage].add_arrivals(batch.arrivals, &batch.dropped);
             rec.overall.add_arrivals(batch.arrivals, &batch.dropped);
             self.open.scopes[0].add_arrivals(batch.arrivals, &batch.dropped);

@@ -91,18 +91,25 @@ fn open_model_samples_keep_both_latencies_and_arrivals_reach_the_row() {
         ..Batch::default()
     });
     agg.advance_clock(secs(1.0));
-    let record = agg.finish(secs(1.0));
+    // A last batch with drops only (arrivals still waiting at the end) counts too.
+    let mut last = [0; crate::metrics::scope::DropReason::COUNT];
+    last[crate::metrics::scope::DropReason::NoVuFree.index()] = 1;
+    agg.fold(&Batch {
+        dropped: last,
+        ..Batch::default()
+    });
+    let record = agg.finish(secs(1.5));
     let overall = &record.overall;
     assert_eq!(overall.hist.max() / 1000, 1000, "from intended start");
     let service = overall.service.as_ref().unwrap();
     assert_eq!(service.max() / 1000, 10, "service time");
-    assert_eq!((overall.arrivals, overall.dropped_total()), (5, 3));
+    assert_eq!((overall.arrivals, overall.dropped_total()), (5, 4));
     let row = record.series[0];
     assert_eq!(row.dropped, 3);
     assert_eq!(row.service.unwrap().max_us / 1000, 10);
     assert_eq!(row.latency.max_us / 1000, 1000);
-    // 3 of 5 arrivals dropped: the threshold fails.
-    assert_eq!(record.threshold_value(&record.thresholds[0]), Some(0.6));
+    // 4 of 5 arrivals dropped: the threshold fails.
+    assert_eq!(record.threshold_value(&record.thresholds[0]), Some(0.8));
 }
 
 #[test]
