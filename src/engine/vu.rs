@@ -221,26 +221,38 @@ pub async fn run_vu(
         if !go_on {
             break;
         }
-        if let Some(pause) = backoff.after(st.recorder.last_class(), st.recorder.last_status()) {
-            st.recorder.flush();
-            if !sleep_unless_stopped(pause, &mut retired, &mut aborted).await {
-                break;
-            }
-        }
-        if think.max.is_zero() {
-            st.recorder.maybe_flush();
-            continue;
-        }
-        let pause = think_pause(think, &mut st.rng);
-        // Hand samples over before sleeping so they land in the second they happened.
-        if st.recorder.has_pending() {
-            st.recorder.flush();
-        }
-        if !sleep_unless_stopped(pause, &mut retired, &mut aborted).await {
+        if !pause_after_iteration(&mut st, &mut backoff, think, &mut retired, &mut aborted).await {
             break;
         }
     }
     st.recorder.finish().await;
+}
+
+/// Between iterations: the connect backoff after a failure, then the think time.
+/// Samples are handed over before sleeping so they land in the second they
+/// happened. `false` when the VU was retired or aborted meanwhile.
+async fn pause_after_iteration(
+    st: &mut VuState,
+    backoff: &mut ConnectBackoff,
+    think: ThinkTime,
+    retired: &mut Pin<&mut WaitForCancellationFuture<'_>>,
+    aborted: &mut Pin<&mut WaitForCancellationFuture<'_>>,
+) -> bool {
+    if let Some(pause) = backoff.after(st.recorder.last_class(), st.recorder.last_status()) {
+        st.recorder.flush();
+        if !sleep_unless_stopped(pause, retired, aborted).await {
+            return false;
+        }
+    }
+    if think.max.is_zero() {
+        st.recorder.maybe_flush();
+        return true;
+    }
+    let pause = think_pause(think, &mut st.rng);
+    if st.recorder.has_pending() {
+        st.recorder.flush();
+    }
+    sleep_unless_stopped(pause, retired, aborted).await
 }
 
 /// One arrival of the open model handed to a VU: when the schedule meant it to start.
