@@ -147,7 +147,8 @@ async fn load_target(
     };
     let vars = vars_with_demo(opts, demo.as_ref());
     let profile = if looks_like_url(target) {
-        let mut p = Profile::for_url(target, Vec::new()).map_err(AppError::Usage)?;
+        let mut p =
+            Profile::for_url(target, Vec::new()).map_err(|e| AppError::Usage(e.to_string()))?;
         if let Some(demo) = &demo {
             p.base_url = demo.base_url.clone();
         }

@@ -24,7 +24,7 @@ impl Ctx<'_> {
         &self,
         value: &Spanned<T>,
         field: impl Into<String>,
-        message: impl Into<String>,
+        message: impl std::fmt::Display,
     ) -> ProfileError {
         self.report.at(value.span(), field, message)
     }
