@@ -12,7 +12,7 @@ use serde_spanned::Spanned;
 use super::data::{DataMode, DataSet, load_rows};
 use super::error::ProfileError;
 use super::extras::{Builder, is_var_name};
-use super::journey::{Action, Flow, Journey, Persona, StepExtras};
+use super::journey::{Choice, Flow, Journey, Persona, StepExtras};
 use super::raw::{RawData, RawFlow, RawPersona, RawProfile, RawRequest};
 use super::request::resolve_request;
 use super::values::Ctx;
@@ -250,11 +250,11 @@ fn resolve_persona(
             b.define(key.get_ref());
         }
     }
-    let mut actions = Vec::new();
+    let mut choices = Vec::new();
     for (i, raw) in t.request.iter().enumerate() {
         let prefix = t.field(&format!("request[{i}]"));
         let index = push_request(ctx, b, out, &prefix, raw, &full_name, false)?;
-        actions.push((Action::Request(index), out.requests[index].weight));
+        choices.push((Choice::Request(index), out.requests[index].weight));
     }
     for (f, raw) in t.flow.iter().enumerate() {
         let prefix = t.field(&format!("flow[{f}]"));
@@ -265,15 +265,15 @@ fn resolve_persona(
             raw.get_ref().weight.as_ref(),
             &format!("{prefix}.weight"),
         )?;
-        actions.push((Action::Flow(out.flows.len() - 1), flow_weight));
+        choices.push((Choice::Flow(out.flows.len() - 1), flow_weight));
     }
-    check_has_actions(ctx, t, actions.is_empty())?;
+    check_has_actions(ctx, t, choices.is_empty())?;
     Ok(Persona {
         name: t.name.clone(),
         weight: t.weight,
         think_time: t.think_time,
         setup,
-        actions,
+        choices,
         data,
     })
 }
@@ -334,9 +334,9 @@ fn resolve_flow(
 fn check_has_actions(
     ctx: &Ctx<'_>,
     t: &PersonaTables<'_>,
-    no_actions: bool,
+    no_choices: bool,
 ) -> Result<(), ProfileError> {
-    if no_actions && t.prefix.is_empty() && !t.setup.is_empty() {
+    if no_choices && t.prefix.is_empty() && !t.setup.is_empty() {
         // Setup runs once per VU; after it a VU picks requests or flows forever.
         return Err(ctx
             .report
@@ -347,7 +347,7 @@ fn check_has_actions(
             )
             .with_hint("add a [[request]] (or a [[flow]]) for the VUs to repeat after setup"));
     }
-    if no_actions && !t.prefix.is_empty() {
+    if no_choices && !t.prefix.is_empty() {
         return Err(ctx
             .report
             .at(

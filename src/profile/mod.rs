@@ -23,7 +23,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde::Serialize;
 
-pub use journey::{Action, Flow, Journey, JsonQuery, Persona, StepExtras};
+pub use journey::{Choice, Flow, Journey, JsonQuery, Persona, StepExtras};
 pub use parse::{ProfileError, load_profile, parse_profile};
 pub use subst::substitute_vars;
 
