@@ -221,7 +221,7 @@ pub enum CompareFormat {
 /// `loadpilot find-limit`.
 #[derive(Debug, Clone, Args)]
 pub struct FindLimitArgs {
-    /// A profile (its requests; its `[load]` is replaced by the steps) or a URL.
+    /// A profile (its requests; its [load] is replaced by the steps) or a URL.
     pub target: String,
     /// Start the built-in demo target and aim the profile at it.
     #[arg(long)]
