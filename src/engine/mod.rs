@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::command::Command;
 use crate::metrics::recorder::Batch;
-use crate::plan::{LoadModel, Plan, Stage, format_stages};
+use crate::plan::{LoadModel, Plan, PlanMode, Stage, format_stages};
 use crate::profile::ThinkTime;
 use crate::vocab::{EngineEvent, EngineStatus};
 use crate::vocab::{LogKind, RunMode, StageStatus};
@@ -219,9 +219,30 @@ impl Engine {
             .await;
     }
 
+    /// Seconds from `now` to the run's end as far as it is known: the cap on
+    /// its length, and the schedule's end while its clock runs (holding or
+    /// steering by hand freezes it, so the end is then out of sight).
+    fn seconds_to_end(&self, now: Instant) -> f64 {
+        let cap = self.config.max_duration.map_or(f64::INFINITY, |cap| {
+            (self.config.start + cap)
+                .saturating_duration_since(now)
+                .as_secs_f64()
+        });
+        let schedule = if self.plan.mode() == PlanMode::Ramping {
+            self.plan
+                .total()
+                .saturating_sub(self.plan.clock())
+                .as_secs_f64()
+        } else {
+            f64::INFINITY
+        };
+        cap.min(schedule)
+    }
+
     async fn reconcile(&mut self) {
         let paused = *self.run_state.borrow() == RunState::Paused;
         let mut panics = Vec::new();
+        let end = self.seconds_to_end(Instant::now());
         match &mut self.pool {
             Executor::Vus(pool) => {
                 panics = pool.reap();
@@ -238,6 +259,7 @@ impl Engine {
                         rate: self.plan.level(),
                         slope,
                         until,
+                        end,
                     }
                 };
                 pool.set_curve(curve);
