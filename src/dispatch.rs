@@ -126,7 +126,12 @@ fn import(
 }
 
 /// `loadpilot run <profile|url>`, with the demo target in front when `--demo`.
-async fn run_profile(args: RunArgs) -> Result<ExitCode, AppError> {
+async fn run_profile(mut args: RunArgs) -> Result<ExitCode, AppError> {
+    if looks_like_url(&args.target)
+        && let Some(note) = crate::quick::url_run_defaults(&mut args.opts)
+    {
+        crate::stdout::eprint_line(&format!("loadpilot: {note}"));
+    }
     let (profile, demo) = load_target(&args.target, args.demo, &args.opts).await?;
     let outcome = execute(profile, &args.opts, demo.as_ref().map(|d| d.pid), None).await;
     // The demo target outlives the run (its drop stops the server).
@@ -153,6 +158,13 @@ async fn load_target(
         }
         p
     } else {
+        if !Path::new(target).exists()
+            && let Some(url) = crate::quick::scheme_hint(target)
+        {
+            return Err(AppError::Usage(format!(
+                "\"{target}\" is neither a profile file nor a URL; did you mean {url}?"
+            )));
+        }
         load_profile(Path::new(target), &vars)?
     };
     Ok((profile, demo))
@@ -504,7 +516,16 @@ fn finish_search(
 /// when they passed but a result was lost).
 fn finish(output: &RunOutput, opts: &RunOptions) -> ExitCode {
     let summary = &output.summary;
-    crate::stdout::print(&summary.render_text());
+    // `--summary-json -` keeps stdout pure JSON (for `| jq`); the text goes to stderr.
+    if opts
+        .summary_json
+        .as_deref()
+        .is_some_and(crate::fsutil::is_stdout)
+    {
+        crate::stdout::eprint_line(summary.render_text().trim_end());
+    } else {
+        crate::stdout::print(&summary.render_text());
+    }
     let mut lost = false;
     if let Some(path) = &opts.summary_json {
         lost |= !write_summary_json(path, summary);

@@ -14,7 +14,8 @@
 //! and of a response):
 //!
 //! - edge: [`cli`] (the command line), [`dispatch`] (a command line → work → exit
-//!   code), [`import`] (HAR and curl → profile).
+//!   code), [`import`] (HAR and curl → profile), [`quick`] (oha/curl-style
+//!   request flags and the defaults of a URL run).
 //! - front ends: [`ui`] (live dashboard, snapshot viewer, compare view, baseline
 //!   overlay), [`headless`] (progress lines).
 //! - run: [`session`] (starts engine, aggregator and samplers; collects the
@@ -58,6 +59,7 @@ pub mod metrics;
 pub mod outcome;
 pub mod plan;
 pub mod profile;
+pub mod quick;
 pub mod redact;
 pub mod report;
 pub mod session;
