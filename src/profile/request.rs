@@ -157,12 +157,12 @@ pub(crate) fn resolve_request(
         headers,
         body,
         check: match &table.check {
-            Some(check) => resolve_check(ctx, prefix, check)?,
+            Some(check) => resolve_check(ctx, prefix, check, b, &mut template)?,
             None => Check::default(),
         },
     };
     let mut extras = resolve_extras(ctx, prefix, table, b)?;
-    if template.path.is_some() || !template.headers.is_empty() || template.body.is_some() {
+    if !template.is_empty() {
         extras.template = Some(template);
     }
     Ok((spec, extras))
@@ -368,7 +368,16 @@ fn resolve_multipart(
     })
 }
 
-fn resolve_check(ctx: &Ctx<'_>, prefix: &str, raw: &RawCheck) -> Result<Check, ProfileError> {
+/// A request's `check` table. `{{…}}` templates in `body_contains`, `header`
+/// values and `json` string values are compiled into `template` and expanded per
+/// request like the rest of the request.
+fn resolve_check(
+    ctx: &Ctx<'_>,
+    prefix: &str,
+    raw: &RawCheck,
+    b: &Builder,
+    template: &mut RequestTemplate,
+) -> Result<Check, ProfileError> {
     let field = |key: &str| format!("{prefix}.check.{key}");
     let mut status_ranges = Vec::new();
     let status = match &raw.status {
@@ -412,13 +421,16 @@ fn resolve_check(ctx: &Ctx<'_>, prefix: &str, raw: &RawCheck) -> Result<Check, P
             Some(out)
         }
     };
-    let body_contains = raw
-        .body_contains
-        .as_ref()
-        .map(|s| no_template(ctx, s, &field("body_contains"), s.get_ref()))
-        .transpose()?
-        .map(|s| ctx.subst(s, &field("body_contains")))
-        .transpose()?;
+    let body_contains = match &raw.body_contains {
+        None => None,
+        Some(needle) => {
+            let here = field("body_contains");
+            let written = ctx.subst(needle, &here)?;
+            let (text, compiled) = compile_template(ctx, b, needle, &here, &written)?;
+            template.check_body_contains = compiled;
+            Some(text)
+        }
+    };
     let max_duration = raw
         .max_duration
         .as_ref()
@@ -432,8 +444,10 @@ fn resolve_check(ctx: &Ctx<'_>, prefix: &str, raw: &RawCheck) -> Result<Check, P
             super::locate::quote_key(key.get_ref())
         );
         let query = JsonQuery::parse(key.get_ref()).map_err(|why| ctx.err(key, &here, why))?;
-        if let toml::Value::String(text) = value.get_ref() {
-            no_template(ctx, value, &here, text)?;
+        if let toml::Value::String(text) = value.get_ref()
+            && let (_, Some(compiled)) = compile_template(ctx, b, value, &here, text)?
+        {
+            template.check_json.push((json.len(), compiled));
         }
         json.push((query, ctx.json(value, &here)?));
     }
@@ -455,8 +469,14 @@ fn resolve_check(ctx: &Ctx<'_>, prefix: &str, raw: &RawCheck) -> Result<Check, P
             toml::Value::Boolean(true) => HeaderExpect::Present,
             toml::Value::Boolean(false) => HeaderExpect::Absent,
             toml::Value::String(s) => {
-                no_template(ctx, value, &here, s)?;
-                HeaderExpect::Equals(ctx.subst_str(s, value, &here)?)
+                let written = ctx.subst_str(s, value, &here)?;
+                let (text, compiled) = compile_template(ctx, b, value, &here, &written)?;
+                if let Some(compiled) = compiled {
+                    template
+                        .check_headers
+                        .push((key.get_ref().clone(), compiled));
+                }
+                HeaderExpect::Equals(text)
             }
             _ => {
                 return Err(ctx
@@ -474,20 +494,4 @@ fn resolve_check(ctx: &Ctx<'_>, prefix: &str, raw: &RawCheck) -> Result<Check, P
         json,
         headers,
     })
-}
-
-/// Checks compare with fixed text: a `{{…}}` template there would be compared
-/// literally and never match, so it is refused rather than silently ignored.
-fn no_template<'s, T>(
-    ctx: &Ctx<'_>,
-    at: &'s Spanned<T>,
-    field: &str,
-    text: &str,
-) -> Result<&'s Spanned<T>, ProfileError> {
-    if has_placeholder(text) {
-        return Err(ctx
-            .err(at, field, format!("\"{text}\": {{{{…}}}} templates are not expanded in checks"))
-            .with_hint("checks compare with fixed text; use ${VAR} (set with -e) for a value known at start, or check the extracted value with a later request"));
-    }
-    Ok(at)
 }
