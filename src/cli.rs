@@ -424,6 +424,11 @@ pub struct RunOptions {
     /// Seconds between headless progress lines.
     #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration, default_value = "5s")]
     pub progress_every: Duration,
+    /// Serve the live run to Prometheus at http://ADDR/metrics (OpenMetrics text):
+    /// VUs, target, requests and errors, latency quantiles, drops, thresholds,
+    /// loader CPU and memory. Port 0 picks a free port (printed on stderr).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -396,7 +396,14 @@ pub async fn execute(
         Some(path) => Some(Arc::new(crate::ui::baseline::Baseline::load(path)?)),
         None => None,
     };
+    let exporter = bind_exporter(opts).await?;
     let session = Session::start(profile, opts, demo_pid)?;
+    // Cancelled when this function returns, however it returns.
+    let exporter_stop = CancellationToken::new();
+    let _exporter_guard = exporter_stop.clone().drop_guard();
+    if let Some(exporter) = exporter {
+        tokio::spawn(exporter.serve(session.frames.clone(), exporter_stop.clone()));
+    }
     let signals_done = CancellationToken::new();
     let signalled = CancellationToken::new();
     let signals = tokio::spawn(shutdown::watch_signals(
@@ -462,6 +469,22 @@ pub async fn execute(
     };
     ui_result?;
     Ok(code)
+}
+
+/// `--metrics-listen`: bound before the run, so a busy or bad address is a usage
+/// error before any request is sent; the address is printed (port 0 picks one).
+async fn bind_exporter(opts: &RunOptions) -> Result<Option<crate::exporter::Exporter>, AppError> {
+    let Some(addr) = opts.metrics_listen else {
+        return Ok(None);
+    };
+    let exporter = crate::exporter::Exporter::bind(addr).await.map_err(|e| {
+        AppError::Usage(format!("--metrics-listen {addr}: cannot listen there: {e}"))
+    })?;
+    let bound = exporter
+        .local_addr()
+        .map_err(|e| AppError::Runtime(e.into()))?;
+    crate::stdout::eprint_line(&format!("metrics: http://{bound}/metrics"));
+    Ok(Some(exporter))
 }
 
 /// find-limit's end: the last step judged from the final record, the result

@@ -20,7 +20,8 @@
 //!   overlay), [`headless`] (progress lines).
 //! - run: [`session`] (starts engine, aggregator and samplers; collects the
 //!   result), [`shutdown`] (signals).
-//! - outputs: [`report`] (the summary), [`export`] (`report` formats), [`compare`],
+//! - outputs: [`report`] (the summary), [`export`] (`report` formats), [`exporter`]
+//!   (`--metrics-listen`: the live frame for Prometheus), [`compare`],
 //!   [`merge`], [`snapshot`] (the saved run: versioned JSON, lossless histograms,
 //!   range checks).
 //! - core: [`engine`] (controller, VU pool, HTTP client, checks, journeys),
@@ -48,6 +49,7 @@ pub mod dispatch;
 pub mod engine;
 pub mod error;
 pub mod export;
+pub mod exporter;
 pub mod finder;
 pub mod format;
 pub mod fsutil;
