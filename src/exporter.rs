@@ -275,3 +275,62 @@ fn register_loader(registry: &mut Registry, d: &Dashboard) {
         d.memory.scheduler_lag_ms / 1000.0,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every series the shipped Grafana dashboard queries is one this exporter
+    /// serves, so the dashboard cannot silently go blank after a rename.
+    #[test]
+    fn the_grafana_dashboard_queries_only_exported_metrics() {
+        let mut d = Dashboard::empty("p", "http://x");
+        d.thresholds
+            .push(crate::metrics::dashboard::ThresholdStatus {
+                expr: "p95 < 1s".into(),
+                run: Verdict::Pass,
+                run_value: 0.0,
+                recent: Verdict::Pass,
+                recent_value: 0.0,
+            });
+        d.request_stats
+            .push(crate::metrics::dashboard::RequestStat {
+                name: "ping".into(),
+                count: 3,
+                errors: 1,
+                rps: 3.0,
+                latency: Percentiles::default(),
+                threshold: None,
+            });
+        d.series.chunks.push(Arc::from(vec![Default::default()]));
+        let text = render(&d);
+        let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_string())))
+            .expect("the exposition parses");
+        // Families without samples in an empty frame still have their HELP line.
+        let names: Vec<&str> = scrape
+            .samples
+            .iter()
+            .map(|s| s.metric.as_str())
+            .chain(scrape.docs.keys().map(String::as_str))
+            .collect();
+        let json: serde_json::Value =
+            serde_json::from_str(include_str!("../assets/grafana-loadpilot.json")).unwrap();
+        let mut queried = 0;
+        for panel in json["panels"].as_array().unwrap() {
+            for target in panel["targets"].as_array().unwrap() {
+                let expr = target["expr"].as_str().unwrap();
+                for word in expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+                    if word.starts_with("loadpilot_") {
+                        queried += 1;
+                        let family = word.strip_suffix("_total").unwrap_or(word);
+                        assert!(
+                            names.contains(&word) || names.contains(&family),
+                            "{word} is not exported: {names:?}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(queried >= 10, "{queried}");
+    }
+}
