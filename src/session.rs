@@ -307,6 +307,15 @@ fn aggregator_config(
     }
 }
 
+/// The HTTP client's options: protocol, TLS, connect timeout, keep-alive.
+fn client_config(opts: &RunOptions) -> Result<ClientConfig, AppError> {
+    let mut client = ClientConfig::new(opts.http2, opts.insecure)
+        .map_err(|e| AppError::Runtime(anyhow::anyhow!(e)))?;
+    client.connect_timeout = opts.connect_timeout;
+    client.keep_alive = !opts.disable_keepalive;
+    Ok(client)
+}
+
 /// What the engine needs: the prepared requests, the client, the schedule and its bounds.
 fn engine_config(
     profile: &Profile,
@@ -353,10 +362,7 @@ impl Session {
     ) -> Result<Session, AppError> {
         let max_duration = apply_options(&mut profile, opts)?;
         let prepared = prepare_requests(&profile)?;
-        let mut client = ClientConfig::new(opts.http2, opts.insecure)
-            .map_err(|e| AppError::Runtime(anyhow::anyhow!(e)))?;
-        client.connect_timeout = opts.connect_timeout;
-        client.keep_alive = !opts.disable_keepalive;
+        let client = client_config(opts)?;
         let meta = Arc::new(SnapshotMeta::new(&profile, opts));
         for warning in &meta.warnings {
             eprintln!("warning: {warning}");
