@@ -49,6 +49,9 @@ pub struct EngineConfig {
     /// Shared with the aggregator so times agree.
     pub start: Instant,
     pub seed: u64,
+    /// `-n`: the requests (picks) to send in all, split across the first stage's
+    /// VUs; the run ends when every VU has sent its share.
+    pub request_budget: Option<u64>,
     /// The closed model (targets are VUs) or the open model (arrivals per second).
     pub model: LoadModel,
     /// The open model's pool limits.
@@ -113,6 +116,16 @@ impl Engine {
             abort: vu_abort.clone(),
             batches: ch.batches.clone(),
             seed: config.seed,
+            budget: config.request_budget.map(|total| vu::RequestBudget {
+                total,
+                vus: config
+                    .stages
+                    .iter()
+                    .map(|s| s.target)
+                    .max()
+                    .unwrap_or(1)
+                    .max(1),
+            }),
         });
         let plan = Plan::new(config.stages.clone());
         let pool = match config.model {
@@ -175,8 +188,22 @@ impl Engine {
                 break EngineEnd::Completed;
             }
             self.reconcile().await;
+            if self.budget_spent() {
+                let total = self.config.request_budget.unwrap_or_default();
+                self.log(LogKind::Stage, format!("all {total} requests sent (-n)"))
+                    .await;
+                break EngineEnd::Completed;
+            }
         };
         self.shut_down(end).await
+    }
+
+    /// With `-n`: every VU has sent its share and ended.
+    fn budget_spent(&self) -> bool {
+        match &self.pool {
+            Executor::Vus(pool) => self.config.request_budget.is_some() && pool.all_ended(),
+            Executor::Rate(_) => false,
+        }
     }
 
     /// Applies one operator command and reports it.
