@@ -29,6 +29,15 @@ pub enum Command {
     Pause,
     /// Undo `Pause`.
     Unpause,
+    /// Switch a closed-model run to the open model at `rate` arrivals per second
+    /// (the UI sends the throughput it last saw). The VUs finish their in-flight
+    /// request and retire; an arrival pool takes over; the plan holds at `rate`
+    /// with the rest of the schedule scaled by the same ratio. A no-op in the open model.
+    SwitchToRate { rate: u32 },
+    /// Switch an open-model run back to VUs at its current concurrency (the VUs
+    /// busy with an arrival when the command lands, at least one: the engine
+    /// knows it, the UI does not). A no-op in the closed model.
+    SwitchToVus,
     /// Record an operator annotation in the event log and on the charts.
     Annotate { text: String },
     /// End the run gracefully (in-flight requests finish within `graceful_stop`).
@@ -59,6 +68,8 @@ impl Command {
             Command::SkipStage => "skip stage".into(),
             Command::Pause => "pause".into(),
             Command::Unpause => "unpause".into(),
+            Command::SwitchToRate { rate } => format!("switch to arrival rate {rate}/s"),
+            Command::SwitchToVus => "switch to VUs".into(),
             Command::Annotate { text } => format!("note: {text}"),
             Command::Stop => "stop".into(),
         }

@@ -309,6 +309,27 @@ impl Plan {
         self.mode = PlanMode::Manual;
     }
 
+    /// Changes the unit of the plan (a switch between VUs and arrival rate): holds
+    /// at `target` in the new unit and scales every stage target (and a ramp's
+    /// starting point) by the same ratio, capped at `cap`, so resuming follows the
+    /// schedule's shape. A plan at zero keeps its stages as they are.
+    pub fn switch_unit(&mut self, target: u32, cap: u32) {
+        let now = self.level();
+        let factor = if now > 0.0 {
+            f64::from(target) / now
+        } else {
+            1.0
+        };
+        let scale = |v: f64| (v * factor).round().clamp(0.0, f64::from(cap));
+        for s in &mut self.stages {
+            s.target = scale(f64::from(s.target)) as u32;
+        }
+        if let Some(o) = &mut self.over {
+            o.from = scale(o.from);
+        }
+        self.set_manual(target.min(cap));
+    }
+
     /// Adds `delta` VUs (negative removes) to the current target and holds the clock.
     pub fn add_manual(&mut self, delta: i64) -> u32 {
         let now = i64::from(self.target());
@@ -449,6 +470,23 @@ mod tests {
         assert_eq!(p.target(), 25);
         p.skip_stage();
         assert!(p.is_finished());
+    }
+
+    #[test]
+    fn switching_unit_holds_at_the_new_target_and_scales_the_rest() {
+        // 10 VUs now (halfway up to 20), switched to 50/s: five times the unit.
+        let mut p = Plan::new(vec![s(10, 20), s(10, 40)]);
+        assert_eq!(at(&mut p, 5.0), 10);
+        p.switch_unit(50, 1_000);
+        assert_eq!((p.mode(), p.target()), (PlanMode::Manual, 50));
+        assert_eq!(p.stages(), &[s(10, 100), s(10, 200)]);
+        p.resume();
+        p.advance(Duration::from_secs(5));
+        assert_eq!(p.target(), 100, "resume ramps on in the new unit");
+        // The cap bounds every scaled target.
+        p.switch_unit(500, 300);
+        assert_eq!(p.target(), 300);
+        assert!(p.stages().iter().all(|st| st.target <= 300));
     }
 
     #[test]

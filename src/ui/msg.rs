@@ -79,6 +79,10 @@ pub enum KeyAction {
     SkipStage,
     /// Pause, or unpause when the engine reports PAUSED.
     TogglePause,
+    /// Closed model → open model at the throughput of the last second.
+    SwitchToRate,
+    /// Open model → VUs at the current concurrency.
+    SwitchToVus,
     SaveSnapshot,
     Window(TimeWindow),
     LogScale,
