@@ -284,3 +284,59 @@ fn open_model_dashboard_shows_and_steers_the_rate_and_switches_latency() {
     assert!(json["overall"]["arrivals"].as_u64().unwrap() > 0);
     assert!(json["overall"]["service_us"].is_string());
 }
+
+/// `a` turns the closed-model demo into an arrival rate at its throughput (the
+/// header then reads `rate N/s`), `v` turns it back into VUs; both are logged
+/// and saved as actions in the snapshot.
+#[test]
+fn a_switches_to_an_arrival_rate_and_v_back_to_vus() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run.json");
+    let mut s = start(&[
+        "demo",
+        "--vus",
+        "2",
+        "--duration",
+        "1m",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    s.wait_for("2 VUs", |screen| (vus(screen)? == (2, 2)).then_some(()));
+    // The first second must close before there is a throughput to switch to.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    s.press("a");
+    let switched = s.wait_for("the header in requests per second", rate);
+    assert!(switched > 0);
+    s.wait_for("the switch in the log", |screen| {
+        screen.contains("switch to arrival rate").then_some(())
+    });
+    s.press("v");
+    s.wait_for("VUs in the header again", vus);
+    s.wait_for("the switch back in the log", |screen| {
+        screen.contains("switch to VUs (").then_some(())
+    });
+    s.press("q");
+    s.wait_for("the run to finish", |screen| {
+        screen.contains("run finished — q to quit").then_some(())
+    });
+    s.press("q");
+    let status = s.wait_exit();
+    assert!(
+        matches!(status.exit_code(), 0 | 99),
+        "exit status {status:?}:\n{}",
+        s.contents()
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let commands: Vec<&str> = json["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["command"].as_str())
+        .collect();
+    assert!(
+        commands.starts_with(&["switch_to_rate", "switch_to_vus"]),
+        "{commands:?}"
+    );
+    assert_eq!(json["actions"][0]["rate"], switched);
+}

@@ -233,13 +233,13 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[Key::ch('a')],
         action: KeyAction::SwitchToRate,
-        help: "switch to an arrival rate (the current throughput)",
+        help: "switch to rate = throughput",
         modes: Modes::LIVE,
     },
     Binding {
         keys: &[Key::ch('v')],
         action: KeyAction::SwitchToVus,
-        help: "switch to VUs (the current concurrency)",
+        help: "switch to VUs = concurrency",
         modes: Modes::LIVE,
     },
     Binding {
