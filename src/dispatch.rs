@@ -205,6 +205,7 @@ fn finder_config(
         max,
         hold: args.hold,
         until,
+        refine: args.refine,
     })
 }
 
@@ -394,12 +395,14 @@ pub async fn execute(
         signals_done.clone(),
     ));
     let abort = session.abort.clone();
+    let (progress_tx, progress) = tokio::sync::watch::channel(Default::default());
     let search = finder.map(|config| {
         let task = tokio::spawn(crate::finder::drive(
             config.clone(),
             session.frames.clone(),
             session.commands.clone(),
             session.snapshots.clone(),
+            progress_tx,
         ));
         (config, task)
     });
@@ -410,6 +413,7 @@ pub async fn execute(
             shutdown: session.abort.clone(),
             snapshots: session.keeps_snapshots().then(|| session.snapshots.clone()),
             baseline,
+            search: search.is_some().then_some(progress),
         };
         // However the dashboard ends (quit, error, panic), the run stops with it,
         // so the final snapshot and summary are still written.

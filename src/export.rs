@@ -28,8 +28,7 @@ pub fn render(snapshot: &Snapshot, format: ReportFormat) -> Result<Vec<u8>, Snap
             text.push_str(&summary()?.render_text());
             text.into_bytes()
         }
-        ReportFormat::Json => serde_json::to_vec_pretty(&summary()?)
-            .map_err(|e| SnapshotError::Invalid(e.to_string()))?,
+        ReportFormat::Json => summary_json(snapshot, &summary()?)?,
         ReportFormat::Csv => csv(&snapshot.series).into_bytes(),
         ReportFormat::Ndjson => ndjson(&snapshot.series).into_bytes(),
         ReportFormat::Markdown => markdown(snapshot, &summary()?).into_bytes(),
@@ -37,6 +36,17 @@ pub fn render(snapshot: &Snapshot, format: ReportFormat) -> Result<Vec<u8>, Snap
         ReportFormat::Stages => stages_report(snapshot).into_bytes(),
         ReportFormat::HdrLog => hdr_log(snapshot)?,
     })
+}
+
+/// The summary as JSON; a find-limit run's result rides along as `find_limit`
+/// (as `--summary-json` writes it).
+fn summary_json(s: &Snapshot, summary: &Summary) -> Result<Vec<u8>, SnapshotError> {
+    let invalid = |e: serde_json::Error| SnapshotError::Invalid(e.to_string());
+    let mut json = serde_json::to_value(summary).map_err(invalid)?;
+    if let (Some(result), Some(map)) = (&s.find_limit, json.as_object_mut()) {
+        map.insert("find_limit".into(), result.clone());
+    }
+    serde_json::to_vec_pretty(&json).map_err(invalid)
 }
 
 fn run_facts_line(s: &Snapshot) -> String {
@@ -129,6 +139,7 @@ fn pct(v: f64) -> String {
 fn markdown(s: &Snapshot, summary: &Summary) -> String {
     let mut md = format!("## loadpilot: {}\n\n", s.profile_name);
     md_overview(&mut md, s, summary);
+    md_find_limit(&mut md, s);
     md_thresholds(&mut md, summary);
     md_requests(&mut md, summary);
     md_error_classes(&mut md, summary);
@@ -229,6 +240,67 @@ fn md_error_classes(md: &mut String, summary: &Summary) {
             c.label,
             c.count,
             pct(c.share)
+        );
+    }
+}
+
+/// find-limit's verdict and steps, read from the result the snapshot keeps
+/// (plain JSON there, see `finder::FindLimitResult`).
+fn md_find_limit(md: &mut String, s: &Snapshot) {
+    let Some(r) = &s.find_limit else {
+        return;
+    };
+    let unit = |load: &serde_json::Value| match (r["model"].as_str(), load.as_u64()) {
+        (_, None) => "—".to_string(),
+        (Some("rate"), Some(n)) => format!("{n}/s"),
+        (_, Some(n)) => format!("{n} VUs"),
+    };
+    let steps = r["steps"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let failed = r["failed_step"]
+        .as_u64()
+        .and_then(|n| steps.iter().find(|st| st["step"].as_u64() == Some(n)));
+    let verdict = match (r["limit"].is_null(), failed) {
+        (false, Some(f)) => format!(
+            "highest sustainable load **{}**; step {} ({}) failed: `{}`",
+            unit(&r["limit"]),
+            f["step"],
+            unit(&f["load"]),
+            f["failed"][0].as_str().unwrap_or("")
+        ),
+        (true, Some(f)) => format!(
+            "even the first step ({}) failed: `{}`",
+            unit(&f["load"]),
+            f["failed"][0].as_str().unwrap_or("")
+        ),
+        (_, None) if r["reached_max"] == true => format!(
+            "every step passed up to {}: the limit is higher",
+            unit(&r["limit"])
+        ),
+        (_, None) => "the run ended before a step failed".to_string(),
+    };
+    let _ = writeln!(md, "\n### find-limit\n\n{verdict}\n");
+    let _ = writeln!(
+        md,
+        "| step | load | rps | p50 | p95 | p99 | errors | dropped | verdict |\n\
+         |---:|---:|---:|---:|---:|---:|---:|---:|---|"
+    );
+    for st in steps {
+        let num = |key: &str| st[key].as_f64().unwrap_or(0.0);
+        let verdict = match st["failed"][0].as_str() {
+            Some(text) => format!("✗ `{text}`"),
+            None => "✓ pass".into(),
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {} | {:.1} | {} | {} | {} | {} | {} | {verdict} |",
+            st["step"],
+            unit(&st["load"]),
+            num("rps"),
+            ms_fixed(num("p50_ms")),
+            ms_fixed(num("p95_ms")),
+            ms_fixed(num("p99_ms")),
+            pct(num("error_rate")),
+            st["dropped"].as_u64().unwrap_or(0),
         );
     }
 }

@@ -223,6 +223,14 @@ impl Engine {
             Command::Unpause => {
                 self.run_state.send_replace(RunState::Running);
             }
+            Command::RampTo { target, over_ms } => {
+                let cap = match self.model {
+                    LoadModel::Vus => MAX_VUS,
+                    LoadModel::Rate => crate::limits::MAX_RATE,
+                };
+                self.plan
+                    .ramp_to((*target).min(cap), Duration::from_millis(*over_ms));
+            }
             Command::SwitchToRate { rate } => self.switch_model(LoadModel::Rate, *rate),
             Command::SwitchToVus => {
                 let busy = match &self.pool {

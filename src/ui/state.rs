@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::command::Command;
+use crate::finder::SearchProgress;
 use crate::metrics::dashboard::{Dashboard, LogEntry, LogKind, RunMode};
 use crate::plan::LoadModel;
 
@@ -148,6 +149,8 @@ pub struct App {
     /// Which screen this is, and what only it keeps.
     pub screen: ScreenState,
     pub baseline: Option<BaselineState>,
+    /// find-limit's progress, when this run is a search (the steps pane).
+    pub search: Option<Arc<SearchProgress>>,
 }
 
 impl App {
@@ -197,6 +200,7 @@ impl App {
             cores: cores.max(1),
             screen,
             baseline: None,
+            search: None,
         }
     }
 
@@ -339,6 +343,10 @@ impl App {
             Msg::Prompt(edit) => self.edit_prompt(edit, now),
             Msg::Key(action) => self.key(action, now),
             Msg::BaselineLoaded(baseline) => self.baseline_loaded(baseline),
+            Msg::Search(progress) => {
+                self.search = Some(progress);
+                None
+            }
             Msg::CommandRefused(command, why) => {
                 self.log_local(LogKind::Alert, refused(&command, why))
             }
