@@ -666,7 +666,7 @@ fn steps_pane(width: u16, height: u16) -> Terminal<TestBackend> {
     let t = render(&a, width, height);
     let screen = format!("{:?}", t.backend());
     assert!(
-        screen.contains("Steps") && !screen.contains("Requests"),
+        screen.contains("╭ Steps") && !screen.contains("╭ Requests"),
         "{screen}"
     );
     assert!(
