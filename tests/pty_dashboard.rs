@@ -340,3 +340,61 @@ fn a_switches_to_an_arrival_rate_and_v_back_to_vus() {
     );
     assert_eq!(json["actions"][0]["rate"], switched);
 }
+
+/// find-limit on a terminal: the steps pane replaces the requests pane, marks
+/// the step running (`▶`), fills in each verdict as its hold ends, and the run
+/// ends by itself after the ramp-down.
+#[test]
+fn find_limit_shows_its_steps_live() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run.json");
+    // Tall and wide enough for the requests pane, which the steps replace.
+    let mut s = Pty::start(
+        36,
+        120,
+        &[
+            "find-limit",
+            "http://127.0.0.1:9/ping",
+            "--demo",
+            "--rate",
+            "--start",
+            "20",
+            "--step",
+            "20",
+            "--max",
+            "40",
+            "--hold",
+            "2s",
+            "--until",
+            "p95 > 5s",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    s.wait_for("the steps pane with step 1 running", |screen| {
+        (screen.contains("╭ Steps") && screen.contains("▶ 1") && !screen.contains("╭ Requests"))
+            .then_some(())
+    });
+    s.wait_for("step 1 judged and step 2 running", |screen| {
+        (screen.contains("✓ pass") && screen.contains("▶ 2")).then_some(())
+    });
+    s.wait_for("both steps judged, the run over", |screen| {
+        (screen.matches("✓ pass").count() == 2 && screen.contains("run finished — q to quit"))
+            .then_some(())
+    });
+    assert!(!s.contents().contains("▶ "), "no step runs any more");
+    s.press("q");
+    let status = s.wait_exit();
+    assert_eq!(status.exit_code(), 0, "{}", s.contents());
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(json["find_limit"]["reached_max"], true);
+    let ramps = json["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["text"].as_str().unwrap().contains("to 0/s over 1s"))
+        .count();
+    assert_eq!(ramps, 1, "one ramp-down, the schedule's own");
+}
