@@ -14,6 +14,7 @@
 pub mod report;
 pub mod until;
 
+use std::ops::ControlFlow;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
@@ -188,11 +189,11 @@ pub async fn drive(
         results: Vec::new(),
         baseline: Vec::new(),
     };
-    if let Some(pending) = search.climb().await {
+    if let ControlFlow::Break(pending) = search.climb().await {
         return (search.results, pending);
     }
     if search.config.refine
-        && let Some(pending) = search.refine().await
+        && let ControlFlow::Break(pending) = search.refine().await
     {
         return (search.results, pending);
     }
@@ -222,9 +223,12 @@ struct Search {
     baseline: Vec<Option<f64>>,
 }
 
-/// `Some(pending)`: the run ended during the search (with the window of the
-/// step it ended in, if any); `None`: go on.
-type Ended = Option<Option<StepWindow>>;
+/// `Break(pending)`: the run ended during the search (with the window of the
+/// step it ended in, if any); `Continue`: go on.
+type Ended = ControlFlow<Option<StepWindow>>;
+
+/// The run ended with no step in progress.
+const RUN_ENDED: Ended = ControlFlow::Break(None);
 
 impl Search {
     /// Steps up the schedule until a step fails or the levels run out.
@@ -233,7 +237,9 @@ impl Search {
         for (step, &level) in levels.iter().enumerate() {
             self.show_current(step, level);
             let hold_stage = 2 * step + 1;
-            let from = wait_for_stage(&mut self.frames, |i| i >= hold_stage).await?;
+            let Some(from) = wait_for_stage(&mut self.frames, |i| i >= hold_stage).await else {
+                return RUN_ENDED;
+            };
             let window = |to| StepWindow {
                 step,
                 level,
@@ -243,13 +249,15 @@ impl Search {
             let Some(to) = wait_for_stage(&mut self.frames, |i| i > hold_stage).await else {
                 // The run ended in this step (the last one, or stopped by the operator).
                 let end = self.frames.borrow().elapsed;
-                return Some(Some(window(end)));
+                return ControlFlow::Break(Some(window(end)));
             };
-            if !self.judge_step(window(to)).await? {
-                return None;
+            match self.judge_step(window(to)).await {
+                Some(true) => {}
+                Some(false) => return ControlFlow::Continue(()),
+                None => return RUN_ENDED,
             }
         }
-        None
+        ControlFlow::Continue(())
     }
 
     /// Bisects between the highest passing and the lowest failing level, each
@@ -269,35 +277,40 @@ impl Search {
                 .map(|r| r.load)
                 .min();
             let (Some(good), Some(bad)) = (good, bad) else {
-                return None;
+                return ControlFlow::Continue(());
             };
             if bad <= good + 1 {
-                return None;
+                return ControlFlow::Continue(());
             }
             let level = good + (bad - good) / 2;
             let step = self.results.len();
             self.show_current(step, level);
             self.send(Command::SetVus { vus: level }).await;
-            let from = wait_for_frame(&mut self.frames, |d| d.vus_target == level).await?;
+            let Some(from) = wait_for_frame(&mut self.frames, |d| d.vus_target == level).await
+            else {
+                return RUN_ENDED;
+            };
             let to = from + self.config.hold;
             let Some(_) = wait_for_frame(&mut self.frames, |d| d.elapsed >= to).await else {
                 let end = self.frames.borrow().elapsed;
-                return Some(Some(StepWindow {
+                return ControlFlow::Break(Some(StepWindow {
                     step,
                     level,
                     from,
                     to: end,
                 }));
             };
-            self.judge_step(StepWindow {
+            let window = StepWindow {
                 step,
                 level,
                 from,
                 to,
-            })
-            .await?;
+            };
+            if self.judge_step(window).await.is_none() {
+                return RUN_ENDED;
+            }
         }
-        None
+        ControlFlow::Continue(())
     }
 
     /// Judges a step whose hold ended at `window.to`, logs the verdict and
