@@ -266,8 +266,9 @@ async fn switching_models_mid_run_changes_the_executor_and_is_replayed() {
     .await;
     session.commands.send(Command::SwitchToVus).await.unwrap();
     let f = frame_where(&frames, "VUs again", |f| f.model == LoadModel::Vus).await;
-    // 40/s × 20 ms is less than one request in flight: the floor of one VU.
-    assert!((1..=3).contains(&f.vus_target), "{} VUs", f.vus_target);
+    // 40/s × 20 ms is about one request in flight (a few on a loaded machine,
+    // where responses slow down): the busy VUs, far below the 40 of the rate.
+    assert!((1..=10).contains(&f.vus_target), "{} VUs", f.vus_target);
     // A second switch to VUs is a no-op, said so in the log.
     session.commands.send(Command::SwitchToVus).await.unwrap();
     tokio::time::sleep(Duration::from_millis(1200)).await;
