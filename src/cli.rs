@@ -241,6 +241,10 @@ pub struct FindLimitArgs {
     /// How long each step is held; its second half is judged.
     #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration, default_value = "1m")]
     pub hold: Duration,
+    /// After the first failing step, bisect between the last good and the first
+    /// bad level (at most 3 extra steps, each held --hold).
+    #[arg(long)]
+    pub refine: bool,
     /// When a step has failed: threshold expressions joined by "or", e.g.
     /// "p95 > 500ms or error_rate > 5% or p95 > 1.5x baseline" (baseline: the first step).
     #[arg(

@@ -29,6 +29,19 @@ pub enum Command {
     Pause,
     /// Undo `Pause`.
     Unpause,
+    /// Switch a closed-model run to the open model at `rate` arrivals per second
+    /// (the UI sends the throughput it last saw). The VUs finish their in-flight
+    /// request and retire; an arrival pool takes over; the plan holds at `rate`
+    /// with the rest of the schedule scaled by the same ratio. A no-op in the open model.
+    SwitchToRate { rate: u32 },
+    /// Switch an open-model run back to VUs at its current concurrency (the VUs
+    /// busy with an arrival when the command lands, at least one: the engine
+    /// knows it, the UI does not). A no-op in the closed model.
+    SwitchToVus,
+    /// Ramp the target from where it is to `target` over `over_ms`, as the
+    /// schedule's new last stage (the rest is dropped; the run ends when the ramp
+    /// does). Sent by find-limit once its search is over; no key sends it.
+    RampTo { target: u32, over_ms: u64 },
     /// Record an operator annotation in the event log and on the charts.
     Annotate { text: String },
     /// End the run gracefully (in-flight requests finish within `graceful_stop`).
@@ -59,6 +72,12 @@ impl Command {
             Command::SkipStage => "skip stage".into(),
             Command::Pause => "pause".into(),
             Command::Unpause => "unpause".into(),
+            Command::SwitchToRate { rate } => format!("switch to arrival rate {rate}/s"),
+            Command::SwitchToVus => "switch to VUs".into(),
+            Command::RampTo { target, over_ms } => format!(
+                "ramp to {target} over {}",
+                humantime::format_duration(std::time::Duration::from_millis(*over_ms))
+            ),
             Command::Annotate { text } => format!("note: {text}"),
             Command::Stop => "stop".into(),
         }

@@ -218,6 +218,7 @@ fn finder_config(
         max,
         hold: args.hold,
         until,
+        refine: args.refine,
     })
 }
 
@@ -412,16 +413,19 @@ pub async fn execute(
         signals_done.clone(),
     ));
     let abort = session.abort.clone();
+    let (progress_tx, progress) = tokio::sync::watch::channel(Default::default());
     let search = finder.map(|config| {
         let task = tokio::spawn(crate::finder::drive(
             config.clone(),
             session.frames.clone(),
             session.commands.clone(),
             session.snapshots.clone(),
+            progress_tx,
         ));
         (config, task)
     });
-    let front_end = spawn_front_end(&session, opts, baseline);
+    let progress = search.is_some().then_some(progress);
+    let front_end = spawn_front_end(&session, opts, baseline, progress);
     let output = session.wait().await;
     if signalled.is_cancelled() {
         // Stopped by a signal: the run is over, so close the dashboard too
@@ -445,11 +449,13 @@ pub async fn execute(
     Ok(code)
 }
 
-/// The dashboard on a terminal, progress lines otherwise.
+/// The dashboard on a terminal (with find-limit's steps pane when `search` is
+/// given), progress lines otherwise.
 fn spawn_front_end(
     session: &Session,
     opts: &RunOptions,
     baseline: Option<Arc<crate::ui::baseline::Baseline>>,
+    search: Option<tokio::sync::watch::Receiver<crate::finder::SearchProgress>>,
 ) -> tokio::task::JoinHandle<anyhow::Result<()>> {
     let interactive =
         !opts.headless && std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
@@ -460,6 +466,7 @@ fn spawn_front_end(
             shutdown: session.abort.clone(),
             snapshots: session.keeps_snapshots().then(|| session.snapshots.clone()),
             baseline,
+            search,
         };
         // However the dashboard ends (quit, error, panic), the run stops with it,
         // so the final snapshot and summary are still written.

@@ -9,11 +9,12 @@ use hdrhistogram::serialization::V2DeflateSerializer;
 use hdrhistogram::serialization::interval_log::IntervalLogWriterBuilder;
 
 use crate::cli::ReportFormat;
+use crate::command::Command;
 use crate::format::ms_fixed;
 use crate::metrics::dashboard::SecondRow;
 use crate::metrics::hist_codec as hist;
 use crate::outcome::OutcomeClass;
-use crate::plan::Stage;
+use crate::plan::{LoadModel, Stage};
 use crate::report::Summary;
 use crate::snapshot::{Snapshot, SnapshotError};
 
@@ -27,15 +28,25 @@ pub fn render(snapshot: &Snapshot, format: ReportFormat) -> Result<Vec<u8>, Snap
             text.push_str(&summary()?.render_text());
             text.into_bytes()
         }
-        ReportFormat::Json => serde_json::to_vec_pretty(&summary()?)
-            .map_err(|e| SnapshotError::Invalid(e.to_string()))?,
+        ReportFormat::Json => summary_json(snapshot, &summary()?)?,
         ReportFormat::Csv => csv(&snapshot.series).into_bytes(),
         ReportFormat::Ndjson => ndjson(&snapshot.series).into_bytes(),
         ReportFormat::Markdown => markdown(snapshot, &summary()?).into_bytes(),
         ReportFormat::Junit => junit(snapshot, &summary()?).into_bytes(),
-        ReportFormat::Stages => stages_block(&followed_stages(&snapshot.series)).into_bytes(),
+        ReportFormat::Stages => stages_report(snapshot).into_bytes(),
         ReportFormat::HdrLog => hdr_log(snapshot)?,
     })
+}
+
+/// The summary as JSON; a find-limit run's result rides along as `find_limit`
+/// (as `--summary-json` writes it).
+fn summary_json(s: &Snapshot, summary: &Summary) -> Result<Vec<u8>, SnapshotError> {
+    let invalid = |e: serde_json::Error| SnapshotError::Invalid(e.to_string());
+    let mut json = serde_json::to_value(summary).map_err(invalid)?;
+    if let (Some(result), Some(map)) = (&s.find_limit, json.as_object_mut()) {
+        map.insert("find_limit".into(), result.clone());
+    }
+    serde_json::to_vec_pretty(&json).map_err(invalid)
 }
 
 fn run_facts_line(s: &Snapshot) -> String {
@@ -128,6 +139,7 @@ fn pct(v: f64) -> String {
 fn markdown(s: &Snapshot, summary: &Summary) -> String {
     let mut md = format!("## loadpilot: {}\n\n", s.profile_name);
     md_overview(&mut md, s, summary);
+    md_find_limit(&mut md, s);
     md_thresholds(&mut md, summary);
     md_requests(&mut md, summary);
     md_error_classes(&mut md, summary);
@@ -232,6 +244,67 @@ fn md_error_classes(md: &mut String, summary: &Summary) {
     }
 }
 
+/// find-limit's verdict and steps, read from the result the snapshot keeps
+/// (plain JSON there, see `finder::FindLimitResult`).
+fn md_find_limit(md: &mut String, s: &Snapshot) {
+    let Some(r) = &s.find_limit else {
+        return;
+    };
+    let unit = |load: &serde_json::Value| match (r["model"].as_str(), load.as_u64()) {
+        (_, None) => "—".to_string(),
+        (Some("rate"), Some(n)) => format!("{n}/s"),
+        (_, Some(n)) => format!("{n} VUs"),
+    };
+    let steps = r["steps"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let failed = r["failed_step"]
+        .as_u64()
+        .and_then(|n| steps.iter().find(|st| st["step"].as_u64() == Some(n)));
+    let verdict = match (r["limit"].is_null(), failed) {
+        (false, Some(f)) => format!(
+            "highest sustainable load **{}**; step {} ({}) failed: `{}`",
+            unit(&r["limit"]),
+            f["step"],
+            unit(&f["load"]),
+            f["failed"][0].as_str().unwrap_or("")
+        ),
+        (true, Some(f)) => format!(
+            "even the first step ({}) failed: `{}`",
+            unit(&f["load"]),
+            f["failed"][0].as_str().unwrap_or("")
+        ),
+        (_, None) if r["reached_max"] == true => format!(
+            "every step passed up to {}: the limit is higher",
+            unit(&r["limit"])
+        ),
+        (_, None) => "the run ended before a step failed".to_string(),
+    };
+    let _ = writeln!(md, "\n### find-limit\n\n{verdict}\n");
+    let _ = writeln!(
+        md,
+        "| step | load | rps | p50 | p95 | p99 | errors | dropped | verdict |\n\
+         |---:|---:|---:|---:|---:|---:|---:|---:|---|"
+    );
+    for st in steps {
+        let num = |key: &str| st[key].as_f64().unwrap_or(0.0);
+        let verdict = match st["failed"][0].as_str() {
+            Some(text) => format!("✗ `{text}`"),
+            None => "✓ pass".into(),
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {} | {:.1} | {} | {} | {} | {} | {} | {verdict} |",
+            st["step"],
+            unit(&st["load"]),
+            num("rps"),
+            ms_fixed(num("p50_ms")),
+            ms_fixed(num("p95_ms")),
+            ms_fixed(num("p99_ms")),
+            pct(num("error_rate")),
+            st["dropped"].as_u64().unwrap_or(0),
+        );
+    }
+}
+
 fn md_events(md: &mut String, s: &Snapshot) {
     if s.events.is_empty() {
         return;
@@ -308,12 +381,121 @@ fn junit(s: &Snapshot, summary: &Summary) -> String {
     xml
 }
 
+/// One stretch of a run in one load model (a switch with `a`/`v` starts the next).
+struct ModelPart<'a> {
+    model: LoadModel,
+    rows: &'a [SecondRow],
+    /// The switch that started this part: its run time and log text.
+    switch: Option<(f64, String)>,
+}
+
+/// Splits the series at each model switch. A row's target is read when its
+/// second closes, so the second a switch happened in already counts in the new unit.
+fn model_parts(s: &Snapshot) -> Vec<ModelPart<'_>> {
+    let mut parts = Vec::new();
+    let mut model = s.load_model;
+    let mut from = 0;
+    let mut switch = None;
+    for action in &s.actions {
+        let to = match action.command {
+            Command::SwitchToRate { .. } => LoadModel::Rate,
+            Command::SwitchToVus => LoadModel::Vus,
+            _ => continue,
+        };
+        let at = s
+            .series
+            .partition_point(|r| f64::from(r.t_s) < action.at_s.floor())
+            .max(from);
+        parts.push(ModelPart {
+            model,
+            rows: &s.series[from..at],
+            switch: switch.take(),
+        });
+        let text = format!(
+            "{} ({} → {})",
+            action.command.describe(),
+            model.format_target(action.vus_before),
+            to.format_target(action.vus_after)
+        );
+        switch = Some((action.at_s, text));
+        model = to;
+        from = at;
+    }
+    parts.push(ModelPart {
+        model,
+        rows: &s.series[from..],
+        switch,
+    });
+    parts
+}
+
+/// `report --format stages`: the curve the run followed as a `[load]` block. A
+/// `[load]` block has one executor, so a run whose model was switched (`a`/`v`)
+/// gives one block per part: the first replays the run up to the first switch,
+/// each later one (commented out, so the output stays one valid TOML table) is
+/// the part after a switch as its own profile's `[load]`, starting at the
+/// switch's level.
+fn stages_report(s: &Snapshot) -> String {
+    let parts = model_parts(s);
+    if parts.len() == 1 {
+        let part = &parts[0];
+        return stages_block(&followed_stages(part.rows), part.model);
+    }
+    let mut out = format!(
+        "# This run switched its load model {} time(s) (keys a/v). A [load] block has one\n\
+         # executor, so each part is given on its own: the first replays the run up to the\n\
+         # first switch; each later part (commented out) replays what followed a switch.\n",
+        parts.len() - 1
+    );
+    for (i, part) in parts.iter().enumerate() {
+        let start = part.rows.first().map_or(0, |r| r.t_s);
+        let end = part.rows.last().map_or(start, |r| r.t_s + 1);
+        let _ = write!(
+            out,
+            "\n# part {}: {}s–{}s, {}",
+            i + 1,
+            start,
+            end,
+            part.model.noun()
+        );
+        let block = match &part.switch {
+            None => {
+                out.push('\n');
+                stages_block(&followed_stages(part.rows), part.model)
+            }
+            Some((at, text)) => {
+                let _ = writeln!(out, " (at {at:.1}s: {text})");
+                let origin = (
+                    f64::from(start),
+                    f64::from(part.rows.first().map_or(0, |r| r.target_vus)),
+                );
+                let mut stages = vec![Stage {
+                    duration: Duration::ZERO,
+                    target: origin.1 as u32,
+                }];
+                stages.extend(followed_stages_from(part.rows, origin));
+                stages_block(&stages, part.model)
+                    .lines()
+                    .map(|l| format!("# {l}\n"))
+                    .collect()
+            }
+        };
+        out.push_str(&block);
+    }
+    out
+}
+
 /// The VU target curve the run followed (schedule plus every manual change),
 /// simplified into linear stages: each stage extends while every second in it stays
 /// within `STAGE_FIT_VUS` of the straight line from its start to its end.
 pub fn followed_stages(series: &[SecondRow]) -> Vec<Stage> {
-    // (time in s at the end of each row, target) with the start at (0, 0).
-    let mut points: Vec<(f64, f64)> = vec![(0.0, 0.0)];
+    followed_stages_from(series, (0.0, 0.0))
+}
+
+/// As [`followed_stages`], for rows that start at `origin` (run time in s, target).
+fn followed_stages_from(series: &[SecondRow], origin: (f64, f64)) -> Vec<Stage> {
+    // (time in s at the end of each row, target) from the origin.
+    let mut points: Vec<(f64, f64)> = vec![origin];
     points.extend(
         series
             .iter()
@@ -351,10 +533,16 @@ fn fits(points: &[(f64, f64)]) -> bool {
     })
 }
 
-fn stages_block(stages: &[Stage]) -> String {
-    let mut out = String::from(
-        "# The VU curve this run followed (schedule plus manual changes).\n[load]\nstages = [\n",
-    );
+fn stages_block(stages: &[Stage], model: LoadModel) -> String {
+    let mut out = match model {
+        LoadModel::Vus => String::from(
+            "# The VU curve this run followed (schedule plus manual changes).\n[load]\nstages = [\n",
+        ),
+        LoadModel::Rate => String::from(
+            "# The arrival rate this run followed (schedule plus manual changes).\n\
+             [load]\nexecutor = \"arrival-rate\"\nstages = [\n",
+        ),
+    };
     for s in stages {
         let _ = writeln!(
             out,
@@ -427,7 +615,9 @@ mod tests {
             .map(|s| (s.duration.as_secs(), s.target))
             .collect();
         assert_eq!(text, vec![(10, 10), (5, 10), (1, 30), (4, 30)]);
-        assert!(stages_block(&stages).contains("{ duration = \"10s\", target = 10 }"));
+        assert!(
+            stages_block(&stages, LoadModel::Vus).contains("{ duration = \"10s\", target = 10 }")
+        );
     }
 
     #[test]

@@ -311,6 +311,52 @@ impl Plan {
         self.mode = PlanMode::Manual;
     }
 
+    /// Ends the schedule with a ramp from the current target to `target` over
+    /// `over`: the current stage ends now, the stages after it are dropped, and the
+    /// ramp is the new last stage (the plan finishes when it ends). find-limit
+    /// ramps down this way once its search is over.
+    pub fn ramp_to(&mut self, target: u32, over: Duration) {
+        let from = self.level();
+        let now = self.clock;
+        if !self.stages.is_empty() {
+            let i = self.stage_index();
+            self.stages.truncate(i + 1);
+            let start = self.stage_start(i);
+            self.stages[i].duration = now.saturating_sub(start);
+        }
+        self.stages.push(Stage {
+            duration: over,
+            target,
+        });
+        self.mode = PlanMode::Ramping;
+        self.over = Some(Override {
+            stage: self.stages.len() - 1,
+            from,
+            from_clock: now,
+        });
+    }
+
+    /// Changes the unit of the plan (a switch between VUs and arrival rate): holds
+    /// at `target` in the new unit and scales every stage target (and a ramp's
+    /// starting point) by the same ratio, capped at `cap`, so resuming follows the
+    /// schedule's shape. A plan at zero keeps its stages as they are.
+    pub fn switch_unit(&mut self, target: u32, cap: u32) {
+        let now = self.level();
+        let factor = if now > 0.0 {
+            f64::from(target) / now
+        } else {
+            1.0
+        };
+        let scale = |v: f64| (v * factor).round().clamp(0.0, f64::from(cap));
+        for s in &mut self.stages {
+            s.target = scale(f64::from(s.target)) as u32;
+        }
+        if let Some(o) = &mut self.over {
+            o.from = scale(o.from);
+        }
+        self.set_manual(target.min(cap));
+    }
+
     /// Adds `delta` VUs (negative removes) to the current target and holds the clock.
     pub fn add_manual(&mut self, delta: i64) -> u32 {
         let now = i64::from(self.target());
@@ -451,6 +497,39 @@ mod tests {
         assert_eq!(p.target(), 25);
         p.skip_stage();
         assert!(p.is_finished());
+    }
+
+    #[test]
+    fn ramp_to_ends_the_schedule_with_a_ramp_from_the_current_target() {
+        let mut p = Plan::new(vec![s(10, 100), s(10, 100), s(10, 200)]);
+        assert_eq!(at(&mut p, 5.0), 50);
+        p.set_manual(80);
+        p.ramp_to(0, Duration::from_secs(4));
+        assert_eq!(p.stages(), &[s(5, 100), s(4, 0)]);
+        assert_eq!((p.stage_index(), p.target()), (1, 80));
+        p.advance(Duration::from_secs(2));
+        assert_eq!(p.target(), 40);
+        assert!(!p.is_finished());
+        p.advance(Duration::from_secs(2));
+        assert_eq!(p.target(), 0);
+        assert!(p.is_finished());
+    }
+
+    #[test]
+    fn switching_unit_holds_at_the_new_target_and_scales_the_rest() {
+        // 10 VUs now (halfway up to 20), switched to 50/s: five times the unit.
+        let mut p = Plan::new(vec![s(10, 20), s(10, 40)]);
+        assert_eq!(at(&mut p, 5.0), 10);
+        p.switch_unit(50, 1_000);
+        assert_eq!((p.mode(), p.target()), (PlanMode::Manual, 50));
+        assert_eq!(p.stages(), &[s(10, 100), s(10, 200)]);
+        p.resume();
+        p.advance(Duration::from_secs(5));
+        assert_eq!(p.target(), 100, "resume ramps on in the new unit");
+        // The cap bounds every scaled target.
+        p.switch_unit(500, 300);
+        assert_eq!(p.target(), 300);
+        assert!(p.stages().iter().all(|st| st.target <= 300));
     }
 
     #[test]

@@ -106,6 +106,146 @@ async fn a_first_step_that_fails_exits_99_and_a_vu_search_works_too() {
     );
 }
 
+/// `--refine` bisects between the last good and the first bad step (at most
+/// three extra steps, each strictly between the bounds known when it started),
+/// the load then ramps down instead of stopping at once, and `report --format
+/// markdown|json` of the snapshot show the search.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refine_bisects_then_ramps_down_and_reports_show_the_search() {
+    let t = capped_target().await;
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = dir.path().join("run.json");
+    let mut cmd = loadpilot();
+    cmd.args(["find-limit", &t.url("/delay/20"), "--rate", "--refine"])
+        .args([
+            "--start", "120", "--step", "120", "--max", "480", "--hold", "2s",
+        ])
+        .args(["--until", "p95 > 200ms or error_rate > 5%", "--headless"])
+        .arg("--out")
+        .arg(&snapshot);
+    let out = output(cmd).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    let snap: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&snapshot).unwrap()).unwrap();
+    let result = &snap["find_limit"];
+    let steps = result["steps"].as_array().unwrap();
+    let limit = result["limit"].as_u64().expect("a limit");
+    assert_refined(steps, limit, &stdout);
+    // Then the load ramps down over half a hold, and the schedule ends there.
+    let events: Vec<&str> = snap["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["text"].as_str().unwrap())
+        .collect();
+    let ramp = events
+        .iter()
+        .position(|e| *e == "ramp to 0 over 1s")
+        .expect("ramp-down logged");
+    assert!(
+        events[ramp..].iter().any(|e| e.contains("to 0/s over 1s")),
+        "{events:?}"
+    );
+    assert!(
+        events[ramp..]
+            .iter()
+            .any(|e| e.contains("schedule complete")),
+        "{events:?}"
+    );
+
+    assert_reports_show_the_search(&snapshot, limit, steps.len());
+}
+
+/// `report --format markdown|json` of a find-limit snapshot carry its verdict and steps.
+fn assert_reports_show_the_search(snapshot: &std::path::Path, limit: u64, steps: usize) {
+    let report = |format: &str| {
+        let out = loadpilot()
+            .args(["report", snapshot.to_str().unwrap(), "--format", format])
+            .output()
+            .unwrap();
+        assert!(
+            matches!(out.status.code(), Some(0 | 99)),
+            "{format}: {out:?}"
+        );
+        text(&out.stdout)
+    };
+    let md = report("markdown");
+    assert!(md.contains("### find-limit"), "{md}");
+    assert!(
+        md.contains(&format!("highest sustainable load **{limit}/s**")),
+        "{md}"
+    );
+    assert_eq!(
+        md.lines()
+            .filter(|l| l.contains("✓ pass") || l.contains("✗ `"))
+            .count(),
+        steps,
+        "{md}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&report("json")).unwrap();
+    assert_eq!(json["find_limit"]["limit"], limit);
+    assert_eq!(json["find_limit"]["steps"].as_array().unwrap().len(), steps);
+}
+
+/// The climb ends at its first failure; 1 to 3 refine steps follow it, each
+/// strictly between the highest passing and the lowest failing load known when
+/// it started; `limit` is the highest passing load below the lowest failing one.
+fn assert_refined(steps: &[serde_json::Value], limit: u64, stdout: &str) {
+    let loads: Vec<u64> = steps.iter().map(|s| s["load"].as_u64().unwrap()).collect();
+    let passed = |s: &serde_json::Value| s["failed"].is_null();
+    // The climb ends at its first failure; refine steps follow it.
+    let climb = steps
+        .iter()
+        .position(|s| !passed(s))
+        .expect("a step failed")
+        + 1;
+    assert!(
+        (1..=3).contains(&(steps.len() - climb)),
+        "1 to 3 refine steps: {loads:?}\n{stdout}"
+    );
+    for i in climb..steps.len() {
+        let good = steps[..i]
+            .iter()
+            .filter(|s| passed(s))
+            .map(|s| s["load"].as_u64().unwrap())
+            .max()
+            .unwrap();
+        let bad = steps[..i]
+            .iter()
+            .filter(|s| !passed(s))
+            .map(|s| s["load"].as_u64().unwrap())
+            .min()
+            .unwrap();
+        assert!(
+            good < loads[i] && loads[i] < bad,
+            "step {} at {} not within ({good}, {bad})",
+            i + 1,
+            loads[i]
+        );
+    }
+    let lowest_bad = steps
+        .iter()
+        .filter(|s| !passed(s))
+        .map(|s| s["load"].as_u64().unwrap())
+        .min()
+        .unwrap();
+    assert_eq!(
+        Some(limit),
+        steps
+            .iter()
+            .filter(|s| passed(s))
+            .map(|s| s["load"].as_u64().unwrap())
+            .filter(|&l| l < lowest_bad)
+            .max()
+    );
+}
+
 #[test]
 fn bad_search_options_are_usage_errors() {
     for (args, says) in [

@@ -205,3 +205,156 @@ async fn the_operator_steers_the_rate() {
         out.record.log
     );
 }
+
+/// Waits (up to 5 s) for a frame that satisfies `pred`.
+async fn frame_where(
+    frames: &tokio::sync::watch::Receiver<std::sync::Arc<loadpilot::metrics::dashboard::Dashboard>>,
+    what: &str,
+    pred: impl Fn(&loadpilot::metrics::dashboard::Dashboard) -> bool,
+) -> std::sync::Arc<loadpilot::metrics::dashboard::Dashboard> {
+    let mut frames = frames.clone();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        if pred(&frames.borrow_and_update()) {
+            return frames.borrow().clone();
+        }
+        if tokio::time::timeout_at(deadline, frames.changed())
+            .await
+            .is_err()
+        {
+            panic!("timed out waiting for {what}");
+        }
+    }
+}
+
+/// `a` and `v` as the engine applies them: a closed run switches to an arrival
+/// rate (the VUs retire, arrivals follow the new timeline), then back to VUs at
+/// the concurrency it had; each switch is logged and recorded, and `report
+/// --format stages` gives the curve per model.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn switching_models_mid_run_changes_the_executor_and_is_replayed() {
+    let t = target().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("run.json");
+    // 2 VUs against a 20 ms endpoint: about 100 requests/s, closed model.
+    let p = profile(
+        &t.url(""),
+        &[("/delay/20", 1)],
+        flat_stages(2, Duration::from_secs(30)),
+    );
+    let mut o = opts();
+    o.no_snapshot = false;
+    o.out = Some(out_path.clone());
+    let session = Session::start(p, &o, None).unwrap();
+    let frames = session.frames.clone();
+    frame_where(&frames, "throughput", |f| {
+        f.rps_now > 10.0 && f.vus_active == 2
+    })
+    .await;
+    session
+        .commands
+        .send(Command::SwitchToRate { rate: 40 })
+        .await
+        .unwrap();
+    let f = frame_where(&frames, "the open model", |f| f.model == LoadModel::Rate).await;
+    assert_eq!(f.vus_target, 40, "the rate the command asked for");
+    // Two whole seconds at 40/s: the arrivals follow the new timeline.
+    let at = f.elapsed.as_secs() as u32 + 1;
+    frame_where(&frames, "two seconds in the open model", |f| {
+        f.series.last().is_some_and(|r| r.t_s > at + 2)
+    })
+    .await;
+    session.commands.send(Command::SwitchToVus).await.unwrap();
+    let f = frame_where(&frames, "VUs again", |f| f.model == LoadModel::Vus).await;
+    // 40/s × 20 ms is about one request in flight (a few on a loaded machine,
+    // where responses slow down): the busy VUs, far below the 40 of the rate.
+    assert!((1..=10).contains(&f.vus_target), "{} VUs", f.vus_target);
+    // A second switch to VUs is a no-op, said so in the log.
+    session.commands.send(Command::SwitchToVus).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    session.commands.send(Command::Stop).await.unwrap();
+    let out = session.wait().await.unwrap();
+    let rec = &out.record;
+    let rows: Vec<_> = rec
+        .series
+        .iter()
+        .filter(|r| r.t_s > at && r.t_s <= at + 2)
+        .collect();
+    for r in &rows {
+        assert!(
+            (30..=50).contains(&r.requests),
+            "second {}: {} requests at 40/s",
+            r.t_s,
+            r.requests
+        );
+    }
+    assert!(
+        rec.overall.arrivals > 0,
+        "the open part counted its arrivals"
+    );
+    let log: Vec<&str> = rec.log.iter().map(|e| e.text.as_str()).collect();
+    assert!(
+        log.iter()
+            .any(|l| l.starts_with("switch to arrival rate 40/s (2 VUs → 40/s)")),
+        "{log:?}"
+    );
+    assert!(
+        log.iter().any(|l| l.starts_with("switch to VUs (40/s → ")),
+        "{log:?}"
+    );
+    assert!(
+        log.iter().any(|l| l.contains("the run already counts VUs")),
+        "{log:?}"
+    );
+    assert_eq!(
+        rec.actions
+            .iter()
+            .filter(|a| matches!(
+                a.command,
+                Command::SwitchToRate { .. } | Command::SwitchToVus
+            ))
+            .count(),
+        2,
+        "each switch is an action (the no-op is not)"
+    );
+    assert_eq!(
+        rec.latency,
+        LatencyBasis::IntendedStart,
+        "timed from intended start since the switch"
+    );
+    assert_stages_replay_each_part(&out_path);
+}
+
+/// `report --format stages` of a run switched VUs → rate → VUs: one valid TOML
+/// file whose live block is the VU part and whose later parts are commented out.
+fn assert_stages_replay_each_part(out_path: &std::path::Path) {
+    use loadpilot::cli::ReportFormat;
+    let snap = loadpilot::snapshot::read(out_path).unwrap();
+    let stages =
+        String::from_utf8(loadpilot::export::render(&snap, ReportFormat::Stages).unwrap()).unwrap();
+    assert!(
+        stages.contains("switched its load model 2 time(s)"),
+        "{stages}"
+    );
+    // Part 1 is live TOML in VUs; part 2 is the rate part, commented out.
+    assert!(
+        stages.contains("\n[load]\nstages = [\n  { duration = "),
+        "{stages}"
+    );
+    assert!(stages.contains("target = 2 },\n]"), "{stages}");
+    assert!(
+        stages.contains("# part 2: ") && stages.contains("# executor = \"arrival-rate\""),
+        "{stages}"
+    );
+    assert!(
+        stages.contains("#   { duration = \"0s\", target = 40 },"),
+        "{stages}"
+    );
+    assert!(stages.contains("# part 3: "), "{stages}");
+    let parsed: toml::Value = toml::from_str(&stages).expect("the output is one valid TOML file");
+    assert!(
+        parsed["load"]["stages"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty())
+    );
+}

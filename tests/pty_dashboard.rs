@@ -304,3 +304,117 @@ fn the_header_names_the_method_of_a_url_run() {
     let status = s.wait_exit();
     assert_eq!(status.exit_code(), 0, "{}", s.contents());
 }
+
+/// `a` turns the closed-model demo into an arrival rate at its throughput (the
+/// header then reads `rate N/s`), `v` turns it back into VUs; both are logged
+/// and saved as actions in the snapshot.
+#[test]
+fn a_switches_to_an_arrival_rate_and_v_back_to_vus() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run.json");
+    let mut s = start(&[
+        "demo",
+        "--vus",
+        "2",
+        "--duration",
+        "1m",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    s.wait_for("2 VUs", |screen| (vus(screen)? == (2, 2)).then_some(()));
+    // The first second must close before there is a throughput to switch to.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    s.press("a");
+    let switched = s.wait_for("the header in requests per second", rate);
+    assert!(switched > 0);
+    s.wait_for("the switch in the log", |screen| {
+        screen.contains("switch to arrival rate").then_some(())
+    });
+    s.press("v");
+    s.wait_for("VUs in the header again", vus);
+    s.wait_for("the switch back in the log", |screen| {
+        screen.contains("switch to VUs (").then_some(())
+    });
+    s.press("q");
+    s.wait_for("the run to finish", |screen| {
+        screen.contains("run finished — q to quit").then_some(())
+    });
+    s.press("q");
+    let status = s.wait_exit();
+    assert!(
+        matches!(status.exit_code(), 0 | 99),
+        "exit status {status:?}:\n{}",
+        s.contents()
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let commands: Vec<&str> = json["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["command"].as_str())
+        .collect();
+    assert!(
+        commands.starts_with(&["switch_to_rate", "switch_to_vus"]),
+        "{commands:?}"
+    );
+    assert_eq!(json["actions"][0]["rate"], switched);
+}
+
+/// find-limit on a terminal: the steps pane replaces the requests pane, marks
+/// the step running (`▶`), fills in each verdict as its hold ends, and the run
+/// ends by itself after the ramp-down.
+#[test]
+fn find_limit_shows_its_steps_live() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run.json");
+    // Tall and wide enough for the requests pane, which the steps replace.
+    let mut s = Pty::start(
+        36,
+        120,
+        &[
+            "find-limit",
+            "http://127.0.0.1:9/ping",
+            "--demo",
+            "--rate",
+            "--start",
+            "20",
+            "--step",
+            "20",
+            "--max",
+            "40",
+            "--hold",
+            "2s",
+            "--until",
+            "p95 > 5s",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    s.wait_for("the steps pane with step 1 running", |screen| {
+        (screen.contains("╭ Steps") && screen.contains("▶ 1") && !screen.contains("╭ Requests"))
+            .then_some(())
+    });
+    s.wait_for("step 1 judged and step 2 running", |screen| {
+        (screen.contains("✓ pass") && screen.contains("▶ 2")).then_some(())
+    });
+    s.wait_for("both steps judged, the run over", |screen| {
+        (screen.matches("✓ pass").count() == 2 && screen.contains("run finished — q to quit"))
+            .then_some(())
+    });
+    assert!(!s.contents().contains("▶ "), "no step runs any more");
+    s.press("q");
+    let status = s.wait_exit();
+    assert_eq!(status.exit_code(), 0, "{}", s.contents());
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(json["find_limit"]["reached_max"], true);
+    let ramps = json["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["text"].as_str().unwrap().contains("to 0/s over 1s"))
+        .count();
+    assert_eq!(ramps, 1, "one ramp-down, the schedule's own");
+}

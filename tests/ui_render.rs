@@ -626,3 +626,64 @@ fn a_threshold_without_data_shows_a_no_data_badge() {
     // No made-up value beside it.
     assert!(!line.contains("98.0"), "{line}");
 }
+
+/// One judged find-limit step, as the search's JSON has it.
+fn step(
+    n: usize,
+    load: u32,
+    rps: f64,
+    p95_ms: f64,
+    failed: Option<&str>,
+) -> loadpilot::finder::StepResult {
+    serde_json::from_value(serde_json::json!({
+        "step": n, "load": load, "from_s": 0.0, "to_s": 0.0, "requests": 0,
+        "rps": rps, "p50_ms": p95_ms / 2.0, "p95_ms": p95_ms, "p99_ms": p95_ms * 1.5,
+        "error_rate": if failed.is_some() { 0.08 } else { 0.0 },
+        "dropped": if failed.is_some() { 12 } else { 0 },
+        "readings": [],
+        "failed": failed.map(|f| (f, 0.08)),
+    }))
+    .unwrap()
+}
+
+/// find-limit's steps pane in place of the requests pane: three steps judged
+/// (the third failed) and the refine step running, marked and filled from the
+/// last second. A narrow pane keeps step, load, rps, p95, errors and verdict.
+fn steps_pane(width: u16, height: u16) -> Terminal<TestBackend> {
+    use loadpilot::finder::SearchProgress;
+    use loadpilot::plan::LoadModel;
+    let mut a = app(healthy(), Theme::colored(), (width, height));
+    let progress = SearchProgress {
+        model: LoadModel::Rate,
+        steps: vec![
+            step(1, 60, 59.8, 21.0, None),
+            step(2, 120, 119.5, 23.4, None),
+            step(3, 180, 171.0, 940.0, Some("error_rate > 5%")),
+        ],
+        current: Some((4, 150)),
+    };
+    a.update(Msg::Search(Arc::new(progress)), std::time::Instant::now());
+    let t = render(&a, width, height);
+    let screen = format!("{:?}", t.backend());
+    assert!(
+        screen.contains("╭ Steps") && !screen.contains("╭ Requests"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("▶ 4") && screen.contains("150/s") && screen.contains("✗ error_rate >"),
+        "{screen}"
+    );
+    t
+}
+
+#[test]
+fn find_limit_steps_pane_120x36() {
+    insta::assert_snapshot!(steps_pane(120, 36).backend());
+}
+
+#[test]
+fn find_limit_steps_pane_160x48() {
+    let t = steps_pane(160, 48);
+    assert!(format!("{:?}", t.backend()).contains("p50"));
+    insta::assert_snapshot!(t.backend());
+}

@@ -188,6 +188,9 @@ pub struct ArrivalPool {
     retire: CancellationToken,
     /// VUs allocated (idle and busy).
     vus: Arc<AtomicU32>,
+    /// VUs not idle: serving an arrival (or still in setup). Written by the
+    /// dispatcher each turn of its loop; the engine reads it for a switch to VUs.
+    busy: Arc<AtomicU32>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
@@ -196,7 +199,8 @@ impl ArrivalPool {
         let (curve, curve_rx) = watch::channel(RateCurve::zero(Instant::now()));
         let retire = CancellationToken::new();
         let vus = Arc::new(AtomicU32::new(0));
-        let dispatcher = Dispatcher::new(shared, limits, vus.clone());
+        let busy = Arc::new(AtomicU32::new(0));
+        let dispatcher = Dispatcher::new(shared, limits, vus.clone(), busy.clone());
         let pre = limits
             .pre_allocated_vus
             .unwrap_or_else(|| ((first_rate * 0.02).ceil() as u32).max(1));
@@ -206,8 +210,14 @@ impl ArrivalPool {
             curve,
             retire,
             vus,
+            busy,
             task: Some(task),
         }
+    }
+
+    /// VUs busy with an arrival now: the open model's current concurrency.
+    pub fn busy(&self) -> u32 {
+        self.busy.load(Ordering::Relaxed)
     }
 
     /// Sets the rate curve (a no-op when it is unchanged).
@@ -258,6 +268,8 @@ struct Dispatcher {
     shared: Arc<VuShared>,
     limits: ArrivalLimits,
     vus: Arc<AtomicU32>,
+    /// See [`ArrivalPool::busy`].
+    busy: Arc<AtomicU32>,
     slots: Vec<Slot>,
     /// Indices of idle VUs.
     free: Vec<usize>,
@@ -271,13 +283,19 @@ struct Dispatcher {
 }
 
 impl Dispatcher {
-    fn new(shared: Arc<VuShared>, limits: ArrivalLimits, vus: Arc<AtomicU32>) -> Dispatcher {
+    fn new(
+        shared: Arc<VuShared>,
+        limits: ArrivalLimits,
+        vus: Arc<AtomicU32>,
+        busy: Arc<AtomicU32>,
+    ) -> Dispatcher {
         let (done_tx, done_rx) = mpsc::unbounded_channel();
         let recorder = LocalRecorder::new(shared.batches.clone());
         Dispatcher {
             shared,
             limits,
             vus,
+            busy,
             slots: Vec::new(),
             free: Vec::new(),
             pending: std::collections::VecDeque::new(),
@@ -379,6 +397,10 @@ impl Dispatcher {
             }
             self.expire(now);
             self.recorder.maybe_flush();
+            self.busy.store(
+                (self.slots.len() - self.free.len()) as u32,
+                Ordering::Relaxed,
+            );
             let next = timeline
                 .next_due()
                 .map(tokio::time::Instant::from_std)

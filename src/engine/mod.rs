@@ -97,6 +97,13 @@ pub struct Engine {
     ch: EngineChannels,
     plan: Plan,
     pool: Executor,
+    /// The load model now: the configured one until the operator switches (`a`/`v`).
+    model: LoadModel,
+    /// What every VU shares; kept to start the other model's pool on a switch.
+    shared: Arc<VuShared>,
+    /// Executors replaced by a model switch, whose VUs are finishing their
+    /// in-flight work; dropped once none runs (the run waits for them at the end).
+    retiring: Vec<Executor>,
     run_state: watch::Sender<RunState>,
     /// Cancelled after `graceful_stop` runs out, or with `ch.abort`.
     vu_abort: CancellationToken,
@@ -129,7 +136,7 @@ impl Engine {
         });
         let plan = Plan::new(config.stages.clone());
         let pool = match config.model {
-            LoadModel::Vus => Executor::Vus(VuPool::new(shared)),
+            LoadModel::Vus => Executor::Vus(VuPool::new(shared.clone())),
             LoadModel::Rate => {
                 // Size the first VUs from the first stage's peak.
                 let first = config
@@ -137,12 +144,15 @@ impl Engine {
                     .iter()
                     .find(|s| s.target > 0)
                     .map_or(0.0, |s| f64::from(s.target));
-                Executor::Rate(ArrivalPool::start(shared, config.arrival, first))
+                Executor::Rate(ArrivalPool::start(shared.clone(), config.arrival, first))
             }
         };
         Engine {
             plan,
             pool,
+            model: config.model,
+            shared,
+            retiring: Vec::new(),
             config,
             ch,
             run_state,
@@ -209,6 +219,20 @@ impl Engine {
     /// Applies one operator command and reports it.
     async fn apply(&mut self, command: Command) {
         let before = self.plan.target();
+        let switch_to = match command {
+            Command::SwitchToRate { .. } => Some(LoadModel::Rate),
+            Command::SwitchToVus => Some(LoadModel::Vus),
+            _ => None,
+        };
+        if switch_to == Some(self.model) {
+            let text = format!(
+                "{}: the run already counts {}",
+                command.describe(),
+                self.model.noun()
+            );
+            self.log(LogKind::Info, text).await;
+            return;
+        }
         match &command {
             Command::SetVus { vus } => self.plan.set_manual((*vus).min(MAX_VUS)),
             Command::AddVus { delta } => {
@@ -226,11 +250,53 @@ impl Engine {
             Command::Unpause => {
                 self.run_state.send_replace(RunState::Running);
             }
+            Command::RampTo { target, over_ms } => {
+                let cap = match self.model {
+                    LoadModel::Vus => MAX_VUS,
+                    LoadModel::Rate => crate::limits::MAX_RATE,
+                };
+                self.plan
+                    .ramp_to((*target).min(cap), Duration::from_millis(*over_ms));
+            }
+            Command::SwitchToRate { rate } => self.switch_model(LoadModel::Rate, *rate),
+            Command::SwitchToVus => {
+                let busy = match &self.pool {
+                    Executor::Rate(pool) => pool.busy(),
+                    Executor::Vus(pool) => pool.active(),
+                };
+                self.switch_model(LoadModel::Vus, busy.max(1));
+            }
             Command::Annotate { .. } | Command::Stop => {}
         }
         self.applied(command, before).await;
         // Apply the new target now, so added VUs start within this frame.
         self.reconcile().await;
+    }
+
+    /// Replaces the executor with `model`'s at `target` (a no-op when the run is
+    /// already in that model). The old executor's VUs finish their in-flight
+    /// iteration; its waiting arrivals are counted as dropped.
+    fn switch_model(&mut self, model: LoadModel, target: u32) {
+        if model == self.model {
+            return;
+        }
+        let cap = match model {
+            LoadModel::Vus => MAX_VUS,
+            LoadModel::Rate => crate::limits::MAX_RATE,
+        };
+        self.plan.switch_unit(target, cap);
+        let next = match model {
+            LoadModel::Vus => Executor::Vus(VuPool::new(self.shared.clone())),
+            LoadModel::Rate => Executor::Rate(ArrivalPool::start(
+                self.shared.clone(),
+                self.config.arrival,
+                f64::from(self.plan.target()),
+            )),
+        };
+        let mut old = std::mem::replace(&mut self.pool, next);
+        old.retire_all();
+        self.retiring.push(old);
+        self.model = model;
     }
 
     async fn applied(&mut self, command: Command, vus_before: u32) {
@@ -292,6 +358,12 @@ impl Engine {
                 pool.set_curve(curve);
             }
         }
+        for old in &mut self.retiring {
+            if let Executor::Vus(pool) = old {
+                panics.extend(pool.reap());
+            }
+        }
+        self.retiring.retain(|old| old.running() > 0);
         for panic in panics {
             self.log(LogKind::Alert, format!("a VU panicked: {panic}"))
                 .await;
@@ -304,7 +376,7 @@ impl Engine {
                 "stage {}/{}: to {} over {}",
                 stage + 1,
                 self.plan.stages().len(),
-                self.config.model.format_target(s.target),
+                self.model.format_target(s.target),
                 humantime::format_duration(s.duration)
             );
             self.log(LogKind::Stage, text).await;
@@ -322,7 +394,7 @@ impl Engine {
         let planned_stages = self.plan.total();
         let status = EngineStatus {
             vus_active: self.pool.active(),
-            model: self.config.model,
+            model: self.model,
             vus_target: self.plan.target(),
             mode,
             stage: StageStatus {
@@ -365,7 +437,7 @@ impl Engine {
         self.pool.retire_all();
         let deadline = tokio::time::Instant::now() + self.config.graceful_stop;
         let mut tick = tokio::time::interval(RECONCILE_INTERVAL);
-        while self.pool.running() > 0 {
+        while self.running() > 0 {
             tokio::select! {
                 _ = self.pool.join_next() => {}
                 _ = tick.tick() => {}
@@ -379,10 +451,22 @@ impl Engine {
                 }
                 _ = self.ch.abort.cancelled(), if !self.vu_abort.is_cancelled() => self.vu_abort.cancel(),
             }
+            for old in &mut self.retiring {
+                if let Executor::Vus(pool) = old {
+                    pool.reap();
+                }
+            }
+            self.retiring.retain(|old| old.running() > 0);
             self.report(RunMode::Stopping).await;
         }
         self.report(RunMode::Done).await;
         end
+    }
+
+    /// VU tasks still running, in the current executor and in those a model
+    /// switch replaced.
+    fn running(&self) -> usize {
+        self.pool.running() + self.retiring.iter().map(Executor::running).sum::<usize>()
     }
 }
 

@@ -14,6 +14,7 @@
 pub mod report;
 pub mod until;
 
+use std::ops::ControlFlow;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
@@ -36,6 +37,8 @@ pub struct FinderConfig {
     pub max: u32,
     pub hold: Duration,
     pub until: Vec<Condition>,
+    /// `--refine`: bisect between the last good and the first bad step.
+    pub refine: bool,
 }
 
 impl FinderConfig {
@@ -50,8 +53,13 @@ impl FinderConfig {
         levels
     }
 
-    /// Each level as a jump and a hold.
+    /// Each level as a jump and a hold, then a ramp down to zero (for a search
+    /// that passes every step; one that stops early ramps down from where it is).
     pub fn stages(&self) -> Vec<Stage> {
+        let ramp_down = Stage {
+            duration: (self.hold / 2).min(MAX_RAMP_DOWN),
+            target: 0,
+        };
         self.levels()
             .into_iter()
             .flat_map(|target| {
@@ -66,6 +74,7 @@ impl FinderConfig {
                     },
                 ]
             })
+            .chain([ramp_down])
             .collect()
     }
 }
@@ -139,57 +148,226 @@ pub fn judge(
     StepResult::new(window, &stats, secs, readings, failed)
 }
 
-/// Watches the run and judges each step as its hold ends; stops the run at the
-/// first failing step. Returns the steps judged and the window of a step still
-/// running when the run ended (judged by the caller from the final record).
+/// At most this many extra steps `--refine` runs between the last good and the
+/// first bad step (each halves the gap: a tenth of the step size after three,
+/// and it stops early once the gap is one unit).
+pub const MAX_REFINE_STEPS: usize = 3;
+
+/// How long the load ramps down to zero once the search is over: half a hold,
+/// at most this.
+pub const MAX_RAMP_DOWN: Duration = Duration::from_secs(30);
+
+/// What the search is doing, for the dashboard's steps pane: the steps judged
+/// so far and the one running (its number, 1-based, and load). Published on a
+/// `watch` by [`drive`]; the last value stays when the search ends.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchProgress {
+    pub model: LoadModel,
+    pub steps: Vec<StepResult>,
+    pub current: Option<(usize, u32)>,
+}
+
+/// Watches the run and judges each step as its hold ends. At the first failing
+/// step the climb ends; with `refine` the finder bisects between the last good
+/// and the first bad level ([`MAX_REFINE_STEPS`] at most); then the load ramps
+/// down to zero (over half a hold, at most [`MAX_RAMP_DOWN`]) and the run ends.
+/// Returns the steps judged and the window of a step still running when the run
+/// ended (judged by the caller from the final record).
 pub async fn drive(
     config: FinderConfig,
-    mut frames: watch::Receiver<std::sync::Arc<Dashboard>>,
+    frames: watch::Receiver<std::sync::Arc<Dashboard>>,
     commands: mpsc::Sender<Command>,
     saver: SnapshotSaver,
+    progress: watch::Sender<SearchProgress>,
 ) -> (Vec<StepResult>, Option<StepWindow>) {
-    let levels = config.levels();
-    let mut results: Vec<StepResult> = Vec::new();
-    let mut baseline: Vec<Option<f64>> = Vec::new();
-    for (step, &level) in levels.iter().enumerate() {
-        let hold_stage = 2 * step + 1;
-        let Some(from) = wait_for_stage(&mut frames, |i| i >= hold_stage).await else {
-            return (results, None);
-        };
-        let window = |to| StepWindow {
-            step,
-            level,
-            from,
-            to,
-        };
-        let Some(to) = wait_for_stage(&mut frames, |i| i > hold_stage).await else {
-            // The run ended in this step (the last one, or stopped by the operator).
-            let end = frames.borrow().elapsed;
-            return (results, Some(window(end)));
-        };
-        // Let the step's last second close before reading it.
-        let closed = to.as_secs() as u32;
-        wait_for_second(&mut frames, closed).await;
-        let Ok(record) = saver.record_now().await else {
-            return (results, Some(window(to)));
-        };
-        let result = judge(&record, window(to), &config.until, &baseline);
-        if step == 0 {
-            baseline = result.readings.clone();
-        }
-        let failed = result.failed.is_some();
-        let _ = commands
-            .send(Command::Annotate {
-                text: result.annotation(config.model),
-            })
-            .await;
-        results.push(result);
-        if failed {
-            let _ = commands.send(Command::Stop).await;
-            break;
-        }
+    let mut search = Search {
+        config,
+        frames,
+        commands,
+        saver,
+        progress,
+        results: Vec::new(),
+        baseline: Vec::new(),
+    };
+    if let ControlFlow::Break(pending) = search.climb().await {
+        return (search.results, pending);
     }
-    (results, None)
+    if search.config.refine
+        && let ControlFlow::Break(pending) = search.refine().await
+    {
+        return (search.results, pending);
+    }
+    if search.results.iter().all(|r| r.failed.is_none()) {
+        // Every level passed: the schedule's own last stage ramps down.
+        return (search.results, None);
+    }
+    let over = (search.config.hold / 2).min(MAX_RAMP_DOWN);
+    search
+        .send(Command::RampTo {
+            target: 0,
+            over_ms: over.as_millis() as u64,
+        })
+        .await;
+    (search.results, None)
+}
+
+/// The search's state while it runs.
+struct Search {
+    config: FinderConfig,
+    frames: watch::Receiver<std::sync::Arc<Dashboard>>,
+    commands: mpsc::Sender<Command>,
+    saver: SnapshotSaver,
+    progress: watch::Sender<SearchProgress>,
+    results: Vec<StepResult>,
+    /// The first step's readings, for `Nx baseline` conditions.
+    baseline: Vec<Option<f64>>,
+}
+
+/// `Break(pending)`: the run ended during the search (with the window of the
+/// step it ended in, if any); `Continue`: go on.
+type Ended = ControlFlow<Option<StepWindow>>;
+
+/// The run ended with no step in progress.
+const RUN_ENDED: Ended = ControlFlow::Break(None);
+
+impl Search {
+    /// Steps up the schedule until a step fails or the levels run out.
+    async fn climb(&mut self) -> Ended {
+        let levels = self.config.levels();
+        for (step, &level) in levels.iter().enumerate() {
+            self.show_current(step, level);
+            let hold_stage = 2 * step + 1;
+            let Some(from) = wait_for_stage(&mut self.frames, |i| i >= hold_stage).await else {
+                return RUN_ENDED;
+            };
+            let window = |to| StepWindow {
+                step,
+                level,
+                from,
+                to,
+            };
+            let Some(to) = wait_for_stage(&mut self.frames, |i| i > hold_stage).await else {
+                // The run ended in this step (the last one, or stopped by the operator).
+                let end = self.frames.borrow().elapsed;
+                return ControlFlow::Break(Some(window(end)));
+            };
+            match self.judge_step(window(to)).await {
+                Some(true) => {}
+                Some(false) => return ControlFlow::Continue(()),
+                None => return RUN_ENDED,
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// Bisects between the highest passing and the lowest failing level, each
+    /// midpoint held for `hold` as a manual target.
+    async fn refine(&mut self) -> Ended {
+        for _ in 0..MAX_REFINE_STEPS {
+            let good = self
+                .results
+                .iter()
+                .filter(|r| r.failed.is_none())
+                .map(|r| r.load)
+                .max();
+            let bad = self
+                .results
+                .iter()
+                .filter(|r| r.failed.is_some())
+                .map(|r| r.load)
+                .min();
+            let (Some(good), Some(bad)) = (good, bad) else {
+                return ControlFlow::Continue(());
+            };
+            if bad <= good + 1 {
+                return ControlFlow::Continue(());
+            }
+            let level = good + (bad - good) / 2;
+            let step = self.results.len();
+            self.show_current(step, level);
+            self.send(Command::SetVus { vus: level }).await;
+            let Some(from) = wait_for_frame(&mut self.frames, |d| d.vus_target == level).await
+            else {
+                return RUN_ENDED;
+            };
+            let to = from + self.config.hold;
+            let Some(_) = wait_for_frame(&mut self.frames, |d| d.elapsed >= to).await else {
+                let end = self.frames.borrow().elapsed;
+                return ControlFlow::Break(Some(StepWindow {
+                    step,
+                    level,
+                    from,
+                    to: end,
+                }));
+            };
+            let window = StepWindow {
+                step,
+                level,
+                from,
+                to,
+            };
+            if self.judge_step(window).await.is_none() {
+                return RUN_ENDED;
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// Judges a step whose hold ended at `window.to`, logs the verdict and
+    /// publishes it. `Some(passed)`, or `None` when the run ended first.
+    async fn judge_step(&mut self, window: StepWindow) -> Option<bool> {
+        // Let the step's last second close before reading it.
+        wait_for_second(&mut self.frames, window.to.as_secs() as u32).await;
+        let record = self.saver.record_now().await.ok()?;
+        let result = judge(&record, window, &self.config.until, &self.baseline);
+        if window.step == 0 {
+            self.baseline = result.readings.clone();
+        }
+        let passed = result.failed.is_none();
+        self.send(Command::Annotate {
+            text: result.annotation(self.config.model),
+        })
+        .await;
+        self.results.push(result);
+        let steps = self.results.clone();
+        self.progress.send_modify(|p| {
+            p.steps = steps;
+            p.current = None;
+        });
+        Some(passed)
+    }
+
+    fn show_current(&self, step: usize, level: u32) {
+        let model = self.config.model;
+        self.progress.send_modify(|p| {
+            p.model = model;
+            p.current = Some((step + 1, level));
+        });
+    }
+
+    async fn send(&self, command: Command) {
+        let _ = self.commands.send(command).await;
+    }
+}
+
+/// Waits for a frame that satisfies `pred`; its run time, or `None` when the
+/// run ended first.
+async fn wait_for_frame(
+    frames: &mut watch::Receiver<std::sync::Arc<Dashboard>>,
+    pred: impl Fn(&Dashboard) -> bool,
+) -> Option<Duration> {
+    loop {
+        {
+            let d = frames.borrow_and_update();
+            if matches!(d.mode, RunMode::Stopping | RunMode::Done) {
+                return None;
+            }
+            if pred(&d) {
+                return Some(d.elapsed);
+            }
+        }
+        frames.changed().await.ok()?;
+    }
 }
 
 /// Waits until the run's stage index satisfies `reached`; the run time then, or
@@ -198,18 +376,7 @@ async fn wait_for_stage(
     frames: &mut watch::Receiver<std::sync::Arc<Dashboard>>,
     reached: impl Fn(usize) -> bool,
 ) -> Option<Duration> {
-    loop {
-        {
-            let d = frames.borrow_and_update();
-            if matches!(d.mode, RunMode::Stopping | RunMode::Done) {
-                return None;
-            }
-            if reached(d.stage.index) {
-                return Some(d.elapsed);
-            }
-        }
-        frames.changed().await.ok()?;
-    }
+    wait_for_frame(frames, |d| reached(d.stage.index)).await
 }
 
 /// Waits until second `t_s` has closed (or the run ended).

@@ -3,7 +3,7 @@
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Table};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::format::format_stat;
 use crate::metrics::scope::{ScopeStats, quantile_ms};
@@ -13,7 +13,7 @@ use crate::threshold::Stat;
 use super::StepWindow;
 
 /// One step, judged over its second half.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct StepResult {
     /// 1-based.
     pub step: usize,
@@ -81,7 +81,7 @@ impl StepResult {
 }
 
 /// The search's outcome.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct FindLimitResult {
     /// `vus` or `rate`.
     pub model: LoadModel,
@@ -95,13 +95,20 @@ pub struct FindLimitResult {
 }
 
 impl FindLimitResult {
+    /// The limit is the highest passing load below the lowest failing one (with
+    /// `--refine` a bisection step may pass above an earlier one or fail below
+    /// it); the failing step reported is that lowest failing one.
     pub fn new(model: LoadModel, steps: Vec<StepResult>, planned_steps: usize) -> FindLimitResult {
-        let failed = steps.iter().find(|s| s.failed.is_some());
+        let failed = steps
+            .iter()
+            .filter(|s| s.failed.is_some())
+            .min_by_key(|s| s.load);
+        let ceiling = failed.map_or(u32::MAX, |f| f.load);
         let limit = steps
             .iter()
-            .take_while(|s| s.failed.is_none())
-            .last()
-            .map(|s| s.load);
+            .filter(|s| s.failed.is_none() && s.load < ceiling)
+            .map(|s| s.load)
+            .max();
         FindLimitResult {
             model,
             limit,
@@ -114,7 +121,10 @@ impl FindLimitResult {
     /// The verdict line and the table of steps.
     pub fn render_text(&self) -> String {
         let fmt = |n: u32| self.model.format_target(n);
-        let verdict = match (self.limit, self.steps.iter().find(|s| s.failed.is_some())) {
+        let failed = self
+            .failed_step
+            .and_then(|n| self.steps.iter().find(|s| s.step == n));
+        let verdict = match (self.limit, failed) {
             (_, None) if self.reached_max => format!(
                 "find-limit: every step passed up to {}: the limit is higher (raise --max)",
                 fmt(self.steps.last().map_or(0, |s| s.load))

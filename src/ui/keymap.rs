@@ -231,6 +231,18 @@ pub const BINDINGS: &[Binding] = &[
         modes: Modes::LIVE,
     },
     Binding {
+        keys: &[Key::ch('a')],
+        action: KeyAction::SwitchToRate,
+        help: "switch to rate = throughput",
+        modes: Modes::LIVE,
+    },
+    Binding {
+        keys: &[Key::ch('v')],
+        action: KeyAction::SwitchToVus,
+        help: "switch to VUs = concurrency",
+        modes: Modes::LIVE,
+    },
+    Binding {
         keys: &[Key::ch('m')],
         action: KeyAction::Annotate,
         help: "annotate (type, Enter sends, Esc cancels)",

@@ -91,6 +91,10 @@ pub struct UiContext {
     pub snapshots: Option<SnapshotSaver>,
     /// A saved run drawn faded behind the live one (`--baseline`); `b` can pick another.
     pub baseline: Option<Arc<baseline::Baseline>>,
+    /// find-limit's progress (sent by `finder::drive`), for the steps pane;
+    /// `None` for a plain run. Its sender is dropped when the search ends; the
+    /// last value stays on screen.
+    pub search: Option<watch::Receiver<crate::finder::SearchProgress>>,
 }
 
 /// Takes over the terminal (raw mode, alternate screen, mouse capture), runs until the user quits, restores the terminal on every path (Drop guard + panic hook that restores before the panic message prints).
@@ -207,6 +211,7 @@ where
                     Msg::FeedClosed
                 }
             },
+            Some(progress) = search_changed(&mut ctx.search) => Msg::Search(Arc::new(progress)),
             Some(msg) = results_rx.recv() => msg,
             _ = tokio::time::sleep_until(next_draw), if pacer.dirty => continue,
             _ = tick.tick() => {
@@ -221,6 +226,21 @@ where
             return Ok(());
         }
     }
+}
+
+/// The next search progress; `None` (and no more calls wake) once there is no
+/// search or its sender is gone.
+async fn search_changed(
+    search: &mut Option<watch::Receiver<crate::finder::SearchProgress>>,
+) -> Option<crate::finder::SearchProgress> {
+    let Some(rx) = search else {
+        return std::future::pending().await;
+    };
+    if rx.changed().await.is_err() {
+        *search = None;
+        return None;
+    }
+    Some(rx.borrow_and_update().clone())
 }
 
 /// Handles `first` and then whatever input is already waiting, up to
@@ -411,6 +431,7 @@ mod tests {
             shutdown: shutdown.clone(),
             snapshots: None,
             baseline: None,
+            search: None,
         };
         let events = Box::pin(futures_util::stream::unfold(key_rx, |mut rx| async move {
             rx.recv().await.map(|e| (e, rx))

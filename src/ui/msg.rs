@@ -79,6 +79,10 @@ pub enum KeyAction {
     SkipStage,
     /// Pause, or unpause when the engine reports PAUSED.
     TogglePause,
+    /// Closed model → open model at the throughput of the last second.
+    SwitchToRate,
+    /// Open model → VUs at the current concurrency.
+    SwitchToVus,
     SaveSnapshot,
     Window(TimeWindow),
     LogScale,
@@ -125,6 +129,8 @@ pub enum Refusal {
 pub enum Msg {
     /// A new frame from the aggregator.
     Frame(Arc<Dashboard>),
+    /// find-limit's progress changed (a step started or was judged).
+    Search(Arc<crate::finder::SearchProgress>),
     /// The aggregator's channel closed: the run has fully ended; keep the last frame.
     FeedClosed,
     Key(KeyAction),
@@ -163,6 +169,7 @@ impl PartialEq for Msg {
         use Msg::*;
         match (self, other) {
             (Frame(a), Frame(b)) => Arc::ptr_eq(a, b),
+            (Search(a), Search(b)) => Arc::ptr_eq(a, b),
             (BaselineLoaded(a), BaselineLoaded(b)) => Arc::ptr_eq(a, b),
             (SnapshotFailed(a), SnapshotFailed(b)) => Arc::ptr_eq(a, b),
             (BaselineFailed(a), BaselineFailed(b)) => Arc::ptr_eq(a, b),

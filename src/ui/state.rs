@@ -16,7 +16,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::command::Command;
+use crate::finder::SearchProgress;
 use crate::metrics::dashboard::{Dashboard, LogEntry, LogKind, RunMode};
+use crate::plan::LoadModel;
 
 use super::baseline::{Baseline, Deltas};
 use super::keymap::{self, KeyMode};
@@ -147,6 +149,8 @@ pub struct App {
     /// Which screen this is, and what only it keeps.
     pub screen: ScreenState,
     pub baseline: Option<BaselineState>,
+    /// find-limit's progress, when this run is a search (the steps pane).
+    pub search: Option<Arc<SearchProgress>>,
 }
 
 impl App {
@@ -196,6 +200,7 @@ impl App {
             cores: cores.max(1),
             screen,
             baseline: None,
+            search: None,
         }
     }
 
@@ -338,6 +343,10 @@ impl App {
             Msg::Prompt(edit) => self.edit_prompt(edit, now),
             Msg::Key(action) => self.key(action, now),
             Msg::BaselineLoaded(baseline) => self.baseline_loaded(baseline),
+            Msg::Search(progress) => {
+                self.search = Some(progress);
+                None
+            }
             Msg::CommandRefused(command, why) => {
                 self.log_local(LogKind::Alert, refused(&command, why))
             }
@@ -472,7 +481,9 @@ impl App {
             | KeyAction::Hold
             | KeyAction::Resume
             | KeyAction::SkipStage
-            | KeyAction::TogglePause => self.steer_key(action, now),
+            | KeyAction::TogglePause
+            | KeyAction::SwitchToRate
+            | KeyAction::SwitchToVus => self.steer_key(action, now),
             KeyAction::Annotate => self.open_prompt(PromptKind::Annotation),
             KeyAction::PickBaseline => self.open_prompt(PromptKind::BaselinePath),
             KeyAction::CursorBack
@@ -509,6 +520,8 @@ impl App {
             KeyAction::Hold => self.steer(Command::Hold, now),
             KeyAction::Resume => self.steer(Command::Resume, now),
             KeyAction::SkipStage => self.steer(Command::SkipStage, now),
+            KeyAction::SwitchToRate => self.switch_model(LoadModel::Rate, now),
+            KeyAction::SwitchToVus => self.switch_model(LoadModel::Vus, now),
             KeyAction::TogglePause => {
                 let command = if self.dashboard.mode == RunMode::Paused {
                     Command::Unpause
@@ -518,6 +531,31 @@ impl App {
                 self.steer(command, now)
             }
             _ => None,
+        }
+    }
+
+    /// `a` and `v`: switch the load model. The open model starts at the
+    /// throughput of the last closed second; the engine picks the VUs for the
+    /// way back (it knows how many are busy).
+    fn switch_model(&mut self, model: LoadModel, now: Instant) -> Option<Effect> {
+        if self.dashboard.model == model {
+            let hint = match model {
+                LoadModel::Rate => "already an arrival rate (v switches to VUs)",
+                LoadModel::Vus => "already VUs (a switches to an arrival rate)",
+            };
+            self.set_hint(hint, now);
+            return None;
+        }
+        match model {
+            LoadModel::Rate => {
+                let rate = self.dashboard.rps_now.round() as u32;
+                if rate == 0 {
+                    self.set_hint("no throughput yet to switch to", now);
+                    return None;
+                }
+                self.steer(Command::SwitchToRate { rate }, now)
+            }
+            LoadModel::Vus => self.steer(Command::SwitchToVus, now),
         }
     }
 
@@ -668,6 +706,31 @@ mod tests {
         assert_eq!(app.hint_at(now), Some("sent: -10 VUs"));
         assert_eq!(app.hint_at(now + HINT_TTL), None);
         assert_eq!(app.update(Msg::Tick, now + HINT_TTL), Some(Effect::Redraw));
+    }
+
+    #[test]
+    fn a_and_v_switch_the_model_from_what_the_frame_shows() {
+        let now = Instant::now();
+        let mut app = app_with(RunMode::Ramping, 10);
+        assert_eq!(key(&mut app, KeyAction::SwitchToRate, now), None);
+        assert_eq!(app.hint_at(now), Some("no throughput yet to switch to"));
+        let mut d = Dashboard::empty("demo", "http://127.0.0.1:1");
+        d.rps_now = 123.4;
+        app.update(Msg::Frame(Arc::new(d)), now);
+        assert_eq!(
+            key(&mut app, KeyAction::SwitchToRate, now),
+            sent(Command::SwitchToRate { rate: 123 })
+        );
+        assert_eq!(key(&mut app, KeyAction::SwitchToVus, now), None);
+        assert!(app.hint_at(now).unwrap().starts_with("already VUs"));
+        let mut d = Dashboard::empty("demo", "http://127.0.0.1:1");
+        d.model = LoadModel::Rate;
+        app.update(Msg::Frame(Arc::new(d)), now);
+        assert_eq!(
+            key(&mut app, KeyAction::SwitchToVus, now),
+            sent(Command::SwitchToVus)
+        );
+        assert_eq!(key(&mut app, KeyAction::SwitchToRate, now), None);
     }
 
     #[test]

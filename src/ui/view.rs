@@ -29,6 +29,8 @@ pub fn view(app: &App, frame: &mut Frame) {
             Pane::Latency => widgets::latency::render,
             Pane::Throughput => widgets::throughput::render,
             Pane::Errors => widgets::errors::render,
+            // find-limit's steps take the requests pane's place while it searches.
+            Pane::Requests if app.search.is_some() => widgets::steps::render,
             Pane::Requests => widgets::requests::render,
             Pane::Memory => widgets::memory::render,
             Pane::Thresholds => widgets::thresholds::render,

@@ -201,8 +201,18 @@ impl Aggregator {
                     Command::Annotate { .. } => LogKind::Annotation,
                     _ => LogKind::Operator,
                 };
+                // From a switch to the open model on, requests are timed from
+                // their intended start (a closed-model request starts when
+                // intended, so the earlier ones measure the same).
+                if matches!(command, Command::SwitchToRate { .. })
+                    && self.record.latency == LatencyBasis::Service
+                {
+                    self.record.latency = LatencyBasis::IntendedStart;
+                }
                 let model = self.engine.model;
-                let text = if vus_before == vus_after {
+                let text = if let Some(text) = switch_text(&command, vus_before, vus_after) {
+                    text
+                } else if vus_before == vus_after {
                     command.describe_for(model)
                 } else {
                     match model {
@@ -382,6 +392,22 @@ fn scope_slots(config: &AggregatorConfig) -> (Vec<Option<usize>>, usize) {
         }
     }
     (scope_slot, slots)
+}
+
+/// The log line of a model switch, naming both ends in their units
+/// (`switch to arrival rate 120/s (10 VUs → 120/s)`); `None` for other commands.
+fn switch_text(command: &Command, before: u32, after: u32) -> Option<String> {
+    let (from, to) = match command {
+        Command::SwitchToRate { .. } => (LoadModel::Vus, LoadModel::Rate),
+        Command::SwitchToVus => (LoadModel::Rate, LoadModel::Vus),
+        _ => return None,
+    };
+    Some(format!(
+        "{} ({} → {})",
+        command.describe(),
+        from.format_target(before),
+        to.format_target(after)
+    ))
 }
 
 /// Counts one error's status code (0: none, e.g. a timeout) in its class's list.

@@ -9,6 +9,7 @@ pub mod latency;
 pub mod log;
 pub mod memory;
 pub mod requests;
+pub mod steps;
 pub mod thresholds;
 pub mod throughput;
 
