@@ -2,6 +2,8 @@
 //! percentiles, errors by class, and threshold verdicts — as a text table for
 //! people and as JSON (`--summary-json`) for machines.
 
+mod health;
+
 use std::collections::BTreeMap;
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
@@ -15,6 +17,7 @@ use crate::metrics::scope::DropReason;
 use crate::metrics::scope::{ScopeStats, quantile_ms};
 use crate::outcome::OutcomeClass;
 use crate::threshold::Stat;
+pub use health::{HealthSummary, StageLeak};
 
 /// Latency and counts of one scope, in milliseconds.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -176,6 +179,10 @@ pub struct Summary {
     /// Open model: the schedule's arrivals and drops.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub arrivals: Option<ArrivalSummary>,
+    /// The watched target's memory and CPU, the leak fit, loadpilot's own
+    /// (when a target was watched or a health threshold was set).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<HealthSummary>,
     /// Worker threads of the runtime that ran the load (`--threads`), when known:
     /// a summary rebuilt from a snapshot does not know it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -237,6 +244,7 @@ impl Summary {
             latency_basis: record.latency.label(),
             service_time: record.overall.service.as_ref().map(LatencySummary::new),
             arrivals: ArrivalSummary::new(&record.overall),
+            health: HealthSummary::from_record(record),
             worker_threads: None,
         }
     }
@@ -295,6 +303,9 @@ impl Summary {
             bytes_fixed(self.bytes_out),
         );
         out.push_str(&self.model_text());
+        if let Some(health) = &self.health {
+            out.push_str(&health.render_text());
+        }
         out.push_str(&self.requests_table().to_string());
         out.push('\n');
         if !self.error_classes.is_empty() {

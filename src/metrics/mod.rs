@@ -6,6 +6,7 @@
 pub mod aggregator;
 pub mod dashboard;
 pub mod frame;
+pub mod health;
 pub mod hist_codec;
 pub mod journey;
 pub mod journey_summary;

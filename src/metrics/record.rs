@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::command::Command;
 use crate::metrics::dashboard::{Dashboard, LogEntry, SecondRow};
+use crate::metrics::health::HealthSeries;
 use crate::metrics::journey::JourneyStats;
 use crate::metrics::scope::ScopeStats;
 use crate::outcome::OutcomeClass;
@@ -58,6 +59,13 @@ pub struct RunRecord {
     pub journey: JourneyStats,
     /// What the latency histograms measure.
     pub latency: LatencyBasis,
+    /// The watched target's and loadpilot's own health, sampled through the run
+    /// (`target.*`, `self.*` and `watch.*` thresholds read it).
+    pub health: HealthSeries,
+    /// When each stage reached began, run time (index = stage).
+    pub stage_starts: Vec<Duration>,
+    /// The stages' names from the profile or `--stages` (index = stage; `None`: unnamed).
+    pub stage_names: Vec<Option<String>>,
 }
 
 impl RunRecord {
@@ -94,6 +102,25 @@ impl RunRecord {
             thresholds: Vec::new(),
             aborted_by_threshold: false,
             last_frame: Arc::new(Dashboard::empty(profile_name, target)),
+            health: HealthSeries::default(),
+            stage_starts: Vec::new(),
+            stage_names: Vec::new(),
+        }
+    }
+
+    /// The run time stage `i` covered: from its start to the next stage's (or
+    /// `end`, while it is the last one reached); `None` if it was never reached.
+    pub fn stage_span(&self, i: usize, end: Duration) -> Option<(Duration, Duration)> {
+        let from = *self.stage_starts.get(i)?;
+        let to = self.stage_starts.get(i + 1).copied().unwrap_or(end);
+        Some((from, to.max(from)))
+    }
+
+    /// Stage `i`'s name, or `stage N` (1-based) when it has none.
+    pub fn stage_label(&self, i: usize) -> String {
+        match self.stage_names.get(i) {
+            Some(Some(name)) => name.clone(),
+            _ => format!("stage {}", i + 1),
         }
     }
 
@@ -107,14 +134,30 @@ impl RunRecord {
     /// As [`RunRecord::threshold_value`], with `elapsed` as the time covered (for
     /// `rps` while the run still goes).
     pub fn threshold_value_over(&self, t: &Threshold, elapsed: Duration) -> Option<f64> {
-        self.threshold_stats(t)
-            .and_then(|s| s.reading(t.stat, elapsed.as_secs_f64()))
+        let scope = t.scope(&self.request_names, &self.stage_names);
+        let span = match scope {
+            ThresholdScope::Stage(i) => self.stage_span(i, elapsed)?,
+            _ => (Duration::ZERO, elapsed),
+        };
+        if let Some(metric) = t.stat.health() {
+            // Samples up to the end of the run (the last one may come after `elapsed`).
+            let to = if matches!(scope, ThresholdScope::Stage(_)) {
+                span.1
+            } else {
+                Duration::MAX
+            };
+            return self.health.reading(metric, t.watch.as_deref(), span.0, to);
+        }
+        let secs = (span.1 - span.0).as_secs_f64();
+        self.threshold_stats(t, scope)
+            .and_then(|s| s.reading(t.stat, secs))
     }
 
-    /// The statistics a threshold reads: the request, flow or custom metric it
-    /// names, or the whole run; `None` for a name that matches nothing.
-    fn threshold_stats(&self, t: &Threshold) -> Option<&ScopeStats> {
-        match t.scope(&self.request_names) {
+    /// The statistics a threshold reads: the request, stage, flow or custom metric
+    /// it names, or the whole run; `None` for a name that matches nothing.
+    fn threshold_stats(&self, t: &Threshold, scope: ThresholdScope<'_>) -> Option<&ScopeStats> {
+        match scope {
+            ThresholdScope::Stage(i) => self.per_stage.get(i),
             ThresholdScope::Run => Some(&self.overall),
             ThresholdScope::Request(i) => self
                 .per_request

@@ -31,6 +31,20 @@ pub enum Stat {
     /// Share of hits of a custom rate metric (`cache_hit > 80%`); the threshold's
     /// `request` names the metric. Added by the journeys work.
     MetricRate,
+    /// The watched target's or loadpilot's own health (`target.rss`, `self.cpu`,
+    /// `target.rss_slope`, `watch.NAME`), read from the system samples, not from
+    /// requests (see [`HealthMetric`] for units).
+    Health { metric: HealthMetric },
+}
+
+impl Stat {
+    /// The health metric this statistic reads, if it is one.
+    pub fn health(self) -> Option<HealthMetric> {
+        match self {
+            Stat::Health { metric } => Some(metric),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,6 +95,9 @@ pub struct Threshold {
     /// fails: a threshold on a request that was never sent proves nothing.
     #[serde(default)]
     pub allow_empty: bool,
+    /// `watch.NAME`: the metric read from `--watch-url` (Prometheus text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watch: Option<String>,
 }
 
 /// A threshold's state.
@@ -104,6 +121,8 @@ pub enum ThresholdScope<'a> {
     Run,
     /// The request at this index (`ping.p95 < 200ms`).
     Request(usize),
+    /// The stage at this index, by its name (`stress.p95 < 5s`).
+    Stage(usize),
     /// No request has this name: a flow or custom metric (journeys), or nothing.
     Named(&'a str),
 }
@@ -136,14 +155,22 @@ impl Threshold {
         }
     }
 
-    /// What this threshold reads, given the profile's request names in order.
-    pub fn scope<'a>(&'a self, request_names: &[String]) -> ThresholdScope<'a> {
-        match &self.request {
-            None => ThresholdScope::Run,
-            Some(name) => match request_names.iter().position(|n| n == name) {
-                Some(i) => ThresholdScope::Request(i),
-                None => ThresholdScope::Named(name),
-            },
+    /// What this threshold reads, given the profile's request names and stage
+    /// names in order (a request's name wins over a stage's).
+    pub fn scope<'a>(
+        &'a self,
+        request_names: &[String],
+        stage_names: &[Option<String>],
+    ) -> ThresholdScope<'a> {
+        let Some(name) = &self.request else {
+            return ThresholdScope::Run;
+        };
+        if let Some(i) = request_names.iter().position(|n| n == name) {
+            ThresholdScope::Request(i)
+        } else if let Some(i) = stage_names.iter().position(|n| n.as_ref() == Some(name)) {
+            ThresholdScope::Stage(i)
+        } else {
+            ThresholdScope::Named(name)
         }
     }
 
@@ -169,5 +196,7 @@ pub fn latency_limits(thresholds: &[Threshold]) -> Vec<(String, f64)> {
         .collect()
 }
 
+mod health;
 mod parse;
+pub use health::HealthMetric;
 pub use parse::parse_threshold;

@@ -3,6 +3,7 @@
 //! Request names may contain dots (`api.v2.p99.9`), so the metric is found by
 //! trying the whole left side first, then each split at a `.` from the right.
 
+use super::health::{HealthMetric, HealthUnit};
 use super::{Op, Stat, Threshold};
 use crate::outcome::OutcomeClass;
 
@@ -15,6 +16,8 @@ enum Kind {
     Rate,
     /// Requests per second; a bare number (`/s` or `rps` suffix allowed).
     PerSecond,
+    /// A health metric's unit (bytes, percent, bytes per minute, a number).
+    Health(HealthUnit),
 }
 
 /// Parses a threshold such as `"p95 < 500ms"`, `"error_rate < 1%"`,
@@ -61,6 +64,7 @@ pub fn parse_threshold(expr: &str) -> Result<Threshold, String> {
     }
     let limit = parse_value(&value, kind).map_err(|why| format!("threshold \"{text}\": {why}"))?;
     let prefix = request.map(|r| format!("{r}.")).unwrap_or_default();
+    let watch = metric.strip_prefix("watch.").map(str::to_string);
     Ok(Threshold {
         expr: format!("{prefix}{metric} {} {value}", op.symbol()),
         request: request.map(str::to_string),
@@ -68,13 +72,15 @@ pub fn parse_threshold(expr: &str) -> Result<Threshold, String> {
         op,
         limit,
         allow_empty: false,
+        watch,
     })
 }
 
 /// Listed in error messages.
 const VALID_METRICS: &str = "p50, p75, p90, p95, p99, p99.9 (any pNN or pNN.N), min, max, med, avg, \
      error_rate, rps, 429_rate, 4xx_rate, 500_rate, 5xx_rate, timeout_rate, connect_rate, \
-     tls_rate, dns_rate, protocol_rate, check_rate, setup_rate";
+     tls_rate, dns_rate, protocol_rate, check_rate, setup_rate, target.rss, target.cpu, \
+     target.mem, target.rss_slope, self.rss, self.cpu, watch.NAME";
 
 /// Splits `[REQUEST.]METRIC`: the whole text as a metric first, then at each `.` from the right.
 fn split_metric(lhs: &str) -> Option<(Option<&str>, String, Stat, Kind)> {
@@ -93,7 +99,16 @@ fn split_metric(lhs: &str) -> Option<(Option<&str>, String, Stat, Kind)> {
 
 /// One metric name (case-insensitive) → its canonical spelling, statistic and value kind.
 fn parse_metric(text: &str) -> Option<(String, Stat, Kind)> {
-    let name = text.trim().to_ascii_lowercase();
+    let text = text.trim();
+    // `watch.NAME` keeps NAME as written: Prometheus names are case-sensitive.
+    let watch_name = text
+        .get(..6)
+        .filter(|p| p.eq_ignore_ascii_case("watch."))
+        .map(|_| format!("watch.{}", &text[6..]));
+    let name = watch_name.unwrap_or_else(|| text.to_ascii_lowercase());
+    if let Some((metric, _)) = HealthMetric::parse(&name) {
+        return Some((name, Stat::Health { metric }, Kind::Health(metric.unit())));
+    }
     let stat = match name.as_str() {
         "min" => Stat::Percentile { pct: 0.0 },
         "max" => Stat::Percentile { pct: 100.0 },
@@ -129,7 +144,54 @@ fn example(kind: Kind) -> &'static str {
         Kind::Latency => "500ms",
         Kind::Rate => "1%",
         Kind::PerSecond => "100",
+        Kind::Health(HealthUnit::Bytes) => "1GB",
+        Kind::Health(HealthUnit::Percent) => "80%",
+        Kind::Health(HealthUnit::BytesPerMinute) => "1MB/min",
+        Kind::Health(HealthUnit::Number) => "100",
     }
+}
+
+/// A health metric's limit in canonical units (bytes, percent points, bytes per
+/// minute, the watched metric's own number).
+fn parse_health_value(value: &str, unit: HealthUnit) -> Result<f64, String> {
+    match unit {
+        HealthUnit::Bytes => crate::limits::parse_size(value).map(|b| b as f64),
+        HealthUnit::Percent => {
+            let number = value.strip_suffix('%').unwrap_or(value);
+            number
+                .parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite() && *n >= 0.0)
+                .ok_or_else(|| format!("\"{value}\" is not a percentage, e.g. \"80%\""))
+        }
+        HealthUnit::BytesPerMinute => parse_rss_slope(value),
+        HealthUnit::Number => value
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .ok_or_else(|| format!("\"{value}\" is not a number")),
+    }
+}
+
+/// `1MB/min`, `10KB/s`, `50MiB/h` → bytes per minute.
+fn parse_rss_slope(value: &str) -> Result<f64, String> {
+    let Some((size, per)) = value.rsplit_once('/') else {
+        return Err(format!(
+            "\"{value}\" is not a growth rate; write bytes per time, e.g. \"1MB/min\", \"10KB/s\""
+        ));
+    };
+    let per_minute = match per.to_ascii_lowercase().as_str() {
+        "s" | "sec" => 60.0,
+        "m" | "min" => 1.0,
+        "h" | "hour" => 1.0 / 60.0,
+        other => {
+            return Err(format!(
+                "unknown time unit \"{other}\" in \"{value}\"; use /s, /min or /h"
+            ));
+        }
+    };
+    let bytes = crate::limits::parse_size(size)?;
+    Ok(bytes as f64 * per_minute)
 }
 
 /// The value in canonical units (ms, fraction, per second).
@@ -183,6 +245,7 @@ fn parse_value(value: &str, kind: Kind) -> Result<f64, String> {
             }
             Ok(fraction)
         }
+        Kind::Health(unit) => parse_health_value(value, unit),
         Kind::PerSecond => match unit {
             "" | "/s" | "rps" => Ok(number),
             _ => Err(format!(

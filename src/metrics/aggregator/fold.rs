@@ -11,6 +11,7 @@ use crate::format::format_stat;
 use crate::metrics::dashboard::{
     Dashboard, LogEntry, LogKind, RunMode, SecondRow, SystemStatus, Verdict,
 };
+use crate::metrics::health::{HealthSample, HealthSeries};
 use crate::metrics::journey::JourneyStats;
 use crate::metrics::record::{ActionRecord, RunRecord};
 use crate::metrics::recorder::Batch;
@@ -82,6 +83,8 @@ impl Aggregator {
             thresholds: config.thresholds,
             journey: JourneyStats::new(config.journey),
             latency,
+            health: HealthSeries::new(config.watch_names),
+            stage_names: config.stage_names,
             ..RunRecord::empty(&config.profile_name, &config.target)
         };
         Aggregator {
@@ -130,6 +133,13 @@ impl Aggregator {
     /// The newest memory sample; rows closed from now on carry it.
     pub fn set_memory(&mut self, memory: SystemStatus) {
         self.memory = memory;
+    }
+
+    /// Keeps a fresh system sample, stamped with the run time, for health thresholds.
+    pub fn record_health(&mut self, status: &SystemStatus) {
+        if let Some(sample) = HealthSample::from_status(self.now, status) {
+            self.record.health.push(sample);
+        }
     }
 
     /// Folds one VU batch into the open second and the run totals.
@@ -190,7 +200,14 @@ impl Aggregator {
 
     pub fn apply_event(&mut self, event: EngineEvent) {
         match event {
-            EngineEvent::Status(status) => self.engine = status,
+            EngineEvent::Status(status) => {
+                // Each stage reached starts now (a skipped one as well, lasting 0 s).
+                let starts = &mut self.record.stage_starts;
+                while starts.len() <= status.stage.index {
+                    starts.push(self.now);
+                }
+                self.engine = status;
+            }
             EngineEvent::Applied {
                 command,
                 vus_before,
@@ -373,7 +390,7 @@ fn scope_slots(config: &AggregatorConfig) -> (Vec<Option<usize>>, usize) {
     let mut scope_slot = vec![None; config.request_names.len()];
     let mut slots = 1;
     for t in &config.thresholds {
-        if let ThresholdScope::Request(i) = t.scope(&config.request_names)
+        if let ThresholdScope::Request(i) = t.scope(&config.request_names, &config.stage_names)
             && scope_slot[i].is_none()
         {
             scope_slot[i] = Some(slots);

@@ -36,6 +36,8 @@ enum Unit {
     Ms,
     Fraction,
     PerSec,
+    /// Target or loadpilot health: bytes, percent, bytes per minute.
+    Health(crate::threshold::HealthMetric),
 }
 
 /// The unit of a threshold expression's statistic (values are canonical: ms,
@@ -48,6 +50,7 @@ fn unit(expr: &str) -> Unit {
             Unit::Fraction
         }
         Ok(Stat::Rps) => Unit::PerSec,
+        Ok(Stat::Health { metric }) => Unit::Health(metric),
         Err(_) => {
             let metric = expr
                 .split(['<', '>', '='])
@@ -82,6 +85,7 @@ fn value(expr: &str, v: f64) -> String {
         Unit::Ms => format::ms(v),
         Unit::Fraction => format::pct(v),
         Unit::PerSec => format!("{}/s", format::count(v)),
+        Unit::Health(metric) => format::health(metric, v),
     }
 }
 
