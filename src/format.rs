@@ -40,6 +40,17 @@ pub fn format_stat(stat: Stat, value: f64) -> String {
         }
         Stat::Rps => format!("{value:.1}/s"),
         Stat::Health { metric } => health(metric, value),
+        Stat::RecoveryTime if value.is_infinite() => "not recovered".into(),
+        Stat::RecoveryTime => format!("{:.1}s", value / 1000.0),
+    }
+}
+
+/// A window length as thresholds write it: `1m`, `90s`.
+pub fn window(secs: u32) -> String {
+    if secs.is_multiple_of(60) {
+        format!("{}m", secs / 60)
+    } else {
+        format!("{secs}s")
     }
 }
 

@@ -3,6 +3,7 @@
 //! people and as JSON (`--summary-json`) for machines.
 
 mod health;
+mod stages;
 
 use std::collections::BTreeMap;
 
@@ -18,6 +19,9 @@ use crate::metrics::scope::{ScopeStats, quantile_ms};
 use crate::outcome::OutcomeClass;
 use crate::threshold::Stat;
 pub use health::{HealthSummary, StageLeak};
+pub use stages::StageSummary;
+
+use crate::metrics::recovery::Recovery;
 
 /// Latency and counts of one scope, in milliseconds.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -179,6 +183,13 @@ pub struct Summary {
     /// Open model: the schedule's arrivals and drops.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub arrivals: Option<ArrivalSummary>,
+    /// Per stage reached (with requests or a name): its span, target and results.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<StageSummary>,
+    /// After each stage that lowered the load: the seconds until p95 and error
+    /// rate were back within their thresholds (or 10% of the reference stage).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub recoveries: Vec<Recovery>,
     /// The watched target's memory and CPU, the leak fit, loadpilot's own
     /// (when a target was watched or a health threshold was set).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -245,6 +256,8 @@ impl Summary {
             service_time: record.overall.service.as_ref().map(LatencySummary::new),
             arrivals: ArrivalSummary::new(&record.overall),
             health: HealthSummary::from_record(record),
+            stages: stages::stage_summaries(record),
+            recoveries: crate::metrics::recovery::recoveries(record),
             worker_threads: None,
         }
     }
@@ -308,6 +321,17 @@ impl Summary {
         }
         out.push_str(&self.requests_table().to_string());
         out.push('\n');
+        if self.stages.len() >= 2 {
+            out.push('\n');
+            out.push_str(&stages::stages_table(&self.stages).to_string());
+            out.push('\n');
+        }
+        if !self.recoveries.is_empty() {
+            out.push('\n');
+            for r in &self.recoveries {
+                out.push_str(&stages::recovery_line(r));
+            }
+        }
         if !self.error_classes.is_empty() {
             out.push('\n');
             out.push_str(&self.error_classes_table().to_string());

@@ -325,6 +325,7 @@ impl Session {
                 redactor: redactor.clone(),
                 latency: latency_basis(&profile, opts),
                 stage_names: profile.load.stage_names.clone(),
+                stages: profile.load.stages.clone(),
                 watch_names: watch_names.clone(),
             },
             AggregatorChannels {

@@ -520,6 +520,7 @@ fn synthetic(run: SyntheticRun) -> RunRecord {
         health: Default::default(),
         stage_starts: Vec::new(),
         stage_names: Vec::new(),
+        stages: Vec::new(),
         request_names: names,
         overall,
         per_request,

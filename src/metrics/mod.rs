@@ -12,6 +12,8 @@ pub mod journey;
 pub mod journey_summary;
 pub mod record;
 pub mod recorder;
+pub mod recovery;
 pub mod sample;
 pub mod scope;
 pub mod series;
+pub mod window;

@@ -66,6 +66,9 @@ pub struct RunRecord {
     pub stage_starts: Vec<Duration>,
     /// The stages' names from the profile or `--stages` (index = stage; `None`: unnamed).
     pub stage_names: Vec<Option<String>>,
+    /// The schedule's stages (targets in the model's unit), for per-stage results
+    /// and recovery times.
+    pub stages: Vec<crate::plan::Stage>,
 }
 
 impl RunRecord {
@@ -105,6 +108,7 @@ impl RunRecord {
             health: HealthSeries::default(),
             stage_starts: Vec::new(),
             stage_names: Vec::new(),
+            stages: Vec::new(),
         }
     }
 
@@ -134,6 +138,16 @@ impl RunRecord {
     /// As [`RunRecord::threshold_value`], with `elapsed` as the time covered (for
     /// `rps` while the run still goes).
     pub fn threshold_value_over(&self, t: &Threshold, elapsed: Duration) -> Option<f64> {
+        if t.window_s.is_some() {
+            return crate::metrics::window::worst_in_record(
+                t,
+                &self.series,
+                &self.second_histograms,
+            );
+        }
+        if t.stat == crate::threshold::Stat::RecoveryTime {
+            return crate::metrics::recovery::worst_ms(self);
+        }
         let scope = t.scope(&self.request_names, &self.stage_names);
         let span = match scope {
             ThresholdScope::Stage(i) => self.stage_span(i, elapsed)?,

@@ -630,6 +630,7 @@ impl Snapshot {
                 None => Default::default(),
             },
             health: self.health.clone(),
+            stages: self.stages.clone(),
             stage_starts: self
                 .stage_starts_s
                 .iter()

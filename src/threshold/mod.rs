@@ -35,6 +35,9 @@ pub enum Stat {
     /// `target.rss_slope`, `watch.NAME`), read from the system samples, not from
     /// requests (see [`HealthMetric`] for units).
     Health { metric: HealthMetric },
+    /// The longest recovery after a drop in load, ms (`recovery_time < 30s`); see
+    /// `metrics::recovery`. Infinite when the target never recovered.
+    RecoveryTime,
 }
 
 impl Stat {
@@ -98,6 +101,10 @@ pub struct Threshold {
     /// `watch.NAME`: the metric read from `--watch-url` (Prometheus text).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watch: Option<String>,
+    /// A sliding window (`p95_1m`): the statistic over every window of this many
+    /// seconds, and the worst of them is judged ("no minute over the limit").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_s: Option<u32>,
 }
 
 /// A threshold's state.

@@ -50,9 +50,19 @@ pub fn parse_threshold(expr: &str) -> Result<Threshold, String> {
             op.symbol()
         ));
     }
-    let (request, metric, stat, kind) = split_metric(lhs).ok_or_else(|| {
-        format!("unknown metric \"{lhs}\" in threshold \"{text}\"; valid metrics: {VALID_METRICS}, optionally prefixed by a request name (\"ping.p95\")")
+    let (base, window_s) = split_window(lhs);
+    let (request, metric, stat, kind) = split_metric(base).ok_or_else(|| {
+        format!("unknown metric \"{lhs}\" in threshold \"{text}\"; valid metrics: {VALID_METRICS}, optionally prefixed by a request or stage name (\"ping.p95\"), or followed by a window (\"p95_1m\")")
     })?;
+    if let Some(w) = window_s
+        && (request.is_some()
+            || matches!(stat, Stat::Health { .. } | Stat::RecoveryTime | Stat::Rps))
+    {
+        return Err(format!(
+            "threshold \"{text}\": a window (_{}) applies to the whole run's latency and rates, e.g. \"p95_1m < 500ms\"",
+            crate::format::window(w)
+        ));
+    }
     let value: String = value.split_whitespace().collect();
     if value.is_empty() {
         return Err(format!(
@@ -65,8 +75,10 @@ pub fn parse_threshold(expr: &str) -> Result<Threshold, String> {
     let limit = parse_value(&value, kind).map_err(|why| format!("threshold \"{text}\": {why}"))?;
     let prefix = request.map(|r| format!("{r}.")).unwrap_or_default();
     let watch = metric.strip_prefix("watch.").map(str::to_string);
+    let suffix = window_s.map_or(String::new(), |w| format!("_{}", crate::format::window(w)));
     Ok(Threshold {
-        expr: format!("{prefix}{metric} {} {value}", op.symbol()),
+        expr: format!("{prefix}{metric}{suffix} {} {value}", op.symbol()),
+        window_s,
         request: request.map(str::to_string),
         stat,
         op,
@@ -80,7 +92,25 @@ pub fn parse_threshold(expr: &str) -> Result<Threshold, String> {
 const VALID_METRICS: &str = "p50, p75, p90, p95, p99, p99.9 (any pNN or pNN.N), min, max, med, avg, \
      error_rate, rps, 429_rate, 4xx_rate, 500_rate, 5xx_rate, timeout_rate, connect_rate, \
      tls_rate, dns_rate, protocol_rate, check_rate, setup_rate, target.rss, target.cpu, \
-     target.mem, target.rss_slope, self.rss, self.cpu, watch.NAME";
+     target.mem, target.rss_slope, self.rss, self.cpu, watch.NAME, recovery_time";
+
+/// `p95_1m` → (`p95`, 60 s), `error_rate_30s` → (`error_rate`, 30 s); anything
+/// else (or a name that is a metric as written, such as `watch.queue_5m`) is kept.
+fn split_window(lhs: &str) -> (&str, Option<u32>) {
+    let whole_is_metric = split_metric(lhs).is_some();
+    let Some((base, window)) = lhs.rsplit_once('_').filter(|_| !whole_is_metric) else {
+        return (lhs, None);
+    };
+    let (digits, per_s) = match window.to_ascii_lowercase() {
+        w if w.ends_with('m') => (window[..window.len() - 1].to_string(), 60),
+        w if w.ends_with('s') => (window[..window.len() - 1].to_string(), 1),
+        _ => return (lhs, None),
+    };
+    match digits.parse::<u32>() {
+        Ok(n) if n > 0 && n <= 24 * 60 => (base, Some(n * per_s)),
+        _ => (lhs, None),
+    }
+}
 
 /// Splits `[REQUEST.]METRIC`: the whole text as a metric first, then at each `.` from the right.
 fn split_metric(lhs: &str) -> Option<(Option<&str>, String, Stat, Kind)> {
@@ -117,6 +147,7 @@ fn parse_metric(text: &str) -> Option<(String, Stat, Kind)> {
         "error_rate" => return Some((name, Stat::ErrorRate, Kind::Rate)),
         "dropped_rate" => return Some((name, Stat::DroppedRate, Kind::Rate)),
         "rps" => return Some((name, Stat::Rps, Kind::PerSecond)),
+        "recovery_time" => return Some((name, Stat::RecoveryTime, Kind::Latency)),
         _ => {
             if let Some(label) = name.strip_suffix("_rate") {
                 let class = OutcomeClass::from_label(label).filter(|c| c.is_error())?;
@@ -327,6 +358,20 @@ mod tests {
         assert_eq!(ok("error_rate < 0.01").limit, 0.01);
         assert_eq!(ok("error_rate <= 0").limit, 0.0);
         assert_eq!(ok("error_rate < 100%").limit, 1.0);
+    }
+
+    #[test]
+    fn windows_and_recovery_time() {
+        let t = ok("p95_1m < 500ms");
+        assert_eq!((t.window_s, pct(&t), t.limit), (Some(60), 95.0, 500.0));
+        assert_eq!(t.expr, "p95_1m < 500ms");
+        assert_eq!(ok("error_rate_30s < 1%").window_s, Some(30));
+        assert_eq!(ok("p99.9_2m < 1s").window_s, Some(120));
+        assert_eq!(ok("p95 < 1s").window_s, None);
+        assert!(err("ping.p95_1m < 1s").contains("whole run"));
+        assert!(err("p95_0m < 1s").contains("unknown metric"));
+        let r = ok("recovery_time < 30s");
+        assert_eq!((r.stat, r.limit), (Stat::RecoveryTime, 30_000.0));
     }
 
     #[test]

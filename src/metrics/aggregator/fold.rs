@@ -18,6 +18,7 @@ use crate::metrics::recorder::Batch;
 use crate::metrics::sample::Sample;
 use crate::metrics::scope::ScopeStats;
 use crate::metrics::series::SeriesStore;
+use crate::metrics::window::WindowTracker;
 use crate::outcome::OutcomeClass;
 use crate::threshold::ThresholdScope;
 use crate::vocab::{EngineEvent, EngineStatus, LatencyBasis, LoadModel};
@@ -67,6 +68,8 @@ pub struct Aggregator {
     pub(super) redactor: Arc<crate::redact::Redactor>,
     /// `--expected-interval` (closed model): latencies are recorded corrected.
     expected_interval_us: Option<u64>,
+    /// Per threshold: the sliding window's worst so far (`p95_1m`), if it has one.
+    pub(super) windows: Vec<Option<WindowTracker>>,
 }
 
 impl Aggregator {
@@ -74,6 +77,11 @@ impl Aggregator {
         let n = config.request_names.len();
         let (scope_slot, slots) = scope_slots(&config);
         let verdicts = vec![Verdict::NoData; config.thresholds.len()];
+        let windows = config
+            .thresholds
+            .iter()
+            .map(|t| t.window_s.map(|_| WindowTracker::default()))
+            .collect();
         let latency = config.latency;
         let record = RunRecord {
             started_at: config.started_at,
@@ -85,6 +93,7 @@ impl Aggregator {
             latency,
             health: HealthSeries::new(config.watch_names),
             stage_names: config.stage_names,
+            stages: config.stages,
             ..RunRecord::empty(&config.profile_name, &config.target)
         };
         Aggregator {
@@ -112,6 +121,7 @@ impl Aggregator {
                 LatencyBasis::Corrected { interval_us } => Some(interval_us.max(1)),
                 _ => None,
             },
+            windows,
         }
     }
 
@@ -288,6 +298,11 @@ impl Aggregator {
         open.bytes_in = 0;
         open.bytes_out = 0;
         open.t_s += 1;
+        for (t, window) in self.record.thresholds.iter().zip(&mut self.windows) {
+            if let Some(window) = window {
+                window.push(t, &open.scopes[0]);
+            }
+        }
         if !self.record.thresholds.is_empty() {
             // Keep the closed second's scopes for the recent window, reusing the
             // oldest entry's histograms once the window is full.

@@ -56,6 +56,8 @@ pub struct AggregatorConfig {
     pub latency: crate::vocab::LatencyBasis,
     /// The stages' names (index = stage; `None`: unnamed), for stage-scoped thresholds.
     pub stage_names: Vec<Option<String>>,
+    /// The schedule (per-stage results, recovery after a drop in load).
+    pub stages: Vec<crate::plan::Stage>,
     /// The `watch.NAME` metrics sysmon reads, in the order of `SystemStatus::watch`.
     pub watch_names: Vec<String>,
 }

@@ -71,8 +71,21 @@ impl Aggregator {
             .collect()
     }
 
-    /// Threshold `t`'s value over the run so far.
+    /// Threshold `t`'s value over the run so far (a window threshold: its worst
+    /// full window so far; the record's series is not kept here while the run goes).
     pub(super) fn run_value(&self, t: &Threshold) -> Option<f64> {
+        if t.window_s.is_some() {
+            let i = self
+                .record
+                .thresholds
+                .iter()
+                .position(|x| std::ptr::eq(x, t))?;
+            return self.windows[i].as_ref()?.worst(t, false);
+        }
+        if t.stat == crate::threshold::Stat::RecoveryTime {
+            // Judged on the finished run (its series); the badge shows no data till then.
+            return None;
+        }
         self.record.threshold_value_over(t, self.now)
     }
 

@@ -45,7 +45,7 @@ enum Unit {
 /// expression does not parse.
 fn unit(expr: &str) -> Unit {
     match parse_threshold(expr).map(|t| t.stat) {
-        Ok(Stat::Percentile { .. } | Stat::Mean) => Unit::Ms,
+        Ok(Stat::Percentile { .. } | Stat::Mean | Stat::RecoveryTime) => Unit::Ms,
         Ok(Stat::ErrorRate | Stat::DroppedRate | Stat::ClassRate { .. } | Stat::MetricRate) => {
             Unit::Fraction
         }
