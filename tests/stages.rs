@@ -176,3 +176,40 @@ fn stage_names_are_checked() {
     let ok = parse(r#""warm-up=1s:1,2s:5""#).unwrap();
     assert_eq!(ok.load.stage_names, [Some("warm-up".into()), None]);
 }
+
+/// The shipped five-phase profile runs against the demo target (its stages'
+/// durations divided by 40, so the whole schedule takes 9 s) and passes every
+/// threshold: per stage, the window, and the recovery after stress.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stress_recovery_profile_runs_against_the_demo_target() {
+    let t = target().await;
+    let vars = [(
+        "BASE_URL".to_string(),
+        t.url("").trim_end_matches('/').to_string(),
+    )];
+    let path = Path::new("profiles/stress-recovery.toml");
+    let mut profile = loadpilot::profile::load_profile(path, &vars).unwrap();
+    for s in &mut profile.load.stages {
+        s.duration /= 40;
+    }
+    let names: Vec<String> = profile.load.stage_names.iter().flatten().cloned().collect();
+    assert_eq!(names, ["warm-up", "normal", "peak", "stress", "recovery"]);
+    let session = Session::start(profile, &opts(), None).expect("starts");
+    let out = tokio::time::timeout(Duration::from_secs(60), session.wait())
+        .await
+        .expect("ends in time")
+        .expect("run ok");
+    let text = out.summary.render_text();
+    assert!(out.summary.passed, "{text}");
+    let shown: Vec<&str> = out.summary.stages.iter().map(|s| s.name.as_str()).collect();
+    for name in &names {
+        assert!(shown.contains(&name.as_str()), "{name} missing: {text}");
+    }
+    let r = &out.summary.recoveries[..];
+    assert_eq!(r.len(), 1, "{text}");
+    assert_eq!(
+        (r[0].stage_name.as_str(), r[0].reference.as_str()),
+        ("recovery", "thresholds")
+    );
+    assert!(r[0].seconds.is_some(), "{text}");
+}
