@@ -19,7 +19,7 @@ use crate::metrics::scope::{ScopeStats, quantile_ms};
 use crate::outcome::OutcomeClass;
 use crate::threshold::Stat;
 pub use health::{HealthSummary, StageLeak};
-pub use stages::StageSummary;
+pub use stages::{StageSummary, recovery_line};
 
 use crate::metrics::recovery::Recovery;
 

@@ -47,8 +47,10 @@ async fn named_stages_have_their_own_results_thresholds_and_recovery() {
     let t = one_worker().await;
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("summary.json");
+    let snapshot = dir.path().join("run.json");
     let mut cmd = loadpilot();
-    cmd.args(["run", &t.url("/delay/50"), "--headless", "--no-snapshot"])
+    cmd.args(["run", &t.url("/delay/50"), "--headless", "--out"])
+        .arg(&snapshot)
         .args(["--stages", STAGES])
         .args(["--threshold", "calm.p95 < 150ms"])
         .args(["--threshold", "stress.p95 < 150ms"])

@@ -115,9 +115,19 @@ impl RunRecord {
     /// The run time stage `i` covered: from its start to the next stage's (or
     /// `end`, while it is the last one reached); `None` if it was never reached.
     pub fn stage_span(&self, i: usize, end: Duration) -> Option<(Duration, Duration)> {
-        let from = *self.stage_starts.get(i)?;
-        let to = self.stage_starts.get(i + 1).copied().unwrap_or(end);
+        let from = self.stage_start(i)?;
+        let to = self.stage_start(i + 1).unwrap_or(end).min(end.max(from));
         Some((from, to.max(from)))
+    }
+
+    /// When stage `i` began: as the engine reported it, or in a record saved
+    /// before starts were kept, as scheduled (the stages' durations added up).
+    fn stage_start(&self, i: usize) -> Option<Duration> {
+        if !self.stage_starts.is_empty() {
+            return self.stage_starts.get(i).copied();
+        }
+        (i < self.stages.len() && i < self.per_stage.len())
+            .then(|| self.stages[..i].iter().map(|s| s.duration).sum())
     }
 
     /// Stage `i`'s name, or `stage N` (1-based) when it has none.
