@@ -254,7 +254,7 @@ async fn cli_thresholds_accept_custom_metrics_and_reject_unknown_names() {
     let out = output(run("nope.p95 < 1s")).await;
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        text(&out.stderr).contains("no request, flow or stage is named \"nope\""),
+        text(&out.stderr).contains("no request or flow is named \"nope\""),
         "{}",
         text(&out.stderr)
     );

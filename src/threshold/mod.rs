@@ -206,4 +206,4 @@ pub fn latency_limits(thresholds: &[Threshold]) -> Vec<(String, f64)> {
 mod health;
 mod parse;
 pub use health::HealthMetric;
-pub use parse::parse_threshold;
+pub use parse::{ThresholdError, parse_threshold};

@@ -20,14 +20,87 @@ enum Kind {
     Health(HealthUnit),
 }
 
+/// Why a threshold expression does not parse; every message quotes the expression.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ThresholdError {
+    #[error(
+        "threshold \"{text}\" has no comparison; write METRIC OP VALUE, e.g. \"p95 < 500ms\" (OP is one of <, <=, >, >=)"
+    )]
+    NoComparison { text: String },
+    #[error("threshold \"{text}\": unsupported comparison; use one of <, <=, >, >=")]
+    UnsupportedComparison { text: String },
+    #[error("threshold \"{text}\" has no metric before \"{op}\"; e.g. \"p95 < 500ms\"")]
+    NoMetric { text: String, op: &'static str },
+    #[error(
+        "unknown metric \"{lhs}\" in threshold \"{text}\"; valid metrics: {VALID_METRICS}, optionally prefixed by a request or stage name (\"ping.p95\"), or followed by a window (\"p95_1m\")"
+    )]
+    UnknownMetric { lhs: String, text: String },
+    #[error(
+        "threshold \"{text}\": a window (_{window}) applies to the whole run's latency and rates, e.g. \"p95_1m < 500ms\""
+    )]
+    WindowNotAllowed { text: String, window: String },
+    #[error("threshold \"{text}\" has no value after \"{op}\"; e.g. \"{lhs} {op} {example}\"")]
+    NoValue {
+        text: String,
+        lhs: String,
+        op: &'static str,
+        example: &'static str,
+    },
+    #[error("threshold \"{text}\": {why}")]
+    BadValue { text: String, why: String },
+    /// A `--threshold` naming a request, flow or stage the profile does not have.
+    #[error("\"{expr}\": no request or flow is named \"{name}\" (nor any stage)")]
+    UnknownName { expr: String, name: String },
+}
+
+impl ThresholdError {
+    /// The same error with `from` read as `to` in every quoted text: a custom rate
+    /// metric is parsed as `error_rate` and reported under its own name.
+    pub fn renamed(self, from: &str, to: &str) -> ThresholdError {
+        let r = |s: String| s.replace(from, to);
+        match self {
+            ThresholdError::NoComparison { text } => ThresholdError::NoComparison { text: r(text) },
+            ThresholdError::UnsupportedComparison { text } => {
+                ThresholdError::UnsupportedComparison { text: r(text) }
+            }
+            ThresholdError::NoMetric { text, op } => ThresholdError::NoMetric { text: r(text), op },
+            ThresholdError::UnknownMetric { lhs, text } => ThresholdError::UnknownMetric {
+                lhs: r(lhs),
+                text: r(text),
+            },
+            ThresholdError::NoValue {
+                text,
+                lhs,
+                op,
+                example,
+            } => ThresholdError::NoValue {
+                text: r(text),
+                lhs: r(lhs),
+                op,
+                example,
+            },
+            ThresholdError::BadValue { text, why } => ThresholdError::BadValue {
+                text: r(text),
+                why: r(why),
+            },
+            ThresholdError::WindowNotAllowed { text, window } => ThresholdError::WindowNotAllowed {
+                text: r(text),
+                window,
+            },
+            ThresholdError::UnknownName { expr, name } => ThresholdError::UnknownName {
+                expr: r(expr),
+                name: r(name),
+            },
+        }
+    }
+}
+
 /// Parses a threshold such as `"p95 < 500ms"`, `"error_rate < 1%"`,
 /// `"ping.p99.9 <= 1s"`, `"429_rate < 0.5%"` or `"rps > 100"`.
-pub fn parse_threshold(expr: &str) -> Result<Threshold, String> {
+pub fn parse_threshold(expr: &str) -> Result<Threshold, ThresholdError> {
     let text = expr.trim();
     let Some(op_at) = text.find(['<', '>', '=', '!']) else {
-        return Err(format!(
-            "threshold \"{text}\" has no comparison; write METRIC OP VALUE, e.g. \"p95 < 500ms\" (OP is one of <, <=, >, >=)"
-        ));
+        return Err(ThresholdError::NoComparison { text: text.into() });
     };
     let (lhs, rest) = text.split_at(op_at);
     let (op, value) = if let Some(v) = rest.strip_prefix("<=") {
@@ -39,40 +112,43 @@ pub fn parse_threshold(expr: &str) -> Result<Threshold, String> {
     } else if let Some(v) = rest.strip_prefix('>') {
         (Op::Gt, v)
     } else {
-        return Err(format!(
-            "threshold \"{text}\": unsupported comparison; use one of <, <=, >, >="
-        ));
+        return Err(ThresholdError::UnsupportedComparison { text: text.into() });
     };
     let lhs = lhs.trim();
     if lhs.is_empty() {
-        return Err(format!(
-            "threshold \"{text}\" has no metric before \"{}\"; e.g. \"p95 < 500ms\"",
-            op.symbol()
-        ));
+        return Err(ThresholdError::NoMetric {
+            text: text.into(),
+            op: op.symbol(),
+        });
     }
     let (base, window_s) = split_window(lhs);
-    let (request, metric, stat, kind) = split_metric(base).ok_or_else(|| {
-        format!("unknown metric \"{lhs}\" in threshold \"{text}\"; valid metrics: {VALID_METRICS}, optionally prefixed by a request or stage name (\"ping.p95\"), or followed by a window (\"p95_1m\")")
-    })?;
+    let (request, metric, stat, kind) =
+        split_metric(base).ok_or_else(|| ThresholdError::UnknownMetric {
+            lhs: lhs.into(),
+            text: text.into(),
+        })?;
     if let Some(w) = window_s
         && (request.is_some()
             || matches!(stat, Stat::Health { .. } | Stat::RecoveryTime | Stat::Rps))
     {
-        return Err(format!(
-            "threshold \"{text}\": a window (_{}) applies to the whole run's latency and rates, e.g. \"p95_1m < 500ms\"",
-            crate::format::window(w)
-        ));
+        return Err(ThresholdError::WindowNotAllowed {
+            text: text.into(),
+            window: crate::format::window(w),
+        });
     }
     let value: String = value.split_whitespace().collect();
     if value.is_empty() {
-        return Err(format!(
-            "threshold \"{text}\" has no value after \"{}\"; e.g. \"{lhs} {} {}\"",
-            op.symbol(),
-            op.symbol(),
-            example(kind)
-        ));
+        return Err(ThresholdError::NoValue {
+            text: text.into(),
+            lhs: lhs.into(),
+            op: op.symbol(),
+            example: example(kind),
+        });
     }
-    let limit = parse_value(&value, kind).map_err(|why| format!("threshold \"{text}\": {why}"))?;
+    let limit = parse_value(&value, kind).map_err(|why| ThresholdError::BadValue {
+        text: text.into(),
+        why,
+    })?;
     let prefix = request.map(|r| format!("{r}.")).unwrap_or_default();
     let watch = metric.strip_prefix("watch.").map(str::to_string);
     let suffix = window_s.map_or(String::new(), |w| format!("_{}", crate::format::window(w)));
@@ -297,7 +373,7 @@ mod tests {
     fn err(expr: &str) -> String {
         match parse_threshold(expr) {
             Ok(t) => panic!("{expr} parsed as {t:?}"),
-            Err(e) => e,
+            Err(e) => e.to_string(),
         }
     }
 
