@@ -45,15 +45,6 @@ pub fn format_stat(stat: Stat, value: f64) -> String {
     }
 }
 
-/// A window length as thresholds write it: `1m`, `90s`.
-pub fn window(secs: u32) -> String {
-    if secs.is_multiple_of(60) {
-        format!("{}m", secs / 60)
-    } else {
-        format!("{secs}s")
-    }
-}
-
 /// A health metric's value: bytes, percent, bytes per minute, or a plain number.
 pub fn health(metric: HealthMetric, value: f64) -> String {
     match metric {

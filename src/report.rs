@@ -248,7 +248,7 @@ impl Summary {
             arrivals: ArrivalSummary::new(&record.overall),
             health: HealthSummary::from_record(record),
             stages: stages::stage_summaries(record),
-            recoveries: crate::metrics::recovery::recoveries(record),
+            recoveries: crate::metrics::recovery::recoveries(&record.shape()),
             worker_threads: None,
         }
     }

@@ -132,9 +132,18 @@ impl RunRecord {
 
     /// Stage `i`'s name, or `stage N` (1-based) when it has none.
     pub fn stage_label(&self, i: usize) -> String {
-        match self.stage_names.get(i) {
-            Some(Some(name)) => name.clone(),
-            _ => format!("stage {}", i + 1),
+        crate::metrics::recovery::stage_label(&self.stage_names, i)
+    }
+
+    /// The parts recovery times are read from.
+    pub fn shape(&self) -> crate::metrics::recovery::RunShape<'_> {
+        crate::metrics::recovery::RunShape {
+            stages: &self.stages,
+            stage_starts: &self.stage_starts,
+            stage_names: &self.stage_names,
+            series: &self.series,
+            per_stage: &self.per_stage,
+            thresholds: &self.thresholds,
         }
     }
 
@@ -156,7 +165,7 @@ impl RunRecord {
             );
         }
         if t.stat == crate::threshold::Stat::RecoveryTime {
-            return crate::metrics::recovery::worst_ms(self);
+            return crate::metrics::recovery::worst_ms(&self.shape());
         }
         let scope = t.scope(&self.request_names, &self.stage_names);
         let span = match scope {

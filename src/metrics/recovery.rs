@@ -12,8 +12,9 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::metrics::dashboard::SecondRow;
-use crate::metrics::record::RunRecord;
-use crate::threshold::{Op, Stat};
+use crate::metrics::scope::ScopeStats;
+use crate::plan::Stage;
+use crate::threshold::{Op, Stat, Threshold};
 
 /// The slack over the reference stage's figures ("within 10%").
 const REFERENCE_SLACK: f64 = 1.10;
@@ -37,8 +38,32 @@ pub struct Recovery {
     pub reference: String,
 }
 
+/// What recovery reads of a run (the record's parts; this module sits below it).
+pub struct RunShape<'a> {
+    pub stages: &'a [Stage],
+    pub stage_starts: &'a [Duration],
+    pub stage_names: &'a [Option<String>],
+    pub series: &'a [SecondRow],
+    pub per_stage: &'a [ScopeStats],
+    pub thresholds: &'a [Threshold],
+}
+
+impl RunShape<'_> {
+    fn stage_label(&self, i: usize) -> String {
+        stage_label(self.stage_names, i)
+    }
+}
+
+/// Stage `i`'s name, or `stage N` (1-based) when it has none.
+pub fn stage_label(names: &[Option<String>], i: usize) -> String {
+    match names.get(i) {
+        Some(Some(name)) => name.clone(),
+        _ => format!("stage {}", i + 1),
+    }
+}
+
 /// Every drop in load the run went through, with its recovery.
-pub fn recoveries(record: &RunRecord) -> Vec<Recovery> {
+pub fn recoveries(record: &RunShape<'_>) -> Vec<Recovery> {
     let mut out = Vec::new();
     for i in 1..record.stage_starts.len().min(record.stages.len()) {
         let (before, now) = (record.stages[i - 1].target, record.stages[i].target);
@@ -53,7 +78,7 @@ pub fn recoveries(record: &RunRecord) -> Vec<Recovery> {
             stage: i,
             stage_name: record.stage_label(i),
             at_s: at.as_secs_f64(),
-            seconds: seconds_until_healthy(&record.series, at, p95_limit_ms, error_rate_limit),
+            seconds: seconds_until_healthy(record.series, at, p95_limit_ms, error_rate_limit),
             p95_limit_ms,
             error_rate_limit,
             reference,
@@ -64,7 +89,7 @@ pub fn recoveries(record: &RunRecord) -> Vec<Recovery> {
 
 /// The longest recovery, ms (what `recovery_time < 30s` reads): infinite when a
 /// drop was never recovered from, `None` when the load never dropped.
-pub fn worst_ms(record: &RunRecord) -> Option<f64> {
+pub fn worst_ms(record: &RunShape<'_>) -> Option<f64> {
     recoveries(record)
         .iter()
         .map(|r| r.seconds.map_or(f64::INFINITY, |s| s * 1000.0))
@@ -73,7 +98,7 @@ pub fn worst_ms(record: &RunRecord) -> Option<f64> {
 
 /// The limits after the drop into stage `i`: the whole-run `p95 <`/`error_rate <`
 /// thresholds, else 10% over the reference stage's own figures.
-fn limits(record: &RunRecord, i: usize) -> Option<(f64, f64, String)> {
+fn limits(record: &RunShape<'_>, i: usize) -> Option<(f64, f64, String)> {
     let threshold = |stat: &dyn Fn(Stat) -> bool| {
         record
             .thresholds

@@ -133,7 +133,7 @@ pub fn parse_threshold(expr: &str) -> Result<Threshold, ThresholdError> {
     {
         return Err(ThresholdError::WindowNotAllowed {
             text: text.into(),
-            window: crate::format::window(w),
+            window: window_text(w),
         });
     }
     let value: String = value.split_whitespace().collect();
@@ -151,7 +151,7 @@ pub fn parse_threshold(expr: &str) -> Result<Threshold, ThresholdError> {
     })?;
     let prefix = request.map(|r| format!("{r}.")).unwrap_or_default();
     let watch = metric.strip_prefix("watch.").map(str::to_string);
-    let suffix = window_s.map_or(String::new(), |w| format!("_{}", crate::format::window(w)));
+    let suffix = window_s.map_or(String::new(), |w| format!("_{}", window_text(w)));
     Ok(Threshold {
         expr: format!("{prefix}{metric}{suffix} {} {value}", op.symbol()),
         window_s,
@@ -169,6 +169,15 @@ const VALID_METRICS: &str = "p50, p75, p90, p95, p99, p99.9 (any pNN or pNN.N), 
      error_rate, rps, 429_rate, 4xx_rate, 500_rate, 5xx_rate, timeout_rate, connect_rate, \
      tls_rate, dns_rate, protocol_rate, check_rate, setup_rate, target.rss, target.cpu, \
      target.mem, target.rss_slope, self.rss, self.cpu, watch.NAME, recovery_time";
+
+/// A window length as thresholds write it: `1m`, `90s`.
+fn window_text(secs: u32) -> String {
+    if secs.is_multiple_of(60) {
+        format!("{}m", secs / 60)
+    } else {
+        format!("{secs}s")
+    }
+}
 
 /// `p95_1m` → (`p95`, 60 s), `error_rate_30s` → (`error_rate`, 30 s); anything
 /// else (or a name that is a metric as written, such as `watch.queue_5m`) is kept.
