@@ -287,6 +287,17 @@ pub struct FindLimitIo {
     /// Print a progress line every DURATION in headless mode.
     #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration, default_value = "5s")]
     pub progress_every: Duration,
+    /// Watch a local process's memory and CPU (`target.*` conditions read it; the
+    /// demo target is watched automatically).
+    #[arg(long, value_name = "PID")]
+    pub watch_pid: Option<u32>,
+    /// Read the target's memory, CPU and any `watch.NAME` metric from a Prometheus
+    /// text endpoint (for `--until "watch.queue_depth > 100"`).
+    #[arg(long, value_name = "URL")]
+    pub watch_url: Option<String>,
+    /// How often --watch-url is read (and, under 1s, the watched process).
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration, default_value = "1s")]
+    pub watch_every: Duration,
 }
 
 impl FindLimitIo {
@@ -302,7 +313,9 @@ impl FindLimitIo {
             no_snapshot: self.no_snapshot,
             insecure: self.insecure,
             progress_every: self.progress_every,
-            watch_every: Duration::from_secs(5),
+            watch_pid: self.watch_pid,
+            watch_url: self.watch_url.clone(),
+            watch_every: self.watch_every,
             ..RunOptions::default()
         }
     }
@@ -411,9 +424,13 @@ pub struct RunOptions {
     /// JSON path of the resident-memory figure in a JSON --watch-url (e.g. "$.memory.rss_bytes").
     #[arg(long, value_name = "PATH", requires = "watch_url")]
     pub watch_json_path: Option<String>,
-    /// How often --watch-url is read.
+    /// How often --watch-url is read; under 1s, the watched process (--watch-pid,
+    /// the demo target) is sampled that often too (at most every 200ms).
     #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration, default_value = "5s")]
     pub watch_every: Duration,
+    /// `watch.NAME` metrics that find-limit's `--until` reads (thresholds add their own).
+    #[arg(skip)]
+    pub watch_metrics: Vec<String>,
     /// Where to write the run's snapshot (default `snapshots/<profile>-<time>.json`;
     /// a `.zst` name is zstd-compressed).
     #[arg(long, value_name = "FILE")]

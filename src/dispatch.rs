@@ -175,10 +175,13 @@ async fn load_target(
 /// step by step (see [`crate::finder`]).
 async fn find_limit(args: crate::cli::FindLimitArgs) -> Result<ExitCode, AppError> {
     let config = finder_config(&args)?;
-    let opts = args.io.run_options();
+    let mut opts = args.io.run_options();
+    // `watch.NAME` conditions: sysmon reads them from --watch-url.
+    opts.watch_metrics = config.watch_names();
     let (mut profile, demo) = load_target(&args.target, args.demo, &opts).await?;
     profile.load.model = config.model;
     profile.load.stages = config.stages();
+    profile.load.stage_names.clear();
     crate::plan::check_stages(&profile.load.stages, config.model)
         .map_err(|e| AppError::Usage(format!("find-limit: {e}")))?;
     let outcome = execute(profile, &opts, demo.as_ref().map(|d| d.pid), Some(config)).await;

@@ -142,6 +142,8 @@ fn markdown(s: &Snapshot, summary: &Summary) -> String {
     md_find_limit(&mut md, s);
     md_thresholds(&mut md, summary);
     md_requests(&mut md, summary);
+    md_stages(&mut md, summary);
+    md_health(&mut md, summary);
     md_error_classes(&mut md, summary);
     md_events(&mut md, s);
     md
@@ -195,6 +197,50 @@ fn md_thresholds(md: &mut String, summary: &Summary) {
     for t in &summary.thresholds {
         let result = if t.passed { "✅ pass" } else { "❌ fail" };
         let _ = writeln!(md, "| `{}` | {} | {result} |", t.expr, t.shown);
+    }
+}
+
+/// Per stage (when two or more ran), then the recovery after each drop in load.
+fn md_stages(md: &mut String, summary: &Summary) {
+    if summary.stages.len() >= 2 {
+        let _ = writeln!(
+            md,
+            "\n### Stages\n\n| stage | from | to | target | count | rps | p50 | p95 | p99 | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        );
+        for st in &summary.stages {
+            let r = &st.stats;
+            let target = st.target.map_or("–".into(), |t| t.to_string());
+            let _ = writeln!(
+                md,
+                "| {} | {:.1}s | {:.1}s | {target} | {} | {:.1} | {} | {} | {} | {} |",
+                st.name,
+                st.from_s,
+                st.to_s,
+                r.count,
+                r.rps,
+                ms_fixed(r.p50_ms),
+                ms_fixed(r.p95_ms),
+                ms_fixed(r.p99_ms),
+                pct(r.error_rate)
+            );
+        }
+    }
+    if !summary.recoveries.is_empty() {
+        md.push('\n');
+        for r in &summary.recoveries {
+            let _ = write!(md, "- {}", crate::report::recovery_line(r));
+        }
+    }
+}
+
+/// The target's memory, CPU and leak fit, when it was watched.
+fn md_health(md: &mut String, summary: &Summary) {
+    if let Some(health) = &summary.health {
+        let _ = write!(
+            md,
+            "\n### Target health\n\n```\n{}```\n",
+            health.render_text().trim_end().to_string() + "\n"
+        );
     }
 }
 

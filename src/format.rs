@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::threshold::Stat;
+use crate::threshold::{HealthMetric, Stat};
 
 /// Milliseconds with one fixed decimal, as the summaries print them (`12.3ms`, `1.25s`).
 pub fn ms_fixed(v: f64) -> String {
@@ -39,6 +39,24 @@ pub fn format_stat(stat: Stat, value: f64) -> String {
             format!("{:.2}%", value * 100.0)
         }
         Stat::Rps => format!("{value:.1}/s"),
+        Stat::Health { metric } => health(metric, value),
+        Stat::RecoveryTime if value.is_infinite() => "not recovered".into(),
+        Stat::RecoveryTime => format!("{:.1}s", value / 1000.0),
+    }
+}
+
+/// A health metric's value: bytes, percent, bytes per minute, or a plain number.
+pub fn health(metric: HealthMetric, value: f64) -> String {
+    match metric {
+        HealthMetric::TargetRss | HealthMetric::SelfRss => bytes(value.max(0.0) as u64),
+        HealthMetric::TargetCpu | HealthMetric::SelfCpu | HealthMetric::TargetMem => {
+            format!("{value:.1}%")
+        }
+        HealthMetric::TargetRssSlope => {
+            let sign = if value < 0.0 { "-" } else { "" };
+            format!("{sign}{}/min", bytes(value.abs() as u64))
+        }
+        HealthMetric::Watch => count(value),
     }
 }
 

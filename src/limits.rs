@@ -110,6 +110,38 @@ pub fn check_vus(vus: u64) -> Result<u32, LimitError> {
     }
 }
 
+/// `"100KB"`, `"2MB"`, `"1.5MiB"`, `"512"` → bytes. KB/MB/GB are powers of 1000,
+/// KiB/MiB/GiB of 1024; a bare number is bytes.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("bad size \"{t}\": expected a number and a unit, e.g. \"100KB\""))?;
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" | "k" => 1_000,
+        "mb" | "m" => 1_000_000,
+        "gb" | "g" => 1_000_000_000,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        other => {
+            return Err(format!(
+                "bad size \"{t}\": unknown unit \"{other}\" (use B, KB, MB, GB, KiB, MiB or GiB)"
+            ));
+        }
+    };
+    let bytes = number * scale as f64;
+    if !bytes.is_finite() || bytes < 1.0 || bytes > (1u64 << 40) as f64 {
+        return Err(format!("size \"{t}\" must be from 1 byte to 1 TiB"));
+    }
+    Ok(bytes.round() as u64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

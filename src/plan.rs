@@ -57,9 +57,28 @@ pub fn parse_stages(text: &str) -> Result<Vec<Stage>, String> {
 
 /// Parses stages whose targets count `model`'s unit (VUs, or arrivals per second).
 pub fn parse_stages_for(text: &str, model: LoadModel) -> Result<Vec<Stage>, String> {
+    parse_named_stages_for(text, model).map(|(stages, _)| stages)
+}
+
+/// Parses stages that may be named: `"warm-up=30s:10,peak=1m:50,30s:0"`; the
+/// names come back beside the stages (`None`: unnamed).
+pub fn parse_named_stages_for(
+    text: &str,
+    model: LoadModel,
+) -> Result<(Vec<Stage>, Vec<Option<String>>), String> {
     let mut stages = Vec::new();
+    let mut names = Vec::new();
     for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (duration, target) = part
+        let (name, spec) = match part.split_once('=') {
+            Some((name, spec)) => {
+                let name = name.trim();
+                check_stage_name(name, &names).map_err(|e| format!("stage \"{part}\": {e}"))?;
+                (Some(name.to_string()), spec.trim())
+            }
+            None => (None, part),
+        };
+        names.push(name);
+        let (duration, target) = spec
             .split_once(':')
             .ok_or_else(|| format!("stage \"{part}\" is not DURATION:TARGET (e.g. \"30s:10\")"))?;
         let duration = crate::limits::parse_duration(duration)
@@ -81,7 +100,27 @@ pub fn parse_stages_for(text: &str, model: LoadModel) -> Result<Vec<Stage>, Stri
         return Err("no stages given (expected e.g. \"30s:10,1m:50,30s:0\")".into());
     }
     check_stages(&stages, model).map_err(|e| e.to_string())?;
-    Ok(stages)
+    Ok((stages, names))
+}
+
+/// A stage name: letters, digits, `-` and `_` (it is written in threshold keys
+/// such as `"warm-up.p95"`), not one given before.
+pub fn check_stage_name(name: &str, earlier: &[Option<String>]) -> Result<(), String> {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(format!(
+            "stage name \"{name}\" must be letters, digits, - or _ (e.g. \"warm-up\")"
+        ));
+    }
+    if earlier.iter().flatten().any(|n| n == name) {
+        return Err(format!(
+            "two stages are named \"{name}\"; stage names must differ"
+        ));
+    }
+    Ok(())
 }
 
 /// Refuses a target above the model's limit ([`crate::limits::MAX_VUS`] VUs or

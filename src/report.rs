@@ -2,6 +2,9 @@
 //! percentiles, errors by class, and threshold verdicts — as a text table for
 //! people and as JSON (`--summary-json`) for machines.
 
+mod health;
+mod stages;
+
 use std::collections::BTreeMap;
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
@@ -14,6 +17,10 @@ use crate::metrics::journey_summary::JourneySummary;
 use crate::metrics::scope::{ScopeStats, quantile_ms};
 use crate::outcome::OutcomeClass;
 use crate::threshold::Stat;
+pub use health::{HealthSummary, StageLeak};
+pub use stages::{StageSummary, recovery_line};
+
+use crate::metrics::recovery::Recovery;
 
 /// Latency and counts of one scope, in milliseconds.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -186,6 +193,17 @@ pub struct Summary {
     /// Open model: the schedule's arrivals and drops.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub arrivals: Option<ArrivalSummary>,
+    /// Per stage reached (with requests or a name): its span, target and results.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<StageSummary>,
+    /// After each stage that lowered the load: the seconds until p95 and error
+    /// rate were back within their thresholds (or 10% of the reference stage).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub recoveries: Vec<Recovery>,
+    /// The watched target's memory and CPU, the leak fit, loadpilot's own
+    /// (when a target was watched or a health threshold was set).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<HealthSummary>,
     /// Worker threads of the runtime that ran the load (`--threads`), when known:
     /// a summary rebuilt from a snapshot does not know it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -249,6 +267,9 @@ impl Summary {
             latency_basis: record.latency.label(),
             service_time: record.overall.service.as_ref().map(LatencySummary::new),
             arrivals: ArrivalSummary::new(&record.overall),
+            health: HealthSummary::from_record(record),
+            stages: stages::stage_summaries(record),
+            recoveries: crate::metrics::recovery::recoveries(&record.shape()),
             worker_threads: None,
         }
     }
@@ -307,6 +328,9 @@ impl Summary {
             bytes_fixed(self.bytes_out),
         );
         out.push_str(&self.model_text());
+        if let Some(health) = &self.health {
+            out.push_str(&health.render_text());
+        }
         if !self.ok_statuses.is_empty() {
             out.push_str(&format!(
                 "ok by status: {}\n\n",
@@ -315,6 +339,17 @@ impl Summary {
         }
         out.push_str(&self.requests_table().to_string());
         out.push('\n');
+        if self.stages.len() >= 2 {
+            out.push('\n');
+            out.push_str(&stages::stages_table(&self.stages).to_string());
+            out.push('\n');
+        }
+        if !self.recoveries.is_empty() {
+            out.push('\n');
+            for r in &self.recoveries {
+                out.push_str(&stages::recovery_line(r));
+            }
+        }
         if !self.error_classes.is_empty() {
             out.push('\n');
             out.push_str(&self.error_classes_table().to_string());

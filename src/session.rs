@@ -20,7 +20,7 @@ use crate::engine::{EngineChannels, EngineConfig, EngineEnd};
 use crate::error::AppError;
 use crate::metrics::aggregator::{AggregatorChannels, AggregatorConfig, RunRecord};
 use crate::metrics::dashboard::{Dashboard, SystemStatus};
-use crate::plan::{flat_stages, parse_stages};
+use crate::plan::{flat_stages, parse_named_stages_for};
 use crate::profile::Profile;
 use crate::redact::Redactor;
 use crate::report::Summary;
@@ -36,8 +36,10 @@ pub fn apply_options(
         return finish_options(profile, opts, None);
     }
     if let Some(stages) = &opts.stages {
-        profile.load.stages =
-            parse_stages(stages).map_err(|e| AppError::Usage(format!("--stages: {e}")))?;
+        let (stages, names) = parse_named_stages_for(stages, crate::plan::LoadModel::Vus)
+            .map_err(|e| AppError::Usage(format!("--stages: {e}")))?;
+        profile.load.stages = stages;
+        profile.load.stage_names = names;
     }
     let mut max_duration = None;
     if opts.requests.is_some() {
@@ -49,7 +51,10 @@ pub fn apply_options(
     }
     match (opts.vus, opts.duration) {
         // A flat load: all VUs at once (a zero-length first stage), then hold them.
-        (Some(vus), Some(duration)) => profile.load.stages = flat_stages(vus, duration),
+        (Some(vus), Some(duration)) => {
+            profile.load.stages = flat_stages(vus, duration);
+            profile.load.stage_names.clear();
+        }
         (Some(vus), None) if opts.stages.is_none() => {
             // Keep the profile's timing but flatten it at `vus`.
             let total = profile
@@ -64,6 +69,7 @@ pub fn apply_options(
                 total
             };
             profile.load.stages = flat_stages(vus, duration);
+            profile.load.stage_names.clear();
         }
         (Some(_), None) => {
             return Err(AppError::Usage(
@@ -85,11 +91,14 @@ fn apply_rate_options(profile: &mut Profile, opts: &RunOptions) -> Result<bool, 
         (Some(rate), _) => {
             let duration = opts.duration.unwrap_or(Duration::from_secs(30));
             profile.load.stages = flat_stages(rate, duration);
+            profile.load.stage_names.clear();
             true
         }
         (None, Some(stages)) => {
-            profile.load.stages = crate::plan::parse_stages_for(stages, LoadModel::Rate)
+            let (stages, names) = parse_named_stages_for(stages, LoadModel::Rate)
                 .map_err(|e| usage(format!("--rate-stages: {e}")))?;
+            profile.load.stages = stages;
+            profile.load.stage_names = names;
             if opts.duration.is_some() {
                 return Err(usage(
                     "--duration cannot be combined with --rate-stages (the stages set the length)"
@@ -288,6 +297,7 @@ fn aggregator_config(
     start: Instant,
     started_at: chrono::DateTime<chrono::Utc>,
     redactor: &Arc<Redactor>,
+    watch_names: &[String],
 ) -> AggregatorConfig {
     AggregatorConfig {
         profile_name: profile.name.clone(),
@@ -304,6 +314,9 @@ fn aggregator_config(
         started_at,
         redactor: redactor.clone(),
         latency: latency_basis(profile, opts),
+        stage_names: profile.load.stage_names.clone(),
+        stages: profile.load.stages.clone(),
+        watch_names: watch_names.to_vec(),
     }
 }
 
@@ -391,9 +404,18 @@ impl Session {
         let (snapshot_tx, snapshot_rx) = mpsc::channel(4);
         let (frame_tx, frame_rx) =
             watch::channel(Arc::new(Dashboard::empty(&profile.name, &target)));
-        let memory = start_sysmon(opts, demo_pid, done.clone());
+        let watch_names = watch_names(&profile, opts)?;
+        let memory = start_sysmon(opts, demo_pid, &watch_names, done.clone());
         let aggregator = crate::metrics::aggregator::spawn(
-            aggregator_config(&profile, opts, target, start, started_at, &redactor),
+            aggregator_config(
+                &profile,
+                opts,
+                target,
+                start,
+                started_at,
+                &redactor,
+                &watch_names,
+            ),
             AggregatorChannels {
                 batches: batch_rx,
                 events: event_rx,
@@ -565,6 +587,7 @@ fn fallback_path(wanted: &std::path::Path) -> Result<PathBuf, crate::snapshot::S
 fn start_sysmon(
     opts: &RunOptions,
     demo_pid: Option<u32>,
+    watch_names: &[String],
     done: CancellationToken,
 ) -> watch::Receiver<SystemStatus> {
     crate::sysmon::spawn(
@@ -573,7 +596,41 @@ fn start_sysmon(
             watch_url: opts.watch_url.clone(),
             watch_json_path: opts.watch_json_path.clone(),
             watch_every: opts.watch_every,
+            watch_metrics: watch_names.to_vec(),
         },
         done,
     )
+}
+
+/// The `watch.NAME` metrics the thresholds (and find-limit's `--until`) read, each
+/// once: read from `--watch-url`, so they need one, and at most [`MAX_WATCHED`].
+///
+/// [`MAX_WATCHED`]: crate::metrics::dashboard::MAX_WATCHED
+fn watch_names(profile: &Profile, opts: &RunOptions) -> Result<Vec<String>, AppError> {
+    let mut names: Vec<String> = Vec::new();
+    let wanted = profile
+        .thresholds
+        .iter()
+        .filter_map(|t| t.watch.as_ref())
+        .chain(&opts.watch_metrics);
+    for name in wanted {
+        if !names.contains(name) {
+            names.push(name.clone());
+        }
+    }
+    if let Some(first) = names.first()
+        && opts.watch_url.is_none()
+    {
+        return Err(AppError::Usage(format!(
+            "watch.{first} is read from a metrics endpoint: add --watch-url URL (Prometheus text)"
+        )));
+    }
+    let max = crate::metrics::dashboard::MAX_WATCHED;
+    if names.len() > max {
+        return Err(AppError::Usage(format!(
+            "{} watch.NAME metrics named; at most {max} can be watched",
+            names.len()
+        )));
+    }
+    Ok(names)
 }

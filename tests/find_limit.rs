@@ -266,3 +266,51 @@ fn bad_search_options_are_usage_errors() {
         );
     }
 }
+
+/// `--until` reads the target's health like thresholds do: `watch.NAME` from
+/// `--watch-url` (the capped target's own queue depth, which grows once the rate
+/// passes its capacity), `target.mem` and `target.rss` from the same endpoint.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn until_conditions_read_the_targets_health_and_watched_metrics() {
+    let t = capped_target().await;
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.json");
+    let mut cmd = loadpilot();
+    cmd.args(["find-limit", &t.url("/delay/20"), "--rate"])
+        .args([
+            "--start", "60", "--step", "90", "--max", "420", "--hold", "2s",
+        ])
+        .args([
+            "--until",
+            "watch.loadpilot_target_queue_depth > 10 or target.mem > 99% or target.rss > 8GB",
+        ])
+        .args(["--watch-url", &t.url("/metrics"), "--watch-every", "200ms"])
+        .args(["--headless", "--no-snapshot", "--summary-json"])
+        .arg(&summary);
+    let out = output(cmd).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    let result = &json["find_limit"];
+    let steps = result["steps"].as_array().unwrap();
+    let failed = result["failed_step"].as_u64().expect("a step failed") as usize;
+    let condition = steps[failed - 1]["failed"][0].as_str().unwrap();
+    assert!(
+        condition.contains("watch.loadpilot_target_queue_depth > 10"),
+        "{stdout}"
+    );
+    // 60/s and 150/s are within the 200/s capacity; 240/s queues up.
+    let limit = result["limit"].as_u64().unwrap();
+    assert!((60..=240).contains(&limit), "limit {limit}: {stdout}");
+    // Every condition had a reading in every step: nothing judged on no data.
+    for s in steps {
+        let readings = s["readings"].as_array().unwrap();
+        assert!(readings.iter().all(|r| r.is_number()), "step {s}");
+    }
+}

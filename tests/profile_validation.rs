@@ -70,6 +70,7 @@ fn every_shipped_profile_parses() {
             "soak",
             "spike",
             "streaming",
+            "stress-recovery",
             "uploads"
         ]
     );

@@ -169,6 +169,7 @@ fn healthy() -> Dashboard {
         self_rss: 96 * MIB,
         self_cpu_pct: 35.0,
         scheduler_lag_ms: 1.5,
+        ..SystemStatus::default()
     };
     d.log = vec![
         log(0, LogKind::Stage, "stage 1/6: ramp to 10 VUs over 30s"),

@@ -26,6 +26,7 @@
 //! | `GET /status/{code}`, `/delay/{ms}`, `/bytes/{n}`, `* /echo`, `/close` | test helpers |
 //!
 //! With `--stall EVERY:FOR` the endpoints that take a worker freeze periodically.
+//! With `--leak SIZE` every request keeps SIZE bytes alive (`leak`), for the leak detector.
 //! With `--fault MODE` every connection misbehaves instead (`fault`): closes, resets,
 //! endless or 1 byte/s bodies, a bad status line, status 999.
 //!
@@ -37,6 +38,7 @@ pub mod fault;
 mod handlers;
 mod helpers;
 mod jobs;
+pub mod leak;
 mod metrics;
 mod observe;
 mod pool;
@@ -112,6 +114,10 @@ pub struct TargetConfig {
     /// EVERY, e.g. "5s:1s": requests arriving in a freeze wait until it ends.
     #[arg(long, value_name = "EVERY:FOR", value_parser = stall::parse_stall)]
     pub stall: Option<stall::Stall>,
+    /// Keep SIZE bytes alive per request served (all but /health and /metrics), e.g.
+    /// "64KB": a memory leak for `target.rss_slope` thresholds to catch (1 GiB at most).
+    #[arg(long, value_name = "SIZE", value_parser = leak::parse_leak)]
+    pub leak: Option<usize>,
 }
 
 impl Default for TargetConfig {
@@ -127,6 +133,7 @@ impl Default for TargetConfig {
             tls: false,
             fault: None,
             stall: None,
+            leak: None,
         }
     }
 }

@@ -31,6 +31,7 @@ pub async fn health(state: &Arc<AppState>) -> Response<ResponseBody> {
             "workers": state.pool.workers(),
             "memory": { "rss_bytes": process.rss_bytes },
             "cpu_seconds": process.cpu_seconds,
+            "leaked_bytes": state.leak.leaked_bytes(),
         }),
     )
 }

@@ -25,6 +25,9 @@ pub async fn handle(
 ) -> Result<Response<ResponseBody>, CloseConnection> {
     let (parts, body) = request.into_parts();
     let route = Route::parse(&parts.method, parts.uri.path());
+    if !matches!(route, Route::Health | Route::Metrics) {
+        state.leak.leak_one();
+    }
 
     if let Some(stall) = state.stall.filter(|_| route.needs_worker()) {
         stall.wait(state.started).await;

@@ -35,6 +35,8 @@ pub struct AppState {
     pub fault: Option<super::fault::Fault>,
     /// `--stall`: periodic freezes of the endpoints that take a worker.
     pub stall: Option<super::stall::Stall>,
+    /// `--leak`: memory kept alive per request.
+    pub leak: super::leak::Leak,
 }
 
 impl AppState {
@@ -53,6 +55,7 @@ impl AppState {
             items_delay_ms: LogNormal::new(ITEMS_MEDIAN_MS.ln(), ITEMS_SIGMA)
                 .expect("constant σ is positive and finite"),
             fault: config.fault,
+            leak: super::leak::Leak::new(config.leak.unwrap_or(0)),
         }
     }
 

@@ -53,6 +53,17 @@ impl FinderConfig {
         levels
     }
 
+    /// The `watch.NAME` metrics the conditions read, each once.
+    pub fn watch_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for name in self.until.iter().filter_map(|c| c.threshold.watch.clone()) {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        names
+    }
+
     /// Each level as a jump and a hold, then a ramp down to zero (for a search
     /// that passes every step; one that stops early ramps down from where it is).
     pub fn stages(&self) -> Vec<Stage> {
@@ -135,9 +146,20 @@ pub fn judge(
         stats.add_arrivals(row.requests + row.dropped, &dropped);
     }
     let secs = f64::from(seconds.max(1));
+    let span = (
+        Duration::from_secs(first.into()),
+        Duration::from_secs(end.into()),
+    );
     let readings: Vec<Option<f64>> = until
         .iter()
-        .map(|c| stats.reading(c.stat(), secs))
+        .map(|c| match c.stat().health() {
+            // Target and loadpilot health: the same readings as thresholds, over the span.
+            Some(metric) => {
+                let watch = c.threshold.watch.as_deref();
+                record.health.reading(metric, watch, span.0, span.1)
+            }
+            None => stats.reading(c.stat(), secs),
+        })
         .collect();
     let failed = until
         .iter()

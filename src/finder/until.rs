@@ -1,6 +1,9 @@
 //! `--until` conditions: `p95 > 500ms or error_rate > 5% or p95 > 1.5x baseline`.
 //! Each is a threshold expression (the same grammar) that *ends* the search when
-//! it holds; `Nx baseline` compares with the first step's own reading.
+//! it holds; `Nx baseline` compares with the first step's own reading. The
+//! target's health reads as in thresholds (`target.mem > 85%`, `target.cpu > 80%`,
+//! `target.rss > 1GB`, `watch.NAME > X` from `--watch-url`), over the step's
+//! judged half.
 
 use crate::threshold::{Stat, Threshold, parse_threshold};
 
@@ -31,19 +34,22 @@ impl Condition {
     }
 }
 
-/// Parses `A or B or …` (case-insensitive `or`, also `||`).
+/// Parses `A or B or …` (case-insensitive `or`, also `||`). Metric names keep
+/// their case (`watch.NAME` reads a case-sensitive Prometheus name).
 pub fn parse_until(text: &str) -> Result<Vec<Condition>, String> {
-    let lowered = text.to_ascii_lowercase().replace("||", " or ");
+    let text = text.replace("||", " or ");
+    // ASCII lower-casing keeps byte offsets, so positions found here cut `text`.
+    let lowered = text.to_ascii_lowercase();
     let mut conditions = Vec::new();
-    let mut rest = lowered.as_str();
+    let mut start = 0;
     loop {
-        let (part, tail) = match rest.find(" or ") {
-            Some(i) => (&rest[..i], Some(&rest[i + 4..])),
-            None => (rest, None),
+        let (end, next) = match lowered[start..].find(" or ") {
+            Some(i) => (start + i, Some(start + i + 4)),
+            None => (text.len(), None),
         };
-        conditions.push(parse_condition(part.trim())?);
-        match tail {
-            Some(t) => rest = t,
+        conditions.push(parse_condition(text[start..end].trim())?);
+        match next {
+            Some(n) => start = n,
             None => break,
         }
     }
@@ -54,12 +60,16 @@ fn parse_condition(text: &str) -> Result<Condition, String> {
     if text.is_empty() {
         return Err("an empty condition (expected e.g. \"p95 > 500ms or error_rate > 5%\")".into());
     }
-    let (expr, factor) = match text.strip_suffix("baseline").map(str::trim_end) {
+    let lowered = text.to_ascii_lowercase();
+    let (expr, factor) = match lowered
+        .strip_suffix("baseline")
+        .map(|head| text[..head.len()].trim_end())
+    {
         Some(head) => {
             let number_start = head
-                .rfind(|c: char| !(c.is_ascii_digit() || c == '.' || c == 'x'))
+                .rfind(|c: char| !(c.is_ascii_digit() || c == '.' || c == 'x' || c == 'X'))
                 .map_or(0, |i| i + 1);
-            let factor_text = head[number_start..].trim_end_matches('x');
+            let factor_text = head[number_start..].trim_end_matches(['x', 'X']);
             let factor: f64 = factor_text.parse().map_err(|_| {
                 format!("\"{text}\": write a relative limit as e.g. \"p95 > 1.5x baseline\"")
             })?;
@@ -85,15 +95,13 @@ fn parse_condition(text: &str) -> Result<Condition, String> {
     })
 }
 
-/// A value of the metric's kind, for parsing `metric op` before a relative limit.
+/// A value of the metric's kind, for parsing `metric op` before a relative limit:
+/// the first of one value of each kind that the metric accepts.
 fn placeholder(head: &str) -> &'static str {
-    if head.contains("rate") {
-        "1%"
-    } else if head.starts_with("rps") {
-        "1"
-    } else {
-        "1ms"
-    }
+    ["1ms", "1%", "1", "1MB/min"]
+        .into_iter()
+        .find(|v| parse_threshold(&format!("{head} {v}")).is_ok())
+        .unwrap_or("1")
 }
 
 #[cfg(test)]
@@ -132,5 +140,30 @@ mod tests {
                 .unwrap_err()
                 .contains("whole run")
         );
+    }
+
+    #[test]
+    fn target_health_and_watched_metrics_are_conditions() {
+        use crate::threshold::HealthMetric;
+        let c = parse_until(
+            "target.mem > 85% or target.cpu > 80% or target.rss > 1GB or watch.queue_depth > 100 \
+             or target.rss > 2x baseline",
+        )
+        .unwrap();
+        let metrics: Vec<_> = c.iter().map(|c| c.stat().health().unwrap()).collect();
+        assert_eq!(
+            metrics,
+            [
+                HealthMetric::TargetMem,
+                HealthMetric::TargetCpu,
+                HealthMetric::TargetRss,
+                HealthMetric::Watch,
+                HealthMetric::TargetRss,
+            ]
+        );
+        assert_eq!(c[0].threshold.limit, 85.0);
+        assert_eq!(c[2].threshold.limit, 1e9);
+        assert_eq!(c[3].threshold.watch.as_deref(), Some("queue_depth"));
+        assert!(c[4].holds(2.5e9, Some(1e9)));
     }
 }

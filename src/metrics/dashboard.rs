@@ -170,6 +170,10 @@ pub struct ThresholdStatus {
     pub recent_value: f64,
 }
 
+/// At most this many `watch.NAME` metrics are read from `--watch-url` (a fixed
+/// array keeps [`SystemStatus`] a plain copyable value).
+pub const MAX_WATCHED: usize = 8;
+
 /// The host's and the watched target's memory, CPU and load, and the loader's own
 /// event-loop lag, sampled every second by `sysmon`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -184,6 +188,12 @@ pub struct SystemStatus {
     /// The watched target's resident memory, bytes, and CPU % (100 = one core).
     pub target_rss: Option<u64>,
     pub target_cpu_pct: Option<f64>,
+    /// The memory the target may use: its cgroup's limit (pid only), when it has one.
+    #[serde(default)]
+    pub target_mem_limit: Option<u64>,
+    /// `watch.NAME` values read from `--watch-url`, in the order the names were given.
+    #[serde(default)]
+    pub watch: [Option<f64>; MAX_WATCHED],
     /// loadpilot's own resident memory, bytes, and CPU %.
     pub self_rss: u64,
     pub self_cpu_pct: f64,

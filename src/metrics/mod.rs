@@ -6,11 +6,14 @@
 pub mod aggregator;
 pub mod dashboard;
 pub mod frame;
+pub mod health;
 pub mod hist_codec;
 pub mod journey;
 pub mod journey_summary;
 pub mod record;
 pub mod recorder;
+pub mod recovery;
 pub mod sample;
 pub mod scope;
 pub mod series;
+pub mod window;

@@ -280,6 +280,8 @@ impl ScopeStats {
     pub fn reading(&self, stat: Stat, secs: f64) -> Option<f64> {
         let has_data = match stat {
             Stat::Rps => true,
+            // Health metrics come from the system samples, never from a scope.
+            Stat::Health { .. } | Stat::RecoveryTime => false,
             // Only an open-model run schedules arrivals.
             Stat::DroppedRate => self.arrivals > 0,
             _ => self.requests() > 0,
@@ -300,6 +302,7 @@ impl ScopeStats {
             Stat::Percentile { pct } if pct <= 0.0 => us_to_ms(self.hist.min()),
             Stat::Percentile { pct } => us_to_ms(self.hist.value_at_percentile(pct)),
             Stat::Mean => self.hist.mean() / 1000.0,
+            Stat::Health { .. } | Stat::RecoveryTime => 0.0,
             Stat::ErrorRate => self.error_rate(),
             Stat::DroppedRate => self.dropped_rate(),
             Stat::ClassRate { class } => ratio(self.classes[class.index()], self.requests()),

@@ -69,6 +69,10 @@ pub struct Load {
     pub max_vus: Option<u32>,
     /// Open model: VUs started (and set up) before the first arrival.
     pub pre_allocated_vus: Option<u32>,
+    /// Each stage's name (`name = "peak"`; index = stage; `None`: unnamed). Empty
+    /// when no stage is named. Stage-scoped thresholds (`"peak.p95"`) use them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stage_names: Vec<Option<String>>,
 }
 
 impl Load {
@@ -80,6 +84,7 @@ impl Load {
             model: LoadModel::Vus,
             max_vus: None,
             pre_allocated_vus: None,
+            stage_names: Vec::new(),
         }
     }
 }
@@ -305,6 +310,76 @@ pub fn metric_rate_threshold(metric: &str, condition: &str) -> Result<Threshold,
     Ok(t)
 }
 
+/// The names a threshold key may start with: requests, flows, stages.
+pub(crate) struct ScopeNames<'a> {
+    pub requests: &'a [RequestSpec],
+    pub journey: &'a Journey,
+    pub stages: &'a [Option<String>],
+}
+
+impl ScopeNames<'_> {
+    /// Whether `name` (the key's prefix) names something this threshold can read:
+    /// a request, flow or stage, and only a stage for a health metric
+    /// (`soak.target.rss_slope`). Err: the message and a hint.
+    pub fn check(&self, threshold: &Threshold, name: &str) -> Result<(), (String, Option<String>)> {
+        let is_stage = self.stages.iter().flatten().any(|s| s == name);
+        let stage_list = || {
+            let named: Vec<&str> = self.stages.iter().flatten().map(String::as_str).collect();
+            if named.is_empty() {
+                "no stage has a name".to_string()
+            } else {
+                format!("stages: {}", named.join(", "))
+            }
+        };
+        if threshold.stat.health().is_some() {
+            return if is_stage {
+                Ok(())
+            } else {
+                Err((
+                    format!(
+                        "threshold \"{}\" names stage \"{name}\", but no stage has that name ({})",
+                        threshold.expr,
+                        stage_list()
+                    ),
+                    Some("name a stage with name = \"soak\" in [load] stages".into()),
+                ))
+            };
+        }
+        let names: Vec<&str> = self
+            .requests
+            .iter()
+            .map(|r| r.name.as_str())
+            .chain(self.journey.flows.iter().map(|f| f.name.as_str()))
+            .collect();
+        if is_stage || names.contains(&name) {
+            return Ok(());
+        }
+        let why = if self.stages.iter().all(Option::is_none) {
+            format!(
+                "threshold \"{}\" names request \"{name}\", but no request has that name (requests: {})",
+                threshold.expr,
+                names.join(", ")
+            )
+        } else {
+            format!(
+                "threshold \"{}\" names request \"{name}\", but no request or stage has that name (requests: {}; {})",
+                threshold.expr,
+                names.join(", "),
+                stage_list()
+            )
+        };
+        let all: Vec<&str> = names
+            .iter()
+            .copied()
+            .chain(self.stages.iter().flatten().map(String::as_str))
+            .collect();
+        Err((
+            why,
+            error::did_you_mean(name, &all).map(|near| format!("did you mean \"{near}\"?")),
+        ))
+    }
+}
+
 impl Profile {
     /// Parses a threshold written as one expression, as `--threshold` takes it:
     /// custom metrics (`cache_hit > 80%`) included, and a named request or flow
@@ -316,14 +391,18 @@ impl Profile {
             return metric_rate_threshold(metric, condition);
         }
         let t = crate::threshold::parse_threshold(expr)?;
-        if let Some(name) = &t.request
-            && !self.requests.iter().any(|r| &r.name == name)
-            && !self.journey.flows.iter().any(|f| &f.name == name)
-        {
-            return Err(ThresholdError::UnknownName {
-                expr: expr.to_string(),
-                name: name.clone(),
-            });
+        if let Some(name) = &t.request {
+            let scopes = ScopeNames {
+                requests: &self.requests,
+                journey: &self.journey,
+                stages: &self.load.stage_names,
+            };
+            if scopes.check(&t, name).is_err() {
+                return Err(ThresholdError::UnknownName {
+                    expr: expr.to_string(),
+                    name: name.clone(),
+                });
+            }
         }
         Ok(t)
     }

@@ -141,7 +141,7 @@ fn resolve(ctx: &Ctx<'_>, raw: RawProfile) -> Result<Profile, ProfileError> {
     let journey = resolved.journey;
 
     let (thresholds, abort_on_fail) = match &raw.thresholds {
-        Some(t) => resolve_thresholds(ctx, t, &requests, &journey)?,
+        Some(t) => resolve_thresholds(ctx, t, &requests, &journey, &load.stage_names)?,
         None => (Vec::new(), false),
     };
 
@@ -192,9 +192,9 @@ fn resolve_base_url(ctx: &Ctx<'_>, raw: &Spanned<String>) -> Result<String, Prof
 fn resolve_load(ctx: &Ctx<'_>, raw: &Spanned<RawLoad>) -> Result<Load, ProfileError> {
     let load = raw.get_ref();
     let model = resolve_executor(ctx, load)?;
-    let stages = match (&load.stages, &load.rate) {
+    let (stages, stage_names) = match (&load.stages, &load.rate) {
         (Some(stages), None) => resolve_stages(ctx, stages, model)?,
-        (None, Some(rate)) => resolve_rate(ctx, raw, rate, model)?,
+        (None, Some(rate)) => (resolve_rate(ctx, raw, rate, model)?, Vec::new()),
         (Some(_), Some(rate)) => {
             return Err(ctx
                 .err(
@@ -230,6 +230,7 @@ fn resolve_load(ctx: &Ctx<'_>, raw: &Spanned<RawLoad>) -> Result<Load, ProfileEr
         model,
         max_vus,
         pre_allocated_vus,
+        stage_names,
     })
 }
 
@@ -322,15 +323,21 @@ fn resolve_rate(
     Ok(crate::plan::flat_stages(value, duration))
 }
 
-/// `stages = "30s:10,…"` or a list of `{ duration, target }` tables.
+/// `stages = "warm-up=30s:10,…"` or a list of `{ name, duration, target }`
+/// tables → the stages and their names (empty when none is named).
 fn resolve_stages(
     ctx: &Ctx<'_>,
     stages_raw: &Spanned<RawStages>,
     model: LoadModel,
-) -> Result<Vec<Stage>, ProfileError> {
+) -> Result<(Vec<Stage>, Vec<Option<String>>), ProfileError> {
+    let mut names = Vec::new();
     let stages = match stages_raw.get_ref() {
-        RawStages::Text(text) => crate::plan::parse_stages_for(text, model)
-            .map_err(|why| ctx.err(stages_raw, "load.stages", why))?,
+        RawStages::Text(text) => {
+            let (stages, named) = crate::plan::parse_named_stages_for(text, model)
+                .map_err(|why| ctx.err(stages_raw, "load.stages", why))?;
+            names = named;
+            stages
+        }
         RawStages::List(list) => {
             if list.is_empty() {
                 return Err(ctx
@@ -342,6 +349,15 @@ fn resolve_stages(
             let mut stages = Vec::with_capacity(list.len());
             for (i, stage) in list.iter().enumerate() {
                 stages.push(resolve_stage(ctx, stage.get_ref(), i, model)?);
+                let name = match &stage.get_ref().name {
+                    Some(name) => {
+                        crate::plan::check_stage_name(name.get_ref(), &names)
+                            .map_err(|why| ctx.err(name, format!("load.stages[{i}].name"), why))?;
+                        Some(name.get_ref().clone())
+                    }
+                    None => None,
+                };
+                names.push(name);
             }
             stages
         }
@@ -355,7 +371,10 @@ fn resolve_stages(
             "the stages add up to 0s, so the run would end at once",
         ));
     }
-    Ok(stages)
+    if names.iter().all(Option::is_none) {
+        names.clear();
+    }
+    Ok((stages, names))
 }
 
 fn resolve_stage(
@@ -391,6 +410,7 @@ fn resolve_thresholds(
     raw: &RawThresholds,
     requests: &[super::RequestSpec],
     journey: &super::Journey,
+    stage_names: &[Option<String>],
 ) -> Result<(Vec<Threshold>, bool), ProfileError> {
     let mut thresholds = Vec::with_capacity(raw.entries.len());
     for (key, value) in &raw.entries {
@@ -428,28 +448,18 @@ fn resolve_thresholds(
                 ctx.err(value, &field, why).with_hint(hint)
             }
         })?;
-        if let Some(name) = &threshold.request
-            && !requests.iter().any(|r| &r.name == name)
-            && !journey.flows.iter().any(|f| &f.name == name)
-        {
-            let names: Vec<&str> = requests
-                .iter()
-                .map(|r| r.name.as_str())
-                .chain(journey.flows.iter().map(|f| f.name.as_str()))
-                .collect();
-            let err = ctx.err(
-                key,
-                &field,
-                format!(
-                    "threshold \"{}\" names request \"{name}\", but no request has that name (requests: {})",
-                    threshold.expr,
-                    names.join(", ")
-                ),
-            );
-            return Err(match did_you_mean(name, &names) {
-                Some(near) => err.with_hint(format!("did you mean \"{near}\"?")),
-                None => err,
-            });
+        if let Some(name) = &threshold.request {
+            let scopes = super::ScopeNames {
+                requests,
+                journey,
+                stages: stage_names,
+            };
+            scopes
+                .check(&threshold, name)
+                .map_err(|(why, hint)| match hint {
+                    Some(hint) => ctx.err(key, &field, why).with_hint(hint),
+                    None => ctx.err(key, &field, why),
+                })?;
         }
         thresholds.push(Threshold {
             allow_empty: value.get_ref().allow_empty,

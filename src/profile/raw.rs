@@ -138,6 +138,8 @@ pub(crate) enum RawStages {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawStage {
+    /// `name = "peak"`: shown in the per-stage results, used by stage-scoped thresholds.
+    pub name: Option<Spanned<String>>,
     pub duration: Spanned<String>,
     pub target: Spanned<i64>,
 }

@@ -74,6 +74,10 @@ pub fn check(s: &Snapshot) -> Result<(), String> {
     for (i, e) in s.events.iter().enumerate() {
         seconds(&format!("events[{i}].at_s"), e.at_s)?;
     }
+    for (i, at) in s.stage_starts_s.iter().enumerate() {
+        seconds(&format!("stage_starts_s[{i}]"), *at)?;
+    }
+    check_health(s)?;
     for (i, a) in s.actions.iter().enumerate() {
         check_action(i, a)?;
     }
@@ -120,6 +124,40 @@ fn scope(field: &str, s: &ScopeRecord) -> Result<(), String> {
 fn named(field: &str, scopes: &[NamedScope]) -> Result<(), String> {
     for (i, n) in scopes.iter().enumerate() {
         scope(&format!("{field}[{i}] (\"{}\")", n.name), &n.stats)?;
+    }
+    Ok(())
+}
+
+/// Health samples: times within a year and in order (readings search them by
+/// time), memory within [`MAX_BYTES_MEM`], percentages and watched values finite.
+fn check_health(s: &Snapshot) -> Result<(), String> {
+    let max_ms = (MAX_RUN_S * 1000.0) as u64;
+    let mut last_ms = 0;
+    for (i, h) in s.health.samples.iter().enumerate() {
+        let field = |name: &str| format!("health.samples[{i}].{name}");
+        at_most(&field("at_ms"), h.at_ms, max_ms)?;
+        if h.at_ms < last_ms {
+            return Err(format!(
+                "{} is before the sample ahead of it",
+                field("at_ms")
+            ));
+        }
+        last_ms = h.at_ms;
+        at_most(
+            &field("target_rss"),
+            h.target_rss.unwrap_or(0),
+            MAX_BYTES_MEM,
+        )?;
+        at_most(&field("self_rss"), h.self_rss, MAX_BYTES_MEM)?;
+        let numbers = [h.target_cpu_pct, h.target_mem_pct, Some(h.self_cpu_pct)];
+        if let Some(bad) = numbers
+            .iter()
+            .chain(&h.watch)
+            .flatten()
+            .find(|v| !v.is_finite())
+        {
+            return Err(format!("{} holds {bad}, not a number", field("…")));
+        }
     }
     Ok(())
 }

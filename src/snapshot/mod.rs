@@ -23,6 +23,7 @@ use crate::cli::RunOptions;
 use crate::command::Command;
 use crate::metrics::aggregator::{ActionRecord, RunRecord};
 use crate::metrics::dashboard::{Dashboard, LogEntry, LogKind, SecondRow};
+use crate::metrics::health::HealthSeries;
 use crate::metrics::journey::{JourneyConfig, JourneyStats};
 use crate::metrics::scope::{DropReason, ScopeStats};
 use crate::outcome::OutcomeClass;
@@ -329,6 +330,13 @@ pub struct Snapshot {
     pub second_histograms: Vec<Vec<u8>>,
     pub events: Vec<EventRecord>,
     pub actions: Vec<ActionEntry>,
+    /// The watched target's and loadpilot's own health samples (`target.*`,
+    /// `self.*` and `watch.*` thresholds read them).
+    #[serde(default, skip_serializing_if = "HealthSeries::is_empty")]
+    pub health: HealthSeries,
+    /// When each stage reached began, seconds of run time (index = stage).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stage_starts_s: Vec<f64>,
     /// `find-limit`: the steps and the limit found (see `finder::FindLimitResult`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub find_limit: Option<serde_json::Value>,
@@ -508,7 +516,7 @@ impl Snapshot {
                 .iter()
                 .enumerate()
                 .map(|(i, stats)| NamedScope {
-                    name: format!("stage {}", i + 1),
+                    name: record.stage_label(i),
                     stats: ScopeRecord::from_stats(stats),
                 })
                 .collect(),
@@ -547,6 +555,8 @@ impl Snapshot {
                     vus_after: a.vus_after,
                 })
                 .collect(),
+            health: record.health.clone(),
+            stage_starts_s: record.stage_starts.iter().map(|d| secs(*d)).collect(),
             find_limit: None,
         }
     }
@@ -616,6 +626,19 @@ impl Snapshot {
                 Some(j) => j.to_stats()?,
                 None => Default::default(),
             },
+            health: self.health.clone(),
+            stages: self.stages.clone(),
+            stage_starts: self
+                .stage_starts_s
+                .iter()
+                .map(|s| Duration::from_secs_f64(s.max(0.0)))
+                .collect(),
+            // Unnamed stages are saved as `stage N`; names never hold a space.
+            stage_names: self
+                .stages_stats
+                .iter()
+                .map(|s| (!s.name.contains(' ')).then(|| s.name.clone()))
+                .collect(),
         })
     }
 }

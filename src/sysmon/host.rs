@@ -6,12 +6,13 @@ use tokio::sync::watch;
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
-use super::{SAMPLE_INTERVAL, TargetSample};
+use super::TargetSample;
 use crate::metrics::dashboard::SystemStatus;
 
-/// Reads sysinfo once a second on a blocking thread and publishes a [`SystemStatus`].
+/// Reads sysinfo every `every` on a blocking thread and publishes a [`SystemStatus`].
 pub(super) async fn sample_loop(
     target_pid: Option<u32>,
+    every: std::time::Duration,
     status_tx: watch::Sender<SystemStatus>,
     lag_rx: watch::Receiver<f64>,
     url_rx: watch::Receiver<TargetSample>,
@@ -28,7 +29,7 @@ pub(super) async fn sample_loop(
             return;
         }
     };
-    let mut tick = tokio::time::interval(SAMPLE_INTERVAL);
+    let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         tokio::select! {
@@ -52,6 +53,7 @@ pub(super) async fn sample_loop(
         let url = *url_rx.borrow();
         status.target_rss = status.target_rss.or(url.rss);
         status.target_cpu_pct = status.target_cpu_pct.or(url.cpu_pct);
+        status.watch = url.watch;
         if status_tx.send(status).is_err() {
             return; // nobody is listening any more
         }
@@ -63,6 +65,8 @@ struct Sampler {
     system: System,
     self_pid: Option<Pid>,
     target_pid: Option<Pid>,
+    /// The target's cgroup memory limit, read once (it rarely changes).
+    target_mem_limit: Option<u64>,
 }
 
 impl Sampler {
@@ -71,6 +75,7 @@ impl Sampler {
             system: System::new()?,
             self_pid: sysinfo::get_current_pid().ok(),
             target_pid: target_pid.map(Pid::from_u32),
+            target_mem_limit: target_pid.and_then(super::cgroup::memory_limit),
         })
     }
 
@@ -100,6 +105,8 @@ impl Sampler {
             load_avg: [load.one, load.five, load.fifteen],
             target_rss: target.map(|p| p.memory()),
             target_cpu_pct: target.map(|p| f64::from(p.cpu_usage())),
+            target_mem_limit: self.target_mem_limit,
+            watch: Default::default(),
             self_rss: own.map_or(0, |p| p.memory()),
             self_cpu_pct: own.map_or(0.0, |p| f64::from(p.cpu_usage())),
             scheduler_lag_ms: 0.0,

@@ -20,6 +20,7 @@
 //! One source per module: `host` (sysinfo), `lag` (the runtime's own
 //! lateness), `watch_url` (a target's metrics endpoint, parsed by `exposition`).
 
+mod cgroup;
 mod exposition;
 mod host;
 mod lag;
@@ -30,11 +31,14 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use crate::metrics::dashboard::SystemStatus;
+use crate::metrics::dashboard::{MAX_WATCHED, SystemStatus};
 use watch_url::UrlFormat;
 
-/// How often host, self and pid figures are sampled.
+/// How often host, self and pid figures are sampled (sooner with a faster `watch_every`).
 pub const SAMPLE_INTERVAL: Duration = Duration::from_secs(1);
+/// The fastest sampling: sysinfo needs about this long between two readings of a
+/// process's CPU.
+pub const MIN_SAMPLE_INTERVAL: Duration = Duration::from_millis(200);
 /// The tick whose lateness is the scheduler lag.
 pub const LAG_TICK: Duration = Duration::from_millis(100);
 /// A `--watch-url` read that takes longer than this counts as failed.
@@ -50,8 +54,19 @@ pub struct SysmonConfig {
     /// JSON path (`$.memory.rss_bytes`) or JSON pointer (`/memory/rss_bytes`) of the
     /// resident-memory figure; without it the URL is read as Prometheus text.
     pub watch_json_path: Option<String>,
-    /// How often `watch_url` is read.
+    /// How often `watch_url` is read; a value under [`SAMPLE_INTERVAL`] also
+    /// samples the pid that often (not under [`MIN_SAMPLE_INTERVAL`]).
     pub watch_every: Duration,
+    /// `watch.NAME` metrics to read from `watch_url` (Prometheus text), at most
+    /// [`MAX_WATCHED`]; their values land in [`SystemStatus::watch`] in this order.
+    pub watch_metrics: Vec<String>,
+}
+
+impl SysmonConfig {
+    /// How often host, self and pid figures are sampled.
+    pub fn sample_interval(&self) -> Duration {
+        self.watch_every.clamp(MIN_SAMPLE_INTERVAL, SAMPLE_INTERVAL)
+    }
 }
 
 /// Samples host memory/swap/load, loadpilot's own RSS and CPU, and the target (pid via sysinfo; or URL: Prometheus text `process_resident_memory_bytes`/`process_cpu_seconds_total`, or JSON at a path) on a blocking thread / task, every 1 s (URL every watch_every); measures scheduler lag (how late a 100 ms tokio interval fires). Ends when `shutdown` is cancelled.
@@ -75,15 +90,19 @@ pub fn spawn(config: SysmonConfig, shutdown: CancellationToken) -> watch::Receiv
             None => UrlFormat::Prometheus,
         };
         tokio::spawn(watch_url::poll_url(
-            url,
-            format,
-            config.watch_every,
+            watch_url::Poll {
+                url,
+                format,
+                every: config.watch_every,
+                metrics: config.watch_metrics.clone(),
+            },
             url_tx,
             shutdown.clone(),
         ));
     }
     tokio::spawn(host::sample_loop(
         config.target_pid,
+        config.sample_interval(),
         status_tx,
         lag_rx,
         url_rx,
@@ -97,6 +116,8 @@ pub fn spawn(config: SysmonConfig, shutdown: CancellationToken) -> watch::Receiv
 struct TargetSample {
     rss: Option<u64>,
     cpu_pct: Option<f64>,
+    /// `watch.NAME` values, in `SysmonConfig::watch_metrics` order.
+    watch: [Option<f64>; MAX_WATCHED],
 }
 
 #[cfg(test)]
@@ -137,6 +158,7 @@ mod tests {
             watch_url: None,
             watch_json_path: None,
             watch_every: Duration::from_secs(5),
+            watch_metrics: Vec::new(),
         };
         let mut rx = spawn(config, shutdown.clone());
         let status = first_sample(&mut rx, |s| s.host_total > 0).await;
@@ -187,7 +209,8 @@ mod tests {
                             "/metrics" => format!(
                                 "# TYPE process_resident_memory_bytes gauge\n\
                                  process_resident_memory_bytes 3.3554432e+07\n\
-                                 process_cpu_seconds_total {}\n",
+                                 process_cpu_seconds_total {}\n\
+                                 queue_depth{{queue=\"jobs\"}} 42\n",
                                 n as f64 * 0.1
                             ),
                             _ => r#"{"memory":{"rss_bytes":12345678}}"#.to_string(),
@@ -218,12 +241,18 @@ mod tests {
                 watch_url: Some(format!("http://{addr}/metrics")),
                 watch_json_path: None,
                 watch_every: Duration::from_millis(100),
+                watch_metrics: vec!["queue_depth".into(), "absent".into()],
             },
             shutdown.clone(),
         );
         let status = first_sample(&mut prom, |s| s.target_cpu_pct.is_some()).await;
         assert_eq!(status.target_rss, Some(32 * 1024 * 1024));
         assert!(status.target_cpu_pct.unwrap() > 0.0);
+        assert_eq!(
+            status.watch[..2],
+            [Some(42.0), None],
+            "watch.NAME values in order"
+        );
 
         let mut json = spawn(
             SysmonConfig {
@@ -231,6 +260,7 @@ mod tests {
                 watch_url: Some(format!("http://{addr}/stats")),
                 watch_json_path: Some("$.memory.rss_bytes".into()),
                 watch_every: Duration::from_millis(100),
+                watch_metrics: Vec::new(),
             },
             shutdown.clone(),
         );

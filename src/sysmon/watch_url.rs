@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::exposition::{json_value, prometheus_value};
 use super::{TargetSample, URL_TIMEOUT};
+use crate::metrics::dashboard::MAX_WATCHED;
 
 /// Largest `--watch-url` body read.
 const URL_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -43,14 +44,27 @@ pub(super) enum UrlFormat {
     },
 }
 
-/// Reads `url` every `every` and publishes what it found (or nothing, when it failed).
+/// What to read, how, and how often.
+pub(super) struct Poll {
+    pub url: String,
+    pub format: UrlFormat,
+    pub every: Duration,
+    /// `watch.NAME` metrics read from Prometheus text (the first [`MAX_WATCHED`]).
+    pub metrics: Vec<String>,
+}
+
+/// Reads the URL every `every` and publishes what it found (or nothing, when it failed).
 pub(super) async fn poll_url(
-    url: String,
-    format: UrlFormat,
-    every: Duration,
+    poll: Poll,
     url_tx: watch::Sender<TargetSample>,
     shutdown: CancellationToken,
 ) {
+    let Poll {
+        url,
+        format,
+        every,
+        metrics,
+    } = poll;
     let uri: hyper::Uri = match url.parse() {
         Ok(uri) => uri,
         Err(e) => {
@@ -83,14 +97,19 @@ pub(super) async fn poll_url(
                         _ => None,
                     };
                     last_cpu = cpu_s.map(|cpu| (cpu, now));
+                    let mut watch = [None; MAX_WATCHED];
+                    for (slot, name) in watch.iter_mut().zip(&metrics) {
+                        *slot = prometheus_value(&body, name);
+                    }
                     TargetSample {
                         rss: rss.map(|v| v as u64),
                         cpu_pct,
+                        watch,
                     }
                 }
                 UrlFormat::Json { pointer } => TargetSample {
                     rss: json_value(&body, pointer).map(|v| v as u64),
-                    cpu_pct: None,
+                    ..TargetSample::default()
                 },
             },
             Err(e) => {

@@ -31,6 +31,23 @@ pub enum Stat {
     /// Share of hits of a custom rate metric (`cache_hit > 80%`); the threshold's
     /// `request` names the metric. Added by the journeys work.
     MetricRate,
+    /// The watched target's or loadpilot's own health (`target.rss`, `self.cpu`,
+    /// `target.rss_slope`, `watch.NAME`), read from the system samples, not from
+    /// requests (see [`HealthMetric`] for units).
+    Health { metric: HealthMetric },
+    /// The longest recovery after a drop in load, ms (`recovery_time < 30s`); see
+    /// `metrics::recovery`. Infinite when the target never recovered.
+    RecoveryTime,
+}
+
+impl Stat {
+    /// The health metric this statistic reads, if it is one.
+    pub fn health(self) -> Option<HealthMetric> {
+        match self {
+            Stat::Health { metric } => Some(metric),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,6 +98,13 @@ pub struct Threshold {
     /// fails: a threshold on a request that was never sent proves nothing.
     #[serde(default)]
     pub allow_empty: bool,
+    /// `watch.NAME`: the metric read from `--watch-url` (Prometheus text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watch: Option<String>,
+    /// A sliding window (`p95_1m`): the statistic over every window of this many
+    /// seconds, and the worst of them is judged ("no minute over the limit").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_s: Option<u32>,
 }
 
 /// A threshold's state.
@@ -104,6 +128,8 @@ pub enum ThresholdScope<'a> {
     Run,
     /// The request at this index (`ping.p95 < 200ms`).
     Request(usize),
+    /// The stage at this index, by its name (`stress.p95 < 5s`).
+    Stage(usize),
     /// No request has this name: a flow or custom metric (journeys), or nothing.
     Named(&'a str),
 }
@@ -136,14 +162,22 @@ impl Threshold {
         }
     }
 
-    /// What this threshold reads, given the profile's request names in order.
-    pub fn scope<'a>(&'a self, request_names: &[String]) -> ThresholdScope<'a> {
-        match &self.request {
-            None => ThresholdScope::Run,
-            Some(name) => match request_names.iter().position(|n| n == name) {
-                Some(i) => ThresholdScope::Request(i),
-                None => ThresholdScope::Named(name),
-            },
+    /// What this threshold reads, given the profile's request names and stage
+    /// names in order (a request's name wins over a stage's).
+    pub fn scope<'a>(
+        &'a self,
+        request_names: &[String],
+        stage_names: &[Option<String>],
+    ) -> ThresholdScope<'a> {
+        let Some(name) = &self.request else {
+            return ThresholdScope::Run;
+        };
+        if let Some(i) = request_names.iter().position(|n| n == name) {
+            ThresholdScope::Request(i)
+        } else if let Some(i) = stage_names.iter().position(|n| n.as_ref() == Some(name)) {
+            ThresholdScope::Stage(i)
+        } else {
+            ThresholdScope::Named(name)
         }
     }
 
@@ -169,5 +203,7 @@ pub fn latency_limits(thresholds: &[Threshold]) -> Vec<(String, f64)> {
         .collect()
 }
 
+mod health;
 mod parse;
+pub use health::HealthMetric;
 pub use parse::{ThresholdError, parse_threshold};

@@ -3,6 +3,7 @@
 //! Request names may contain dots (`api.v2.p99.9`), so the metric is found by
 //! trying the whole left side first, then each split at a `.` from the right.
 
+use super::health::{HealthMetric, HealthUnit};
 use super::{Op, Stat, Threshold};
 use crate::outcome::OutcomeClass;
 
@@ -15,6 +16,8 @@ enum Kind {
     Rate,
     /// Requests per second; a bare number (`/s` or `rps` suffix allowed).
     PerSecond,
+    /// A health metric's unit (bytes, percent, bytes per minute, a number).
+    Health(HealthUnit),
 }
 
 /// Why a threshold expression does not parse; every message quotes the expression.
@@ -29,9 +32,13 @@ pub enum ThresholdError {
     #[error("threshold \"{text}\" has no metric before \"{op}\"; e.g. \"p95 < 500ms\"")]
     NoMetric { text: String, op: &'static str },
     #[error(
-        "unknown metric \"{lhs}\" in threshold \"{text}\"; valid metrics: {VALID_METRICS}, optionally prefixed by a request name (\"ping.p95\")"
+        "unknown metric \"{lhs}\" in threshold \"{text}\"; valid metrics: {VALID_METRICS}, optionally prefixed by a request or stage name (\"ping.p95\"), or followed by a window (\"p95_1m\")"
     )]
     UnknownMetric { lhs: String, text: String },
+    #[error(
+        "threshold \"{text}\": a window (_{window}) applies to the whole run's latency and rates, e.g. \"p95_1m < 500ms\""
+    )]
+    WindowNotAllowed { text: String, window: String },
     #[error("threshold \"{text}\" has no value after \"{op}\"; e.g. \"{lhs} {op} {example}\"")]
     NoValue {
         text: String,
@@ -41,8 +48,8 @@ pub enum ThresholdError {
     },
     #[error("threshold \"{text}\": {why}")]
     BadValue { text: String, why: String },
-    /// A `--threshold` naming a request or flow the profile does not have.
-    #[error("\"{expr}\": no request or flow is named \"{name}\"")]
+    /// A `--threshold` naming a request, flow or stage the profile does not have.
+    #[error("\"{expr}\": no request or flow is named \"{name}\" (nor any stage)")]
     UnknownName { expr: String, name: String },
 }
 
@@ -75,6 +82,10 @@ impl ThresholdError {
             ThresholdError::BadValue { text, why } => ThresholdError::BadValue {
                 text: r(text),
                 why: r(why),
+            },
+            ThresholdError::WindowNotAllowed { text, window } => ThresholdError::WindowNotAllowed {
+                text: r(text),
+                window,
             },
             ThresholdError::UnknownName { expr, name } => ThresholdError::UnknownName {
                 expr: r(expr),
@@ -110,11 +121,21 @@ pub fn parse_threshold(expr: &str) -> Result<Threshold, ThresholdError> {
             op: op.symbol(),
         });
     }
+    let (base, window_s) = split_window(lhs);
     let (request, metric, stat, kind) =
-        split_metric(lhs).ok_or_else(|| ThresholdError::UnknownMetric {
+        split_metric(base).ok_or_else(|| ThresholdError::UnknownMetric {
             lhs: lhs.into(),
             text: text.into(),
         })?;
+    if let Some(w) = window_s
+        && (request.is_some()
+            || matches!(stat, Stat::Health { .. } | Stat::RecoveryTime | Stat::Rps))
+    {
+        return Err(ThresholdError::WindowNotAllowed {
+            text: text.into(),
+            window: window_text(w),
+        });
+    }
     let value: String = value.split_whitespace().collect();
     if value.is_empty() {
         return Err(ThresholdError::NoValue {
@@ -129,20 +150,52 @@ pub fn parse_threshold(expr: &str) -> Result<Threshold, ThresholdError> {
         why,
     })?;
     let prefix = request.map(|r| format!("{r}.")).unwrap_or_default();
+    let watch = metric.strip_prefix("watch.").map(str::to_string);
+    let suffix = window_s.map_or(String::new(), |w| format!("_{}", window_text(w)));
     Ok(Threshold {
-        expr: format!("{prefix}{metric} {} {value}", op.symbol()),
+        expr: format!("{prefix}{metric}{suffix} {} {value}", op.symbol()),
+        window_s,
         request: request.map(str::to_string),
         stat,
         op,
         limit,
         allow_empty: false,
+        watch,
     })
 }
 
 /// Listed in error messages.
 const VALID_METRICS: &str = "p50, p75, p90, p95, p99, p99.9 (any pNN or pNN.N), min, max, med, avg, \
      error_rate, rps, 429_rate, 4xx_rate, 500_rate, 5xx_rate, timeout_rate, connect_rate, \
-     tls_rate, dns_rate, protocol_rate, check_rate, setup_rate";
+     tls_rate, dns_rate, protocol_rate, check_rate, setup_rate, target.rss, target.cpu, \
+     target.mem, target.rss_slope, self.rss, self.cpu, watch.NAME, recovery_time";
+
+/// A window length as thresholds write it: `1m`, `90s`.
+fn window_text(secs: u32) -> String {
+    if secs.is_multiple_of(60) {
+        format!("{}m", secs / 60)
+    } else {
+        format!("{secs}s")
+    }
+}
+
+/// `p95_1m` → (`p95`, 60 s), `error_rate_30s` → (`error_rate`, 30 s); anything
+/// else (or a name that is a metric as written, such as `watch.queue_5m`) is kept.
+fn split_window(lhs: &str) -> (&str, Option<u32>) {
+    let whole_is_metric = split_metric(lhs).is_some();
+    let Some((base, window)) = lhs.rsplit_once('_').filter(|_| !whole_is_metric) else {
+        return (lhs, None);
+    };
+    let (digits, per_s) = match window.to_ascii_lowercase() {
+        w if w.ends_with('m') => (window[..window.len() - 1].to_string(), 60),
+        w if w.ends_with('s') => (window[..window.len() - 1].to_string(), 1),
+        _ => return (lhs, None),
+    };
+    match digits.parse::<u32>() {
+        Ok(n) if n > 0 && n <= 24 * 60 => (base, Some(n * per_s)),
+        _ => (lhs, None),
+    }
+}
 
 /// Splits `[REQUEST.]METRIC`: the whole text as a metric first, then at each `.` from the right.
 fn split_metric(lhs: &str) -> Option<(Option<&str>, String, Stat, Kind)> {
@@ -161,7 +214,16 @@ fn split_metric(lhs: &str) -> Option<(Option<&str>, String, Stat, Kind)> {
 
 /// One metric name (case-insensitive) → its canonical spelling, statistic and value kind.
 fn parse_metric(text: &str) -> Option<(String, Stat, Kind)> {
-    let name = text.trim().to_ascii_lowercase();
+    let text = text.trim();
+    // `watch.NAME` keeps NAME as written: Prometheus names are case-sensitive.
+    let watch_name = text
+        .get(..6)
+        .filter(|p| p.eq_ignore_ascii_case("watch."))
+        .map(|_| format!("watch.{}", &text[6..]));
+    let name = watch_name.unwrap_or_else(|| text.to_ascii_lowercase());
+    if let Some((metric, _)) = HealthMetric::parse(&name) {
+        return Some((name, Stat::Health { metric }, Kind::Health(metric.unit())));
+    }
     let stat = match name.as_str() {
         "min" => Stat::Percentile { pct: 0.0 },
         "max" => Stat::Percentile { pct: 100.0 },
@@ -170,6 +232,7 @@ fn parse_metric(text: &str) -> Option<(String, Stat, Kind)> {
         "error_rate" => return Some((name, Stat::ErrorRate, Kind::Rate)),
         "dropped_rate" => return Some((name, Stat::DroppedRate, Kind::Rate)),
         "rps" => return Some((name, Stat::Rps, Kind::PerSecond)),
+        "recovery_time" => return Some((name, Stat::RecoveryTime, Kind::Latency)),
         _ => {
             if let Some(label) = name.strip_suffix("_rate") {
                 let class = OutcomeClass::from_label(label).filter(|c| c.is_error())?;
@@ -197,7 +260,54 @@ fn example(kind: Kind) -> &'static str {
         Kind::Latency => "500ms",
         Kind::Rate => "1%",
         Kind::PerSecond => "100",
+        Kind::Health(HealthUnit::Bytes) => "1GB",
+        Kind::Health(HealthUnit::Percent) => "80%",
+        Kind::Health(HealthUnit::BytesPerMinute) => "1MB/min",
+        Kind::Health(HealthUnit::Number) => "100",
     }
+}
+
+/// A health metric's limit in canonical units (bytes, percent points, bytes per
+/// minute, the watched metric's own number).
+fn parse_health_value(value: &str, unit: HealthUnit) -> Result<f64, String> {
+    match unit {
+        HealthUnit::Bytes => crate::limits::parse_size(value).map(|b| b as f64),
+        HealthUnit::Percent => {
+            let number = value.strip_suffix('%').unwrap_or(value);
+            number
+                .parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite() && *n >= 0.0)
+                .ok_or_else(|| format!("\"{value}\" is not a percentage, e.g. \"80%\""))
+        }
+        HealthUnit::BytesPerMinute => parse_rss_slope(value),
+        HealthUnit::Number => value
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .ok_or_else(|| format!("\"{value}\" is not a number")),
+    }
+}
+
+/// `1MB/min`, `10KB/s`, `50MiB/h` → bytes per minute.
+fn parse_rss_slope(value: &str) -> Result<f64, String> {
+    let Some((size, per)) = value.rsplit_once('/') else {
+        return Err(format!(
+            "\"{value}\" is not a growth rate; write bytes per time, e.g. \"1MB/min\", \"10KB/s\""
+        ));
+    };
+    let per_minute = match per.to_ascii_lowercase().as_str() {
+        "s" | "sec" => 60.0,
+        "m" | "min" => 1.0,
+        "h" | "hour" => 1.0 / 60.0,
+        other => {
+            return Err(format!(
+                "unknown time unit \"{other}\" in \"{value}\"; use /s, /min or /h"
+            ));
+        }
+    };
+    let bytes = crate::limits::parse_size(size)?;
+    Ok(bytes as f64 * per_minute)
 }
 
 /// The value in canonical units (ms, fraction, per second).
@@ -251,6 +361,7 @@ fn parse_value(value: &str, kind: Kind) -> Result<f64, String> {
             }
             Ok(fraction)
         }
+        Kind::Health(unit) => parse_health_value(value, unit),
         Kind::PerSecond => match unit {
             "" | "/s" | "rps" => Ok(number),
             _ => Err(format!(
@@ -332,6 +443,20 @@ mod tests {
         assert_eq!(ok("error_rate < 0.01").limit, 0.01);
         assert_eq!(ok("error_rate <= 0").limit, 0.0);
         assert_eq!(ok("error_rate < 100%").limit, 1.0);
+    }
+
+    #[test]
+    fn windows_and_recovery_time() {
+        let t = ok("p95_1m < 500ms");
+        assert_eq!((t.window_s, pct(&t), t.limit), (Some(60), 95.0, 500.0));
+        assert_eq!(t.expr, "p95_1m < 500ms");
+        assert_eq!(ok("error_rate_30s < 1%").window_s, Some(30));
+        assert_eq!(ok("p99.9_2m < 1s").window_s, Some(120));
+        assert_eq!(ok("p95 < 1s").window_s, None);
+        assert!(err("ping.p95_1m < 1s").contains("whole run"));
+        assert!(err("p95_0m < 1s").contains("unknown metric"));
+        let r = ok("recovery_time < 30s");
+        assert_eq!((r.stat, r.limit), (Stat::RecoveryTime, 30_000.0));
     }
 
     #[test]

@@ -11,12 +11,14 @@ use crate::format::format_stat;
 use crate::metrics::dashboard::{
     Dashboard, LogEntry, LogKind, RunMode, SecondRow, SystemStatus, Verdict,
 };
+use crate::metrics::health::{HealthSample, HealthSeries};
 use crate::metrics::journey::JourneyStats;
 use crate::metrics::record::{ActionRecord, RunRecord};
 use crate::metrics::recorder::Batch;
 use crate::metrics::sample::Sample;
 use crate::metrics::scope::ScopeStats;
 use crate::metrics::series::SeriesStore;
+use crate::metrics::window::WindowTracker;
 use crate::outcome::OutcomeClass;
 use crate::threshold::ThresholdScope;
 use crate::vocab::{EngineEvent, EngineStatus, LatencyBasis, LoadModel};
@@ -66,6 +68,8 @@ pub struct Aggregator {
     pub(super) redactor: Arc<crate::redact::Redactor>,
     /// `--expected-interval` (closed model): latencies are recorded corrected.
     expected_interval_us: Option<u64>,
+    /// Per threshold: the sliding window's worst so far (`p95_1m`), if it has one.
+    pub(super) windows: Vec<Option<WindowTracker>>,
 }
 
 impl Aggregator {
@@ -73,6 +77,11 @@ impl Aggregator {
         let n = config.request_names.len();
         let (scope_slot, slots) = scope_slots(&config);
         let verdicts = vec![Verdict::NoData; config.thresholds.len()];
+        let windows = config
+            .thresholds
+            .iter()
+            .map(|t| t.window_s.map(|_| WindowTracker::default()))
+            .collect();
         let latency = config.latency;
         let record = RunRecord {
             started_at: config.started_at,
@@ -82,6 +91,9 @@ impl Aggregator {
             thresholds: config.thresholds,
             journey: JourneyStats::new(config.journey),
             latency,
+            health: HealthSeries::new(config.watch_names),
+            stage_names: config.stage_names,
+            stages: config.stages,
             ..RunRecord::empty(&config.profile_name, &config.target)
         };
         Aggregator {
@@ -109,6 +121,7 @@ impl Aggregator {
                 LatencyBasis::Corrected { interval_us } => Some(interval_us.max(1)),
                 _ => None,
             },
+            windows,
         }
     }
 
@@ -130,6 +143,13 @@ impl Aggregator {
     /// The newest memory sample; rows closed from now on carry it.
     pub fn set_memory(&mut self, memory: SystemStatus) {
         self.memory = memory;
+    }
+
+    /// Keeps a fresh system sample, stamped with the run time, for health thresholds.
+    pub fn record_health(&mut self, status: &SystemStatus) {
+        if let Some(sample) = HealthSample::from_status(self.now, status) {
+            self.record.health.push(sample);
+        }
     }
 
     /// Folds one VU batch into the open second and the run totals.
@@ -191,7 +211,14 @@ impl Aggregator {
 
     pub fn apply_event(&mut self, event: EngineEvent) {
         match event {
-            EngineEvent::Status(status) => self.engine = status,
+            EngineEvent::Status(status) => {
+                // Each stage reached starts now (a skipped one as well, lasting 0 s).
+                let starts = &mut self.record.stage_starts;
+                while starts.len() <= status.stage.index {
+                    starts.push(self.now);
+                }
+                self.engine = status;
+            }
             EngineEvent::Applied {
                 command,
                 vus_before,
@@ -282,6 +309,11 @@ impl Aggregator {
         open.bytes_in = 0;
         open.bytes_out = 0;
         open.t_s += 1;
+        for (t, window) in self.record.thresholds.iter().zip(&mut self.windows) {
+            if let Some(window) = window {
+                window.push(t, &open.scopes[0]);
+            }
+        }
         if !self.record.thresholds.is_empty() {
             // Keep the closed second's scopes for the recent window, reusing the
             // oldest entry's histograms once the window is full.
@@ -384,7 +416,7 @@ fn scope_slots(config: &AggregatorConfig) -> (Vec<Option<usize>>, usize) {
     let mut scope_slot = vec![None; config.request_names.len()];
     let mut slots = 1;
     for t in &config.thresholds {
-        if let ThresholdScope::Request(i) = t.scope(&config.request_names)
+        if let ThresholdScope::Request(i) = t.scope(&config.request_names, &config.stage_names)
             && scope_slot[i].is_none()
         {
             scope_slot[i] = Some(slots);

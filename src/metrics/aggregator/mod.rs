@@ -54,6 +54,12 @@ pub struct AggregatorConfig {
     pub redactor: Arc<crate::redact::Redactor>,
     /// What the latency histograms measure (the load model, `--expected-interval`).
     pub latency: crate::vocab::LatencyBasis,
+    /// The stages' names (index = stage; `None`: unnamed), for stage-scoped thresholds.
+    pub stage_names: Vec<Option<String>>,
+    /// The schedule (per-stage results, recovery after a drop in load).
+    pub stages: Vec<crate::plan::Stage>,
+    /// The `watch.NAME` metrics sysmon reads, in the order of `SystemStatus::watch`.
+    pub watch_names: Vec<String>,
 }
 
 /// The aggregator's inputs and outputs.
@@ -113,7 +119,13 @@ async fn run(mut agg: Aggregator, start: Instant, mut ch: AggregatorChannels) ->
                 None => events_open = false,
             },
             _ = tick.tick() => {
-                agg.set_memory(*ch.memory.borrow());
+                // A new system sample is also a health sample (thresholds on `target.*`).
+                let fresh = ch.memory.has_changed().unwrap_or(false);
+                let status = *ch.memory.borrow_and_update();
+                agg.set_memory(status);
+                if fresh {
+                    agg.record_health(&status);
+                }
                 agg.advance_clock(start.elapsed());
                 if agg.abort_if_failed() {
                     ch.stop.cancel();

@@ -4,9 +4,11 @@
 use crate::metrics::dashboard::{Dashboard, RequestStat, ThresholdStatus};
 use crate::metrics::frame::{self, FrameInput, FrameTotals};
 use crate::metrics::scope::ScopeStats;
+use std::time::Duration;
+
 use crate::threshold::{Threshold, ThresholdScope};
 
-use super::Aggregator;
+use super::{Aggregator, RECENT_WINDOW_SECS};
 
 impl Aggregator {
     /// The frame at the current run time.
@@ -69,20 +71,43 @@ impl Aggregator {
             .collect()
     }
 
-    /// Threshold `t`'s value over the run so far.
+    /// Threshold `t`'s value over the run so far (a window threshold: its worst
+    /// full window so far; the record's series is not kept here while the run goes).
     pub(super) fn run_value(&self, t: &Threshold) -> Option<f64> {
+        if t.window_s.is_some() {
+            let i = self
+                .record
+                .thresholds
+                .iter()
+                .position(|x| std::ptr::eq(x, t))?;
+            return self.windows[i].as_ref()?.worst(t, false);
+        }
+        if t.stat == crate::threshold::Stat::RecoveryTime {
+            // Judged on the finished run (its series); the badge shows no data till then.
+            return None;
+        }
         self.record.threshold_value_over(t, self.now)
     }
 
     /// Threshold `t`'s value over the last [`super::RECENT_WINDOW_SECS`] closed seconds.
     fn recent_value(&self, t: &Threshold) -> Option<f64> {
-        let slot = match t.scope(&self.record.request_names) {
+        let r = &self.record;
+        if let Some(metric) = t.stat.health() {
+            let from = self
+                .now
+                .saturating_sub(Duration::from_secs(RECENT_WINDOW_SECS as u64));
+            return r
+                .health
+                .reading(metric, t.watch.as_deref(), from, Duration::MAX);
+        }
+        let slot = match t.scope(&r.request_names, &r.stage_names) {
             ThresholdScope::Run => Some(0),
             ThresholdScope::Request(i) => self.scope_slot[i],
-            ThresholdScope::Named(_) => None,
+            // Stages, flows and custom metrics keep no per-second window.
+            ThresholdScope::Stage(_) | ThresholdScope::Named(_) => None,
         };
         let Some(slot) = slot else {
-            // Flows and custom metrics keep no per-second window: the run value stands in.
+            // No per-second window: the run value stands in.
             return self.run_value(t);
         };
         let mut merged = ScopeStats::default();

@@ -26,6 +26,9 @@ fn config(thresholds: &[&str]) -> AggregatorConfig {
         started_at: chrono::DateTime::UNIX_EPOCH,
         redactor: Default::default(),
         latency: Default::default(),
+        stage_names: Vec::new(),
+        watch_names: Vec::new(),
+        stages: Vec::new(),
     }
 }
 

@@ -36,6 +36,8 @@ enum Unit {
     Ms,
     Fraction,
     PerSec,
+    /// Target or loadpilot health: bytes, percent, bytes per minute.
+    Health(crate::threshold::HealthMetric),
 }
 
 /// The unit of a threshold expression's statistic (values are canonical: ms,
@@ -43,11 +45,12 @@ enum Unit {
 /// expression does not parse.
 fn unit(expr: &str) -> Unit {
     match parse_threshold(expr).map(|t| t.stat) {
-        Ok(Stat::Percentile { .. } | Stat::Mean) => Unit::Ms,
+        Ok(Stat::Percentile { .. } | Stat::Mean | Stat::RecoveryTime) => Unit::Ms,
         Ok(Stat::ErrorRate | Stat::DroppedRate | Stat::ClassRate { .. } | Stat::MetricRate) => {
             Unit::Fraction
         }
         Ok(Stat::Rps) => Unit::PerSec,
+        Ok(Stat::Health { metric }) => Unit::Health(metric),
         Err(_) => {
             let metric = expr
                 .split(['<', '>', '='])
@@ -82,6 +85,7 @@ fn value(expr: &str, v: f64) -> String {
         Unit::Ms => format::ms(v),
         Unit::Fraction => format::pct(v),
         Unit::PerSec => format!("{}/s", format::count(v)),
+        Unit::Health(metric) => format::health(metric, v),
     }
 }
 
