@@ -16,6 +16,7 @@ use crate::cli::RunOptions;
 use crate::command::Command;
 use crate::engine::client::ClientConfig;
 use crate::engine::request::Prepared;
+use crate::engine::workers::VuWorkers;
 use crate::engine::{EngineChannels, EngineConfig, EngineEnd};
 use crate::error::AppError;
 use crate::metrics::aggregator::{AggregatorChannels, AggregatorConfig, RunRecord};
@@ -226,6 +227,8 @@ pub struct Session {
     done: CancellationToken,
     engine: JoinHandle<EngineEnd>,
     aggregator: JoinHandle<RunRecord>,
+    /// Threads that ran VUs (the summary's `worker_threads`).
+    worker_threads: usize,
 }
 
 /// What a finished run produced.
@@ -296,6 +299,11 @@ impl Session {
         let (snapshot_tx, snapshot_rx) = mpsc::channel(4);
         let (frame_tx, frame_rx) =
             watch::channel(Arc::new(Dashboard::empty(&profile.name, &target)));
+        let threads = opts.threads.map_or_else(default_threads, usize::from);
+        let workers = VuWorkers::start(opts.scheduler, threads).map_err(|e| {
+            AppError::Runtime(anyhow::anyhow!("cannot start the VU worker threads: {e}"))
+        })?;
+        let worker_threads = workers.threads();
         let memory = start_sysmon(opts, demo_pid, done.clone());
         let aggregator = crate::metrics::aggregator::spawn(
             AggregatorConfig {
@@ -339,6 +347,7 @@ impl Session {
                     max_vus: profile.load.max_vus,
                     pre_allocated_vus: profile.load.pre_allocated_vus,
                 },
+                workers,
             },
             EngineChannels {
                 commands: command_rx,
@@ -363,6 +372,7 @@ impl Session {
             done,
             engine,
             aggregator,
+            worker_threads,
         })
     }
 
@@ -387,7 +397,7 @@ impl Session {
         };
         let end = engine.context("the engine task failed")?;
         let mut summary = Summary::from_record(&record);
-        summary.worker_threads = Some(tokio::runtime::Handle::current().metrics().num_workers());
+        summary.worker_threads = Some(self.worker_threads);
         Ok(RunOutput {
             end,
             record,
@@ -508,4 +518,9 @@ fn start_sysmon(
         },
         done,
     )
+}
+
+/// One VU thread per core when `--threads` is not given.
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
