@@ -149,6 +149,8 @@ rss_run() {
   cat >"$WORK/$name.toml" <<TOML
 name = "$name"
 base_url = "${URL%/}"
+[load]
+stages = "1s:1"
 [defaults]
 think_time = "$think"
 [[request]]
