@@ -442,6 +442,11 @@ pub struct RunOptions {
     /// shared with the target, fewer threads leave it a core.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
+    /// How VUs are scheduled on those threads: `per-core` gives each thread its own
+    /// single-threaded runtime and share of VUs (a VU and its connection never wake
+    /// each other across threads); `shared` puts every VU on one work-stealing runtime.
+    #[arg(long, value_enum, value_name = "MODE", default_value_t)]
+    pub scheduler: crate::engine::workers::Scheduler,
     /// Seconds between headless progress lines.
     #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration, default_value = "5s")]
     pub progress_every: Duration,
@@ -489,12 +494,19 @@ impl Cli {
         args
     }
 
-    /// The `--threads` of a command that runs load, if given.
+    /// Worker threads for the process's runtime, if not the default (one per core).
+    /// With `--scheduler per-core` the VUs get threads of their own, so the runtime
+    /// (controller, aggregator, dashboard) needs only one; with `shared` it runs the
+    /// VUs too and gets `--threads`.
     pub fn worker_threads(&self) -> Option<usize> {
-        match &self.command {
-            CliCommand::Run(args) => args.opts.threads.map(usize::from),
-            CliCommand::Demo(args) => args.opts.threads.map(usize::from),
-            _ => None,
+        let opts = match &self.command {
+            CliCommand::Run(args) => &args.opts,
+            CliCommand::Demo(args) => &args.opts,
+            _ => return None,
+        };
+        match opts.scheduler {
+            crate::engine::workers::Scheduler::PerCore => Some(1),
+            crate::engine::workers::Scheduler::Shared => opts.threads.map(usize::from),
         }
     }
 }

@@ -16,6 +16,7 @@ use crate::cli::RunOptions;
 use crate::command::Command;
 use crate::engine::client::ClientConfig;
 use crate::engine::request::Prepared;
+use crate::engine::workers::VuWorkers;
 use crate::engine::{EngineChannels, EngineConfig, EngineEnd};
 use crate::error::AppError;
 use crate::metrics::aggregator::{AggregatorChannels, AggregatorConfig, RunRecord};
@@ -262,6 +263,8 @@ pub struct Session {
     done: CancellationToken,
     engine: JoinHandle<EngineEnd>,
     aggregator: JoinHandle<RunRecord>,
+    /// Threads that ran VUs (the summary's `worker_threads`).
+    worker_threads: usize,
 }
 
 /// What a finished run produced.
@@ -336,6 +339,7 @@ fn engine_config(
     client: ClientConfig,
     max_duration: Option<Duration>,
     start: Instant,
+    workers: VuWorkers,
 ) -> EngineConfig {
     EngineConfig {
         prepared,
@@ -352,6 +356,7 @@ fn engine_config(
             max_vus: profile.load.max_vus,
             pre_allocated_vus: profile.load.pre_allocated_vus,
         },
+        workers,
     }
 }
 
@@ -405,6 +410,11 @@ impl Session {
         let (frame_tx, frame_rx) =
             watch::channel(Arc::new(Dashboard::empty(&profile.name, &target)));
         let watch_names = watch_names(&profile, opts)?;
+        let threads = opts.threads.map_or_else(default_threads, usize::from);
+        let workers = VuWorkers::start(opts.scheduler, threads).map_err(|e| {
+            AppError::Runtime(anyhow::anyhow!("cannot start the VU worker threads: {e}"))
+        })?;
+        let worker_threads = workers.threads();
         let memory = start_sysmon(opts, demo_pid, &watch_names, done.clone());
         let aggregator = crate::metrics::aggregator::spawn(
             aggregator_config(
@@ -428,7 +438,7 @@ impl Session {
         let engine = crate::engine::spawn(
             EngineConfig {
                 request_budget: opts.requests,
-                ..engine_config(&profile, prepared, client, max_duration, start)
+                ..engine_config(&profile, prepared, client, max_duration, start, workers)
             },
             EngineChannels {
                 commands: command_rx,
@@ -453,6 +463,7 @@ impl Session {
             done,
             engine,
             aggregator,
+            worker_threads,
         })
     }
 
@@ -477,7 +488,7 @@ impl Session {
         };
         let end = engine.context("the engine task failed")?;
         let mut summary = Summary::from_record(&record);
-        summary.worker_threads = Some(tokio::runtime::Handle::current().metrics().num_workers());
+        summary.worker_threads = Some(self.worker_threads);
         Ok(RunOutput {
             end,
             record,
@@ -633,4 +644,9 @@ fn watch_names(profile: &Profile, opts: &RunOptions) -> Result<Vec<String>, AppE
         )));
     }
     Ok(names)
+}
+
+/// One VU thread per core when `--threads` is not given.
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }

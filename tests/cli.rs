@@ -363,3 +363,54 @@ fn completions_and_the_man_page_cover_every_subcommand() {
         );
     }
 }
+
+/// Names of process `pid`'s threads (Linux `/proc`); empty once it has exited.
+fn thread_names(pid: u32) -> Vec<String> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .map(|name| name.trim().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scheduler_flag_sets_where_vus_run() {
+    let t = target().await;
+    for (mode, vu_threads) in [
+        ("per-core", vec!["loadpilot-vu-0", "loadpilot-vu-1"]),
+        ("shared", vec![]),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let json = dir.path().join("summary.json");
+        let mut cmd = loadpilot();
+        cmd.args(["run", "--no-snapshot", "--headless", "--threads", "2"]);
+        cmd.args(["--scheduler", mode, &t.url("/ping"), "--vus", "4"]);
+        cmd.args(["--duration", "1500ms", "--summary-json"])
+            .arg(&json);
+        cmd.stdout(Stdio::null()).stderr(Stdio::null());
+        // The union of the thread names seen while the run is under way.
+        let (mut seen, status) = tokio::task::spawn_blocking(move || {
+            let mut child = cmd.spawn().unwrap();
+            let mut seen = std::collections::BTreeSet::new();
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+                seen.extend(thread_names(child.id()));
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            (seen, child.wait().unwrap())
+        })
+        .await
+        .unwrap();
+        assert!(status.success(), "{mode}: {status:?}");
+        seen.retain(|name| name.starts_with("loadpilot-vu"));
+        assert_eq!(seen.into_iter().collect::<Vec<_>>(), vu_threads, "{mode}");
+        let summary: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+        assert!(summary["overall"]["count"].as_u64().unwrap() > 0, "{mode}");
+        assert_eq!(summary["overall"]["errors"], 0, "{mode}");
+        assert_eq!(summary["worker_threads"], 2, "{mode}");
+    }
+}

@@ -314,14 +314,15 @@ impl Dispatcher {
         let (tx, rx) = mpsc::channel(1);
         self.slots.push(Slot { tx });
         let abort = self.shared.abort.child_token();
-        self.tasks.spawn(run_arrival_vu(
+        let vu = run_arrival_vu(
             id as u64,
             self.shared.clone(),
             rx,
             self.done_tx.clone(),
             announce_ready,
             abort,
-        ));
+        );
+        self.shared.workers.spawn(&mut self.tasks, id as u64, vu);
         self.vus.store(self.slots.len() as u32, Ordering::Relaxed);
         id
     }

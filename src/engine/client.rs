@@ -25,8 +25,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http::Request;
 use http::header::HOST;
+use http::{HeaderMap, Request};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::client::conn::{http1, http2};
@@ -155,6 +155,11 @@ pub struct VuClient {
     config: ClientConfig,
     prepared: Arc<Prepared>,
     conns: Vec<Option<Conn>>,
+    /// The last response's header map, emptied, to carry the next request's
+    /// headers. hyper parses each response into the map its request carried, so
+    /// handing it back and forth leaves the exchange with no header allocation
+    /// (a fresh clone of the prepared map costs two per request).
+    spare_headers: HeaderMap,
 }
 
 impl VuClient {
@@ -164,7 +169,24 @@ impl VuClient {
             config,
             prepared,
             conns,
+            spare_headers: HeaderMap::new(),
         }
+    }
+
+    /// `template`'s headers in the spare map (its capacity kept; names and values
+    /// are reference-counted, so copying them does not allocate).
+    fn request_headers(&mut self, template: &HeaderMap) -> HeaderMap {
+        let mut headers = std::mem::take(&mut self.spare_headers);
+        headers.clear();
+        headers.extend(template.iter().map(|(n, v)| (n.clone(), v.clone())));
+        headers
+    }
+
+    /// Keeps `headers` (emptied at once, so the read buffer they point into is not
+    /// held) for the next request.
+    fn recycle_headers(&mut self, mut headers: HeaderMap) {
+        headers.clear();
+        self.spare_headers = headers;
     }
 
     /// Sends request `index`, measuring latency from now.
@@ -234,6 +256,8 @@ impl VuClient {
                         json: response.json,
                         body_bytes: response.body_bytes,
                     });
+                } else {
+                    self.recycle_headers(response.headers);
                 }
                 (class, status, bytes_in, message)
             }
@@ -281,16 +305,19 @@ impl VuClient {
         let slot = &mut self.conns[req.origin];
         if slot.as_ref().is_none_or(Conn::is_closed) {
             let origin = &self.prepared.origins[req.origin];
+            // Boxed: connecting (DNS, TCP, TLS, handshake) is the largest future
+            // here and rare; inline, its space would sit in every VU's task for
+            // the whole run.
             *slot = Some(
-                connect_within(origin, &self.config)
+                Box::pin(connect_within(origin, &self.config))
                     .await
                     .map_err(SendError::Fatal)?,
             );
         }
-        let conn = slot.as_mut().expect("connected above");
         let mut request = Request::new(Full::new(req.body.clone()));
         *request.method_mut() = req.method.clone();
-        *request.headers_mut() = req.headers.clone();
+        *request.headers_mut() = self.request_headers(&req.headers);
+        let conn = self.conns[req.origin].as_mut().expect("connected above");
         let sent = match conn {
             Conn::H1(sender) => {
                 *request.uri_mut() = req.path_uri.clone();
@@ -307,7 +334,7 @@ impl VuClient {
         let response = sent.map_err(SendError::from_hyper)?;
         if !self.config.keep_alive {
             // The request is under way; the next one opens a fresh connection.
-            *slot = None;
+            self.conns[req.origin] = None;
         }
         read_response(response, req.keep_body, received)
             .await

@@ -12,6 +12,7 @@ pub mod journey;
 mod pool;
 pub mod request;
 pub mod vu;
+pub mod workers;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,6 +31,7 @@ use client::ClientConfig;
 use pool::VuPool;
 use request::Prepared;
 use vu::{RunState, VuShared};
+use workers::VuWorkers;
 
 /// How often the plan is re-evaluated and the pool scaled.
 pub const RECONCILE_INTERVAL: Duration = Duration::from_millis(100);
@@ -56,6 +58,8 @@ pub struct EngineConfig {
     pub model: LoadModel,
     /// The open model's pool limits.
     pub arrival: ArrivalLimits,
+    /// The threads VUs run on.
+    pub workers: VuWorkers,
 }
 
 /// What turns the plan's target into load.
@@ -133,6 +137,7 @@ impl Engine {
                     .unwrap_or(1)
                     .max(1),
             }),
+            workers: config.workers.clone(),
         });
         let plan = Plan::new(config.stages.clone());
         let pool = match config.model {

@@ -53,8 +53,8 @@ impl VuPool {
             // Each VU checks its own child of the abort token: checking the shared
             // token itself would take its lock from every VU on every request.
             let abort = self.shared.abort.child_token();
-            self.tasks
-                .spawn(run_vu(id, self.shared.clone(), retire, abort));
+            let vu = run_vu(id, self.shared.clone(), retire, abort);
+            self.shared.workers.spawn(&mut self.tasks, id, vu);
         }
         while self.active.len() > target {
             if let Some(retire) = self.active.pop() {

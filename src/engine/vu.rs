@@ -41,6 +41,8 @@ pub struct VuShared {
     pub batches: mpsc::Sender<Batch>,
     /// Base seed; each VU mixes in its id.
     pub seed: u64,
+    /// Where VU tasks are spawned (per-core threads or the shared runtime).
+    pub workers: crate::engine::workers::VuWorkers,
     /// `-n`: the total to send, split across the VUs.
     pub budget: Option<RequestBudget>,
 }
@@ -134,7 +136,7 @@ impl VuState {
 
     /// The persona's setup steps; false when one failed.
     async fn setup(&mut self) -> bool {
-        journey::run_setup(&mut self.step_cx()).await
+        Box::pin(journey::run_setup(&mut self.step_cx())).await
     }
 
     /// One pick by weight, sent and recorded. False when a flow was cut short by
@@ -148,11 +150,15 @@ impl VuState {
                 record_executed(&mut self.recorder, prepared, index, &mut executed);
                 true
             }
+            // Journey steps and flows are boxed: their futures are large, and
+            // inline they would size every VU's task, plain ones included.
             Choice::Request(index) => {
-                journey::run_step(&mut self.step_cx(), index).await;
+                Box::pin(journey::run_step(&mut self.step_cx(), index)).await;
                 true
             }
-            Choice::Flow(flow) => journey::run_flow(&mut self.step_cx(), flow, retire).await,
+            Choice::Flow(flow) => {
+                Box::pin(journey::run_flow(&mut self.step_cx(), flow, retire)).await
+            }
         }
     }
 }
@@ -370,6 +376,36 @@ pub async fn run_arrival_vu(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The state a VU task keeps between requests is its whole per-VU footprint
+    /// besides its connection: 10,000 VUs must fit in about 100 MB.
+    #[test]
+    fn a_vu_task_stays_small() {
+        let profile =
+            crate::profile::Profile::for_url("http://127.0.0.1:9/", Vec::new()).expect("a URL");
+        let (_state_tx, run_state) = watch::channel(RunState::Running);
+        let (batches, _rx) = mpsc::channel(1);
+        let shared = Arc::new(VuShared {
+            prepared: Prepared::new(&profile).expect("prepared"),
+            client: ClientConfig::new(false, false).expect("TLS config"),
+            think: ThinkTime::NONE,
+            run_state,
+            abort: CancellationToken::new(),
+            batches,
+            seed: 1,
+            workers: crate::engine::workers::VuWorkers::shared(),
+            budget: None,
+        });
+        let task = run_vu(
+            0,
+            shared,
+            CancellationToken::new(),
+            CancellationToken::new(),
+        );
+        let bytes = std::mem::size_of_val(&task);
+        println!("a VU task's future: {bytes} bytes");
+        assert!(bytes <= 4096, "a VU task's future is {bytes} bytes");
+    }
 
     #[test]
     fn request_budget_shares_add_up_exactly() {
