@@ -31,6 +31,9 @@ pub enum Command {
     Unpause,
     /// Record an operator annotation in the event log and on the charts.
     Annotate { text: String },
+    /// Move the run's hard end (`--duration` or the schedule's length) later by
+    /// `secs` seconds. Nothing else moves the end: steering the VUs does not.
+    ExtendRun { secs: u64 },
     /// End the run gracefully (in-flight requests finish within `graceful_stop`).
     Stop,
 }
@@ -60,6 +63,10 @@ impl Command {
             Command::Pause => "pause".into(),
             Command::Unpause => "unpause".into(),
             Command::Annotate { text } => format!("note: {text}"),
+            Command::ExtendRun { secs } => format!(
+                "run extended by {}",
+                humantime::format_duration(std::time::Duration::from_secs(*secs))
+            ),
             Command::Stop => "stop".into(),
         }
     }

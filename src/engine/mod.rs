@@ -99,6 +99,13 @@ pub struct Engine {
     vu_abort: CancellationToken,
     last_status: Option<EngineStatus>,
     last_stage: Option<usize>,
+    /// The run's hard end, in run time: `--duration` or the schedule's length,
+    /// moved only by [`Command::ExtendRun`]. Holding, pausing or steering the VUs
+    /// freezes the stage clock but never this end.
+    end_at: Duration,
+    /// Set by an extension: the run then outlives its schedule (holding the last
+    /// stage's target) until `end_at`.
+    extended: bool,
 }
 
 impl Engine {
@@ -115,6 +122,9 @@ impl Engine {
             seed: config.seed,
         });
         let plan = Plan::new(config.stages.clone());
+        let end_at = config
+            .max_duration
+            .map_or(plan.total(), |cap| cap.min(plan.total()));
         let pool = match config.model {
             LoadModel::Vus => Executor::Vus(VuPool::new(shared)),
             LoadModel::Rate => {
@@ -136,6 +146,8 @@ impl Engine {
             vu_abort,
             last_status: None,
             last_stage: None,
+            end_at,
+            extended: false,
         }
     }
 
@@ -167,11 +179,8 @@ impl Engine {
                 self.plan.advance(now - last);
             }
             last = now;
-            let over_time = self
-                .config
-                .max_duration
-                .is_some_and(|cap| self.config.start.elapsed() >= cap);
-            if self.plan.is_finished() || over_time {
+            let over_time = self.config.start.elapsed() >= self.end_at;
+            if (self.plan.is_finished() && !self.extended) || over_time {
                 break EngineEnd::Completed;
             }
             self.reconcile().await;
@@ -198,6 +207,11 @@ impl Engine {
             }
             Command::Unpause => {
                 self.run_state.send_replace(RunState::Running);
+            }
+            Command::ExtendRun { secs } => {
+                let by = Duration::from_secs(*secs);
+                self.end_at = (self.end_at + by).min(crate::limits::MAX_DURATION);
+                self.extended = true;
             }
             Command::Annotate { .. } | Command::Stop => {}
         }
@@ -270,7 +284,6 @@ impl Engine {
 
     async fn report(&mut self, mode: RunMode) {
         let stages = self.plan.stages();
-        let planned_stages = self.plan.total();
         let status = EngineStatus {
             vus_active: self.pool.active(),
             model: self.config.model,
@@ -282,11 +295,7 @@ impl Engine {
                 progress: self.plan.stage_progress(),
                 stage_target: stages.get(self.plan.stage_index()).map_or(0, |s| s.target),
             },
-            planned: Some(
-                self.config
-                    .max_duration
-                    .map_or(planned_stages, |cap| cap.min(planned_stages)),
-            ),
+            planned: Some(self.end_at),
         };
         if self.last_status != Some(status) {
             self.last_status = Some(status);

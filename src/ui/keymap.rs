@@ -225,6 +225,12 @@ pub const BINDINGS: &[Binding] = &[
         modes: Modes::LIVE,
     },
     Binding {
+        keys: &[Key::ch(']')],
+        action: KeyAction::ExtendRun,
+        help: "run one minute longer (the end is fixed otherwise)",
+        modes: Modes::LIVE,
+    },
+    Binding {
         keys: &[Key::ch('p')],
         action: KeyAction::TogglePause,
         help: "pause / unpause all VUs",
@@ -390,6 +396,7 @@ pub const FOOTER: Footer = &[
     (&[KeyAction::Resume], "resume"),
     (&[KeyAction::TogglePause], "pause"),
     (&[KeyAction::SkipStage], "skip"),
+    (&[KeyAction::ExtendRun], "+1m"),
     (&[KeyAction::Annotate], "note"),
     (&[KeyAction::ZoomNext], "zoom"),
     (&[KeyAction::DoubleVus, KeyAction::HalveVus], "×2 ÷2"),

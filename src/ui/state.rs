@@ -30,6 +30,8 @@ pub use super::msg::{Effect, KeyAction, Msg, PromptEdit, Refusal, TimeWindow};
 pub const HINT_TTL: Duration = Duration::from_secs(2);
 /// A second `q`/Ctrl-C within this long quits without waiting for the graceful stop.
 pub const QUIT_WINDOW: Duration = Duration::from_secs(2);
+/// How much later `]` moves the run's end.
+pub const EXTEND_RUN_BY: Duration = Duration::from_secs(60);
 /// Local (UI-only) log lines kept.
 const LOCAL_LOG_CAP: usize = 50;
 /// Longest annotation accepted by the prompt, in characters.
@@ -472,6 +474,7 @@ impl App {
             | KeyAction::Hold
             | KeyAction::Resume
             | KeyAction::SkipStage
+            | KeyAction::ExtendRun
             | KeyAction::TogglePause => self.steer_key(action, now),
             KeyAction::Annotate => self.open_prompt(PromptKind::Annotation),
             KeyAction::PickBaseline => self.open_prompt(PromptKind::BaselinePath),
@@ -509,6 +512,12 @@ impl App {
             KeyAction::Hold => self.steer(Command::Hold, now),
             KeyAction::Resume => self.steer(Command::Resume, now),
             KeyAction::SkipStage => self.steer(Command::SkipStage, now),
+            KeyAction::ExtendRun => self.steer(
+                Command::ExtendRun {
+                    secs: EXTEND_RUN_BY.as_secs(),
+                },
+                now,
+            ),
             KeyAction::TogglePause => {
                 let command = if self.dashboard.mode == RunMode::Paused {
                     Command::Unpause
@@ -712,6 +721,10 @@ mod tests {
         assert_eq!(
             key(&mut app, KeyAction::SkipStage, now),
             sent(Command::SkipStage)
+        );
+        assert_eq!(
+            key(&mut app, KeyAction::ExtendRun, now),
+            sent(Command::ExtendRun { secs: 60 })
         );
         assert_eq!(
             key(&mut app, KeyAction::TogglePause, now),
