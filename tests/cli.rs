@@ -84,6 +84,18 @@ async fn summary_json_and_progress_lines() {
             && progress[0].contains("p95")
             && progress[0].contains("errors")
     );
+    // A flat run is one stage that holds, and no second is printed twice.
+    assert!(
+        progress.iter().all(|l| l.contains("stage 1/1 HOLD ")),
+        "{stderr}"
+    );
+    let seconds: Vec<&str> = progress
+        .iter()
+        .map(|l| l.split(']').next().unwrap())
+        .collect();
+    let mut unique = seconds.clone();
+    unique.dedup();
+    assert_eq!(seconds, unique, "a progress line printed twice: {stderr}");
 }
 
 #[test]

@@ -265,13 +265,14 @@ impl Engine {
         if self.last_stage != Some(stage) && !self.plan.stages().is_empty() {
             self.last_stage = Some(stage);
             let s = self.plan.stages()[stage];
-            let text = format!(
-                "stage {}/{}: to {} over {}",
-                stage + 1,
-                self.plan.stages().len(),
-                self.config.model.format_target(s.target),
-                humantime::format_duration(s.duration)
-            );
+            let (number, count) = self.plan.timed_position();
+            let target = self.config.model.format_target(s.target);
+            let over = humantime::format_duration(s.duration);
+            let text = if self.plan.is_flat() {
+                format!("stage {number}/{count}: hold {target} for {over}")
+            } else {
+                format!("stage {number}/{count}: to {target} over {over}")
+            };
             self.log(LogKind::Stage, text).await;
         }
         let mode = if paused {
@@ -294,6 +295,9 @@ impl Engine {
                 count: stages.len(),
                 progress: self.plan.stage_progress(),
                 stage_target: stages.get(self.plan.stage_index()).map_or(0, |s| s.target),
+                number: self.plan.timed_position().0,
+                timed: self.plan.timed_position().1,
+                flat: self.plan.is_flat(),
             },
             planned: Some(self.end_at),
         };
