@@ -74,6 +74,10 @@ pub enum CliCommand {
         /// rates `+N%` in percentage points, for rps `-N%`. Repeatable.
         #[arg(long = "fail-if", value_name = "RULE")]
         fail_if: Vec<String>,
+        /// Refuse (exit 2) to compare runs of different profiles; without it the
+        /// comparison is printed with a warning.
+        #[arg(long)]
+        strict: bool,
     },
     /// Write a profile from a browser recording (HAR) or a curl command line.
     ///
@@ -312,7 +316,8 @@ pub struct RunOptions {
     #[arg(long)]
     pub headless: bool,
     /// Constant number of VUs (with --duration, replaces the profile's stages).
-    #[arg(long, value_name = "N", value_parser = parse_vus)]
+    /// Not with --stages: the two say different things about the load.
+    #[arg(long, value_name = "N", value_parser = parse_vus, conflicts_with = "stages")]
     pub vus: Option<u32>,
     /// Run length. With --vus: one flat stage; with stages: caps the run's length.
     #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]

@@ -303,12 +303,27 @@ pub struct Comparison {
     pub rows: Vec<Row>,
     /// Requests present in only one of the runs.
     pub unmatched: Vec<String>,
+    /// The two runs' profile names when they differ: the figures then compare
+    /// different workloads, which the header says (and `--strict` refuses).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub different_profiles: Option<(String, String)>,
 }
 
 impl Comparison {
     pub fn new(before: &Snapshot, after: &Snapshot) -> Result<Comparison, SnapshotError> {
         let b = Summary::from_record(&before.to_record()?);
         let a = Summary::from_record(&after.to_record()?);
+        Ok(Comparison::between(
+            describe(before),
+            &b,
+            describe(after),
+            &a,
+        ))
+    }
+
+    /// Two summaries side by side (a saved run against a saved run, or a
+    /// headless run against its `--baseline`), each called by its label.
+    pub fn between(before: String, b: &Summary, after: String, a: &Summary) -> Comparison {
         let mut rows = Vec::new();
         let mut scopes: Vec<(&str, &ScopeSummary, &ScopeSummary)> =
             vec![("overall", &b.overall, &a.overall)];
@@ -345,11 +360,22 @@ impl Comparison {
                 }
             }
         }
-        Ok(Comparison {
-            before: describe(before),
-            after: describe(after),
+        Comparison {
+            before,
+            after,
             rows,
             unmatched,
+            different_profiles: (b.profile != a.profile)
+                .then(|| (b.profile.clone(), a.profile.clone())),
+        }
+    }
+
+    /// The header's warning when the runs come from different profiles.
+    pub fn profile_warning(&self) -> Option<String> {
+        self.different_profiles.as_ref().map(|(b, a)| {
+            format!(
+                "warning: the runs come from different profiles (\"{b}\" and \"{a}\"): the figures compare different workloads"
+            )
         })
     }
 
@@ -403,6 +429,10 @@ impl Comparison {
 
     fn text_with(&self, failures: &[String], width: Option<u16>) -> String {
         let mut out = format!("before: {}\nafter:  {}\n", self.before, self.after);
+        if let Some(warning) = self.profile_warning() {
+            out.push_str(&warning);
+            out.push('\n');
+        }
         let mut table = Table::new();
         if let Some(width) = width {
             table
@@ -432,6 +462,9 @@ impl Comparison {
             "## loadpilot compare\n\n- before: {}\n- after: {}\n\n",
             self.before, self.after
         );
+        if let Some(warning) = self.profile_warning() {
+            let _ = writeln!(md, "> {warning}\n");
+        }
         md.push_str("| scope | metric | before | after | change | relative | verdict |\n|---|---|---:|---:|---:|---:|---|\n");
         for row in &self.rows {
             let [b, a, c, r, v] = Self::cells(row);

@@ -48,7 +48,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             after,
             format,
             fail_if,
-        } => compare(&before, &after, format, &fail_if).await,
+            strict,
+        } => compare(&before, &after, format, &fail_if, strict).await,
         CliCommand::Merge {
             files,
             output,
@@ -248,6 +249,7 @@ async fn compare(
     after: &Path,
     format: CompareFormat,
     fail_if: &[String],
+    strict: bool,
 ) -> Result<ExitCode, AppError> {
     let rules = fail_if
         .iter()
@@ -255,6 +257,14 @@ async fn compare(
         .collect::<Result<Vec<_>, _>>()?;
     let (before, after) = (read_snapshot(before)?, read_snapshot(after)?);
     let comparison = Comparison::new(&before, &after)?;
+    // Without --strict the warning heads the comparison (text, markdown) or
+    // sits in it (`different_profiles` in JSON).
+    if let Some(warning) = comparison.profile_warning().filter(|_| strict) {
+        return Err(AppError::Usage(format!(
+            "--strict: {}",
+            warning.trim_start_matches("warning: ")
+        )));
+    }
     let failures = comparison.failures(&rules);
     let text = comparison.render(format, &failures);
     if format == CompareFormat::Text
@@ -384,6 +394,11 @@ pub async fn execute(
         Some(path) => Some(Arc::new(crate::ui::baseline::Baseline::load(path)?)),
         None => None,
     };
+    // Without a dashboard to draw it on, the baseline's deltas end the summary.
+    let baseline_summary = match (&opts.baseline, interactive) {
+        (Some(path), false) => Some(BaselineSummary::load(path)?),
+        _ => None,
+    };
     let session = Session::start(profile, opts, demo_pid)?;
     let signals_done = CancellationToken::new();
     let signalled = CancellationToken::new();
@@ -446,7 +461,7 @@ pub async fn execute(
             let (steps, pending) = task.await.unwrap_or_default();
             finish_search(&output, opts, &config, steps, pending)
         }
-        None => finish(&output, opts),
+        None => finish(&output, opts, baseline_summary.as_ref()),
     };
     ui_result?;
     Ok(code)
@@ -479,6 +494,7 @@ fn finish_search(
             summary_json: None,
             ..opts.clone()
         },
+        None,
     );
     crate::stdout::print(&result.render_text());
     if let Some(path) = &opts.summary_json {
@@ -502,9 +518,12 @@ fn finish_search(
 /// and picks the exit code. Nothing here fails the run: a file that cannot be
 /// written is reported, and the thresholds still decide between 0 and 99 (1 only
 /// when they passed but a result was lost).
-fn finish(output: &RunOutput, opts: &RunOptions) -> ExitCode {
+fn finish(output: &RunOutput, opts: &RunOptions, baseline: Option<&BaselineSummary>) -> ExitCode {
     let summary = &output.summary;
     crate::stdout::print(&summary.render_text());
+    if let Some(baseline) = baseline {
+        crate::stdout::print(&baseline.deltas(summary));
+    }
     let mut lost = false;
     if let Some(path) = &opts.summary_json {
         lost |= !write_summary_json(path, summary);
@@ -520,6 +539,33 @@ fn finish(output: &RunOutput, opts: &RunOptions) -> ExitCode {
         ExitCode::from(crate::error::EXIT_RUNTIME)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// A headless run's `--baseline`: the saved run's summary, to print the
+/// deltas against at the end.
+struct BaselineSummary {
+    label: String,
+    summary: crate::report::Summary,
+}
+
+impl BaselineSummary {
+    fn load(path: &Path) -> Result<BaselineSummary, AppError> {
+        let record = read_snapshot(path)?.to_record()?;
+        Ok(BaselineSummary {
+            label: format!("baseline {}", path.display()),
+            summary: crate::report::Summary::from_record(&record),
+        })
+    }
+
+    /// The comparison table (baseline before, this run after), as `compare` prints it.
+    fn deltas(&self, run: &crate::report::Summary) -> String {
+        let comparison =
+            Comparison::between(self.label.clone(), &self.summary, "this run".into(), run);
+        format!(
+            "\nagainst the baseline:\n{}",
+            comparison.render(CompareFormat::Text, &[])
+        )
     }
 }
 

@@ -33,6 +33,15 @@ pub fn apply_options(
     if apply_rate_options(profile, opts)? {
         return finish_options(profile, opts, None);
     }
+    if opts.vus.is_some() && opts.stages.is_some() {
+        // Whatever else is given (`--duration` would otherwise pick `--vus`
+        // and drop the stages without a word), the two contradict each other.
+        return Err(AppError::Usage(
+            "--vus cannot be combined with --stages: use --vus N --duration D for a flat \
+             load, or --stages alone"
+                .into(),
+        ));
+    }
     if let Some(stages) = &opts.stages {
         profile.load.stages =
             parse_stages(stages).map_err(|e| AppError::Usage(format!("--stages: {e}")))?;
@@ -41,7 +50,7 @@ pub fn apply_options(
     match (opts.vus, opts.duration) {
         // A flat load: all VUs at once (a zero-length first stage), then hold them.
         (Some(vus), Some(duration)) => profile.load.stages = flat_stages(vus, duration),
-        (Some(vus), None) if opts.stages.is_none() => {
+        (Some(vus), None) => {
             // Keep the profile's timing but flatten it at `vus`.
             let total = profile
                 .load
@@ -55,11 +64,6 @@ pub fn apply_options(
                 total
             };
             profile.load.stages = flat_stages(vus, duration);
-        }
-        (Some(_), None) => {
-            return Err(AppError::Usage(
-                "--vus cannot be combined with --stages".into(),
-            ));
         }
         (None, Some(duration)) => max_duration = Some(duration),
         (None, None) => {}
