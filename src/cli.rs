@@ -362,6 +362,11 @@ pub struct RunOptions {
     /// deltas in the header.
     #[arg(long, value_name = "SNAPSHOT")]
     pub baseline: Option<PathBuf>,
+    /// Close the dashboard when the run ends (the summary is then printed, as
+    /// headless); without it the final screen stays until `q`. Also the
+    /// profile key `exit_on_end = true`.
+    #[arg(long)]
+    pub exit_on_end: bool,
     /// Write the end-of-run summary as JSON to FILE (`-` is stdout, after the
     /// text summary; a device or FIFO is written in place).
     #[arg(long, value_name = "FILE")]

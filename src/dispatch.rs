@@ -399,6 +399,7 @@ pub async fn execute(
         (Some(path), false) => Some(BaselineSummary::load(path)?),
         _ => None,
     };
+    let exit_on_end = opts.exit_on_end || profile.exit_on_end;
     let session = Session::start(profile, opts, demo_pid)?;
     let signals_done = CancellationToken::new();
     let signalled = CancellationToken::new();
@@ -445,9 +446,10 @@ pub async fn execute(
         })
     };
     let output = session.wait().await;
-    if signalled.is_cancelled() {
-        // Stopped by a signal: the run is over, so close the dashboard too
-        // (nothing is in flight any more for the hard stop to cut).
+    if signalled.is_cancelled() || exit_on_end {
+        // Stopped by a signal, or asked to (`--exit-on-end`): the run is over,
+        // so close the dashboard too (nothing is in flight any more for the
+        // hard stop to cut).
         abort.cancel();
     }
     // Otherwise the dashboard stays up on the final frame until the operator quits.
