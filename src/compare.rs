@@ -86,7 +86,7 @@ impl Metric {
 
     fn show(self, v: f64) -> String {
         if self.is_latency() {
-            format!("{v:.1}ms")
+            crate::format::ms_fixed(v)
         } else if self.is_rate() {
             format!("{:.2}%", v * 100.0)
         } else {
@@ -402,7 +402,7 @@ impl Comparison {
         let change = if row.metric.is_rate() {
             format!("{:+.2} pp", row.change * 100.0)
         } else if row.metric.is_latency() {
-            format!("{:+.1}ms", row.change)
+            crate::format::ms_change(row.change)
         } else {
             format!("{:+.1}/s", row.change)
         };
@@ -507,6 +507,31 @@ fn describe(s: &Snapshot) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 13 point 5: compare reads durations as the summary does.
+    #[test]
+    fn durations_read_like_everywhere_else() {
+        let scope = |p95_ms: f64| ScopeSummary {
+            count: 10,
+            errors: 0,
+            error_rate: 0.0,
+            rps: 1.0,
+            min_ms: 0.0,
+            mean_ms: 0.0,
+            p50_ms: 0.4,
+            p90_ms: 0.0,
+            p95_ms,
+            p99_ms: 0.0,
+            max_ms: 0.0,
+            classes: Default::default(),
+        };
+        let row = Row::new("overall", Metric::P95, &scope(1560.6), &scope(12.3));
+        let [before, after, change, _, _] = Comparison::cells(&row);
+        assert_eq!((before.as_str(), after.as_str()), ("1.56s", "12.3ms"));
+        assert_eq!(change, "-1.55s");
+        let row = Row::new("overall", Metric::P50, &scope(1.0), &scope(1.0));
+        assert_eq!(Comparison::cells(&row)[0], "400µs");
+    }
 
     #[test]
     fn parses_rules() {

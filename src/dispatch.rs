@@ -522,7 +522,12 @@ fn finish_search(
 /// when they passed but a result was lost).
 fn finish(output: &RunOutput, opts: &RunOptions, baseline: Option<&BaselineSummary>) -> ExitCode {
     let summary = &output.summary;
-    crate::stdout::print(&summary.render_text());
+    // On a terminal the tables fit its width; in a pipe or file they keep theirs.
+    let width = std::io::stdout()
+        .is_terminal()
+        .then(|| crossterm::terminal::size().ok().map(|(cols, _)| cols))
+        .flatten();
+    crate::stdout::print(&summary.render_text_width(width));
     if let Some(baseline) = baseline {
         crate::stdout::print(&baseline.deltas(summary));
     }

@@ -106,6 +106,10 @@ pub struct Engine {
     /// Set by an extension: the run then outlives its schedule (holding the last
     /// stage's target) until `end_at`.
     extended: bool,
+    /// Run time on the engine's own clock, which never stops (the stage clock
+    /// does): it starts with the stage clock, so an untouched schedule and its
+    /// end agree to the tick however late the engine task started.
+    run_clock: Duration,
 }
 
 impl Engine {
@@ -148,6 +152,7 @@ impl Engine {
             last_stage: None,
             end_at,
             extended: false,
+            run_clock: Duration::ZERO,
         }
     }
 
@@ -178,8 +183,9 @@ impl Engine {
             if *self.run_state.borrow() == RunState::Running {
                 self.plan.advance(now - last);
             }
+            self.run_clock += now - last;
             last = now;
-            let over_time = self.config.start.elapsed() >= self.end_at;
+            let over_time = self.run_clock >= self.end_at;
             if (self.plan.is_finished() && !self.extended) || over_time {
                 break EngineEnd::Completed;
             }

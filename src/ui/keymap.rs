@@ -396,13 +396,13 @@ pub const FOOTER: Footer = &[
     (&[KeyAction::Resume], "resume"),
     (&[KeyAction::TogglePause], "pause"),
     (&[KeyAction::SkipStage], "skip"),
-    (&[KeyAction::ExtendRun], "+1m"),
     (&[KeyAction::Annotate], "note"),
     (&[KeyAction::ZoomNext], "zoom"),
     (&[KeyAction::DoubleVus, KeyAction::HalveVus], "×2 ÷2"),
     (WINDOWS, "window"),
     (&[KeyAction::LogScale], "log"),
     (&[KeyAction::PickBaseline], "baseline"),
+    (&[KeyAction::ExtendRun], "+1m"),
 ];
 
 /// The viewer's footer.
