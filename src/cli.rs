@@ -431,6 +431,9 @@ impl Cli {
     }
 }
 
+// The clap value parsers below return `Result<_, String>` on purpose: clap's
+// `value_parser` shows that text after the flag's name, and nothing branches on it.
+
 /// An arrival rate: at least 1 per second, at most [`crate::limits::MAX_RATE`].
 pub fn parse_rate(text: &str) -> Result<u32, String> {
     let n: u64 = text
@@ -440,12 +443,12 @@ pub fn parse_rate(text: &str) -> Result<u32, String> {
     if n == 0 {
         return Err("a rate of 0 would send nothing; give at least 1".into());
     }
-    crate::limits::check_rate(n)
+    crate::limits::check_rate(n).map_err(|e| e.to_string())
 }
 
 /// A duration above zero (a zero timeout, run length or interval is a typo).
 pub fn parse_positive_duration(text: &str) -> Result<Duration, String> {
-    crate::limits::parse_positive_duration(text)
+    crate::limits::parse_positive_duration(text).map_err(|e| e.to_string())
 }
 
 /// A VU count from 1 to [`crate::limits::MAX_VUS`].
@@ -457,7 +460,7 @@ pub fn parse_vus(text: &str) -> Result<u32, String> {
     if n == 0 {
         return Err("0 VUs would send nothing; give at least 1".into());
     }
-    crate::limits::check_vus(n)
+    crate::limits::check_vus(n).map_err(|e| e.to_string())
 }
 
 fn parse_key_value(text: &str) -> Result<(String, String), String> {

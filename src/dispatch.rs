@@ -148,7 +148,8 @@ async fn load_target(
     };
     let vars = vars_with_demo(opts, demo.as_ref());
     let profile = if looks_like_url(target) {
-        let mut p = Profile::for_url(target, Vec::new()).map_err(AppError::Usage)?;
+        let mut p =
+            Profile::for_url(target, Vec::new()).map_err(|e| AppError::Usage(e.to_string()))?;
         if let Some(demo) = &demo {
             p.base_url = demo.base_url.clone();
         }
@@ -387,15 +388,13 @@ pub async fn execute(
     demo_pid: Option<u32>,
     finder: Option<crate::finder::FinderConfig>,
 ) -> Result<ExitCode, AppError> {
-    let interactive =
-        !opts.headless && std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
     // A bad baseline file is a usage error before any load is sent.
     let baseline = match &opts.baseline {
         Some(path) => Some(Arc::new(crate::ui::baseline::Baseline::load(path)?)),
         None => None,
     };
     // Without a dashboard to draw it on, the baseline's deltas end the summary.
-    let baseline_summary = match (&opts.baseline, interactive) {
+    let baseline_summary = match (&opts.baseline, interactive(opts)) {
         (Some(path), false) => Some(BaselineSummary::load(path)?),
         _ => None,
     };
@@ -419,7 +418,43 @@ pub async fn execute(
         ));
         (config, task)
     });
-    let front_end = if interactive {
+    let front_end = spawn_front_end(&session, opts, baseline);
+    let output = session.wait().await;
+    if signalled.is_cancelled() || exit_on_end {
+        // Stopped by a signal, or asked to (`--exit-on-end`): the run is over,
+        // so close the dashboard too (nothing is in flight any more for the
+        // hard stop to cut).
+        abort.cancel();
+    }
+    // Otherwise the dashboard stays up on the final frame until the operator quits.
+    let ui_result = front_end.await.context("the front end failed")?;
+    signals_done.cancel();
+    let _ = signals.await;
+    let output = output?;
+    tracing::debug!(end = ?output.end, "run ended");
+    let code = match search {
+        Some((config, task)) => {
+            let (steps, pending) = task.await.unwrap_or_default();
+            finish_search(&output, opts, &config, steps, pending)
+        }
+        None => finish(&output, opts, baseline_summary.as_ref()),
+    };
+    ui_result?;
+    Ok(code)
+}
+
+/// Whether the run gets the dashboard: a terminal on both ends and no `--headless`.
+fn interactive(opts: &RunOptions) -> bool {
+    !opts.headless && std::io::stdout().is_terminal() && std::io::stdin().is_terminal()
+}
+
+/// The dashboard on a terminal, progress lines otherwise.
+fn spawn_front_end(
+    session: &Session,
+    opts: &RunOptions,
+    baseline: Option<Arc<crate::ui::baseline::Baseline>>,
+) -> tokio::task::JoinHandle<anyhow::Result<()>> {
+    if interactive(opts) {
         let ui = crate::ui::UiContext {
             dashboard: session.frames.clone(),
             commands: session.commands.clone(),
@@ -444,29 +479,7 @@ pub async fn execute(
             headless::progress(frames, every).await;
             Ok(())
         })
-    };
-    let output = session.wait().await;
-    if signalled.is_cancelled() || exit_on_end {
-        // Stopped by a signal, or asked to (`--exit-on-end`): the run is over,
-        // so close the dashboard too (nothing is in flight any more for the
-        // hard stop to cut).
-        abort.cancel();
     }
-    // Otherwise the dashboard stays up on the final frame until the operator quits.
-    let ui_result = front_end.await.context("the front end failed")?;
-    signals_done.cancel();
-    let _ = signals.await;
-    let output = output?;
-    tracing::debug!(end = ?output.end, "run ended");
-    let code = match search {
-        Some((config, task)) => {
-            let (steps, pending) = task.await.unwrap_or_default();
-            finish_search(&output, opts, &config, steps, pending)
-        }
-        None => finish(&output, opts, baseline_summary.as_ref()),
-    };
-    ui_result?;
-    Ok(code)
 }
 
 /// find-limit's end: the last step judged from the final record, the result

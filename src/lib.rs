@@ -31,11 +31,15 @@
 //!   status), [`outcome`] (error classes), [`command`] (operator commands),
 //!   [`error`] (`AppError`, exit codes), [`format`](mod@format) (every number formatter),
 //!   [`fit`] (text tables that fit the terminal's width),
-//!   [`limits`] (the bounds every input obeys), [`redact`] (secrets out of every
+//!   [`limits`] (the bounds every input obeys, and `LimitError`), [`redact`] (secrets out of every
 //!   output), [`fsutil`] (output files: atomic, or in place for devices and FIFOs),
 //!   [`stdout`] (stdout/stderr that may be closed).
 //! - beside the core: [`demo_target`] (the built-in target server), [`demo`]
 //!   (running it as a child process).
+//!
+//! Errors: every module boundary returns a thiserror type (`ProfileError`,
+//! `LimitError`, `ThresholdError`, `SnapshotError`…); [`error::AppError`] maps
+//! them to exit codes in [`dispatch`]. `docs/architecture.md` lists them.
 //!
 //! Snapshots travel as `SaveSnapshot` requests (mpsc, a `oneshot` reply inside)
 //! from the UI's saver to the aggregator, which answers with a copy of its state.

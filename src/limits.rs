@@ -17,43 +17,75 @@ pub const MAX_VUS: u32 = 100_000;
 /// `validate /dev/zero` or a mistyped path to a log file).
 pub const MAX_PROFILE_BYTES: u64 = 4 * 1024 * 1024;
 
+/// An input past one of these limits; the message quotes the value and says the limit.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LimitError {
+    #[error("\"{text}\" is not a duration (e.g. 500ms, 10s, 1m30s): {reason}")]
+    NotADuration { text: String, reason: String },
+    /// `source` about the value written as `text`.
+    #[error("\"{text}\": {source}")]
+    Written {
+        text: String,
+        source: Box<LimitError>,
+    },
+    #[error("\"{text}\" must be above 0")]
+    Zero { text: String },
+    #[error("{} is longer than the {MAX_DURATION_TEXT} limit", humantime::format_duration(*.0))]
+    TooLong(Duration),
+    #[error("they add up to more than the {MAX_DURATION_TEXT} limit")]
+    TotalTooLong,
+    #[error("{0}/s is above the rate limit of {MAX_RATE}/s")]
+    RateTooHigh(u64),
+    #[error("{0} VUs is above the limit of {MAX_VUS}")]
+    TooManyVus(u64),
+    /// A schedule whose stages together pass [`MAX_DURATION`].
+    #[error("the stages are too long: {0}")]
+    StagesTooLong(Box<LimitError>),
+}
+
 /// Parses a humantime duration (`500ms`, `10s`, `1m30s`) no longer than
 /// [`MAX_DURATION`]. The message quotes the text and says how to fix it.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub fn parse_duration(text: &str) -> Result<Duration, LimitError> {
     let text = text.trim();
-    let d = humantime::parse_duration(text)
-        .map_err(|e| format!("\"{text}\" is not a duration (e.g. 500ms, 10s, 1m30s): {e}"))?;
-    check_duration(d).map_err(|why| format!("\"{text}\": {why}"))
+    let d = humantime::parse_duration(text).map_err(|e| LimitError::NotADuration {
+        text: text.to_string(),
+        reason: e.to_string(),
+    })?;
+    check_duration(d).map_err(|why| LimitError::Written {
+        text: text.to_string(),
+        source: Box::new(why),
+    })
 }
 
 /// Like [`parse_duration`], but zero is refused too.
-pub fn parse_positive_duration(text: &str) -> Result<Duration, String> {
+pub fn parse_positive_duration(text: &str) -> Result<Duration, LimitError> {
     let d = parse_duration(text)?;
     if d.is_zero() {
-        return Err(format!("\"{}\" must be above 0", text.trim()));
+        return Err(LimitError::Zero {
+            text: text.trim().to_string(),
+        });
     }
     Ok(d)
 }
 
 /// Refuses a duration above [`MAX_DURATION`].
-pub fn check_duration(d: Duration) -> Result<Duration, String> {
+pub fn check_duration(d: Duration) -> Result<Duration, LimitError> {
     if d > MAX_DURATION {
-        return Err(format!(
-            "{} is longer than the {MAX_DURATION_TEXT} limit",
-            humantime::format_duration(d)
-        ));
+        return Err(LimitError::TooLong(d));
     }
     Ok(d)
 }
 
 /// The sum of `durations`, refused past [`MAX_DURATION`] (checked, never overflowing).
-pub fn total_duration(durations: impl IntoIterator<Item = Duration>) -> Result<Duration, String> {
+pub fn total_duration(
+    durations: impl IntoIterator<Item = Duration>,
+) -> Result<Duration, LimitError> {
     let mut total = Duration::ZERO;
     for d in durations {
         total = total
             .checked_add(d)
             .filter(|t| *t <= MAX_DURATION)
-            .ok_or_else(|| format!("they add up to more than the {MAX_DURATION_TEXT} limit"))?;
+            .ok_or(LimitError::TotalTooLong)?;
     }
     Ok(total)
 }
@@ -63,18 +95,18 @@ pub fn total_duration(durations: impl IntoIterator<Item = Duration>) -> Result<D
 pub const MAX_RATE: u32 = 1_000_000;
 
 /// Refuses an arrival rate above [`MAX_RATE`].
-pub fn check_rate(rate: u64) -> Result<u32, String> {
+pub fn check_rate(rate: u64) -> Result<u32, LimitError> {
     match u32::try_from(rate) {
         Ok(r) if r <= MAX_RATE => Ok(r),
-        _ => Err(format!("{rate}/s is above the rate limit of {MAX_RATE}/s")),
+        _ => Err(LimitError::RateTooHigh(rate)),
     }
 }
 
 /// Refuses a VU count above [`MAX_VUS`].
-pub fn check_vus(vus: u64) -> Result<u32, String> {
+pub fn check_vus(vus: u64) -> Result<u32, LimitError> {
     match u32::try_from(vus) {
         Ok(v) if v <= MAX_VUS => Ok(v),
-        _ => Err(format!("{vus} VUs is above the limit of {MAX_VUS}")),
+        _ => Err(LimitError::TooManyVus(vus)),
     }
 }
 
@@ -87,12 +119,13 @@ mod tests {
         assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
         assert!(parse_duration("365d").is_ok());
         for bad in ["366d", "2y", "500000000000y", "99999999999999999999999s"] {
-            let err = parse_duration(bad).unwrap_err();
+            let err = parse_duration(bad).unwrap_err().to_string();
             assert!(err.contains(bad), "{err}");
         }
         assert!(
             parse_positive_duration("0s")
                 .unwrap_err()
+                .to_string()
                 .contains("above 0")
         );
         assert!(total_duration([MAX_DURATION, Duration::from_secs(1)]).is_err());

@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::limits::LimitError;
+
 /// What the plan's targets count: concurrent VUs (the closed model: each VU
 /// waits for its response before it sends again) or arrivals per second (the open
 /// model: requests start on a fixed timeline whatever the responses do).
@@ -78,13 +80,13 @@ pub fn parse_stages_for(text: &str, model: LoadModel) -> Result<Vec<Stage>, Stri
     if stages.is_empty() {
         return Err("no stages given (expected e.g. \"30s:10,1m:50,30s:0\")".into());
     }
-    check_stages(&stages, model)?;
+    check_stages(&stages, model).map_err(|e| e.to_string())?;
     Ok(stages)
 }
 
 /// Refuses a target above the model's limit ([`crate::limits::MAX_VUS`] VUs or
 /// [`crate::limits::MAX_RATE`] per second).
-pub fn check_target(target: u64, model: LoadModel) -> Result<u32, String> {
+pub fn check_target(target: u64, model: LoadModel) -> Result<u32, LimitError> {
     match model {
         LoadModel::Vus => crate::limits::check_vus(target),
         LoadModel::Rate => crate::limits::check_rate(target),
@@ -93,14 +95,14 @@ pub fn check_target(target: u64, model: LoadModel) -> Result<u32, String> {
 
 /// The limits a whole schedule obeys, however it was written: the stages add up
 /// to at most [`crate::limits::MAX_DURATION`] and no target exceeds the model's limit.
-pub fn check_stages(stages: &[Stage], model: LoadModel) -> Result<(), String> {
+pub fn check_stages(stages: &[Stage], model: LoadModel) -> Result<(), LimitError> {
     for s in stages {
         check_target(u64::from(s.target), model)?;
         crate::limits::check_duration(s.duration)?;
     }
     crate::limits::total_duration(stages.iter().map(|s| s.duration))
         .map(|_| ())
-        .map_err(|why| format!("the stages are too long: {why}"))
+        .map_err(|why| LimitError::StagesTooLong(Box::new(why)))
 }
 
 /// A flat load: `vus` VUs at once (a zero-length first stage), held for `duration`.

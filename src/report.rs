@@ -12,7 +12,6 @@ use crate::fit::FitTable;
 use crate::format::{NO_SAMPLES, bytes_fixed, format_stat, ms_fixed};
 use crate::metrics::aggregator::RunRecord;
 use crate::metrics::journey_summary::JourneySummary;
-use crate::metrics::scope::DropReason;
 use crate::metrics::scope::{ScopeStats, quantile_ms};
 use crate::outcome::OutcomeClass;
 use crate::threshold::Stat;
@@ -52,11 +51,7 @@ impl ScopeSummary {
             p95_ms: q(0.95),
             p99_ms: q(0.99),
             max_ms: if h.is_empty() { 0.0 } else { ms(h.max()) },
-            classes: OutcomeClass::ALL
-                .iter()
-                .filter(|c| stats.classes[c.index()] > 0)
-                .map(|c| (c.label().to_string(), stats.classes[c.index()]))
-                .collect(),
+            classes: stats.class_counts(),
         }
     }
 }
@@ -141,11 +136,7 @@ impl ArrivalSummary {
             arrivals: stats.arrivals,
             dropped: stats.dropped_total(),
             dropped_rate: stats.dropped_rate(),
-            dropped_by_reason: DropReason::ALL
-                .iter()
-                .filter(|r| stats.dropped[r.index()] > 0)
-                .map(|r| (r.label().to_string(), stats.dropped[r.index()]))
-                .collect(),
+            dropped_by_reason: stats.dropped_counts(),
         })
     }
 }

@@ -22,6 +22,7 @@ use crate::metrics::aggregator::{AggregatorChannels, AggregatorConfig, RunRecord
 use crate::metrics::dashboard::{Dashboard, SystemStatus};
 use crate::plan::{flat_stages, parse_stages};
 use crate::profile::Profile;
+use crate::redact::Redactor;
 use crate::report::Summary;
 use crate::snapshot::{Snapshot, SnapshotMeta};
 
@@ -243,6 +244,72 @@ pub struct RunOutput {
     pub snapshot_failure: Option<SnapshotFailure>,
 }
 
+/// Refuses a profile with more scopes than the aggregator keeps, then builds the
+/// requests once for the hot path.
+fn prepare_requests(profile: &Profile) -> Result<Arc<Prepared>, AppError> {
+    crate::metrics::scope::check_scope_count(
+        profile.requests.len(),
+        profile.journey.flows.len(),
+        profile.journey.metrics.len(),
+        profile.load.stages.len(),
+    )
+    .map_err(|e| AppError::Usage(e.to_string()))?;
+    Prepared::new(profile).map_err(|e| AppError::Usage(e.to_string()))
+}
+
+/// What the aggregator needs to know about the run: names (redacted), thresholds,
+/// journeys, the clock and the latency basis.
+fn aggregator_config(
+    profile: &Profile,
+    opts: &RunOptions,
+    target: String,
+    start: Instant,
+    started_at: chrono::DateTime<chrono::Utc>,
+    redactor: &Arc<Redactor>,
+) -> AggregatorConfig {
+    AggregatorConfig {
+        profile_name: profile.name.clone(),
+        target,
+        request_names: profile
+            .requests
+            .iter()
+            .map(|r| redactor.text(&r.name))
+            .collect(),
+        thresholds: profile.thresholds.clone(),
+        abort_on_fail: profile.abort_on_fail,
+        start,
+        journey: crate::metrics::journey::JourneyConfig::from_profile(profile).redacted(redactor),
+        started_at,
+        redactor: redactor.clone(),
+        latency: latency_basis(profile, opts),
+    }
+}
+
+/// What the engine needs: the prepared requests, the client, the schedule and its bounds.
+fn engine_config(
+    profile: &Profile,
+    prepared: Arc<Prepared>,
+    client: ClientConfig,
+    max_duration: Option<Duration>,
+    start: Instant,
+) -> EngineConfig {
+    EngineConfig {
+        prepared,
+        client,
+        think: profile.defaults.think_time,
+        stages: profile.load.stages.clone(),
+        max_duration,
+        graceful_stop: profile.load.graceful_stop,
+        start,
+        seed: rand::random(),
+        model: profile.load.model,
+        arrival: crate::engine::arrival::ArrivalLimits {
+            max_vus: profile.load.max_vus,
+            pre_allocated_vus: profile.load.pre_allocated_vus,
+        },
+    }
+}
+
 /// The final snapshot could not be written where it was wanted.
 #[derive(Debug)]
 pub struct SnapshotFailure {
@@ -262,14 +329,7 @@ impl Session {
         demo_pid: Option<u32>,
     ) -> Result<Session, AppError> {
         let max_duration = apply_options(&mut profile, opts)?;
-        crate::metrics::scope::check_scope_count(
-            profile.requests.len(),
-            profile.journey.flows.len(),
-            profile.journey.metrics.len(),
-            profile.load.stages.len(),
-        )
-        .map_err(|e| AppError::Usage(e.to_string()))?;
-        let prepared = Prepared::new(&profile).map_err(|e| AppError::Usage(e.to_string()))?;
+        let prepared = prepare_requests(&profile)?;
         let client = ClientConfig::new(opts.http2, opts.insecure)
             .map_err(|e| AppError::Runtime(anyhow::anyhow!(e)))?;
         let meta = Arc::new(SnapshotMeta::new(&profile, opts));
@@ -302,23 +362,7 @@ impl Session {
             watch::channel(Arc::new(Dashboard::empty(&profile.name, &target)));
         let memory = start_sysmon(opts, demo_pid, done.clone());
         let aggregator = crate::metrics::aggregator::spawn(
-            AggregatorConfig {
-                profile_name: profile.name.clone(),
-                target,
-                request_names: profile
-                    .requests
-                    .iter()
-                    .map(|r| redactor.text(&r.name))
-                    .collect(),
-                thresholds: profile.thresholds.clone(),
-                abort_on_fail: profile.abort_on_fail,
-                start,
-                journey: crate::metrics::journey::JourneyConfig::from_profile(&profile)
-                    .redacted(&redactor),
-                started_at,
-                redactor: redactor.clone(),
-                latency: latency_basis(&profile, opts),
-            },
+            aggregator_config(&profile, opts, target, start, started_at, &redactor),
             AggregatorChannels {
                 batches: batch_rx,
                 events: event_rx,
@@ -329,21 +373,7 @@ impl Session {
             },
         );
         let engine = crate::engine::spawn(
-            EngineConfig {
-                prepared,
-                client,
-                think: profile.defaults.think_time,
-                stages: profile.load.stages.clone(),
-                max_duration,
-                graceful_stop: profile.load.graceful_stop,
-                start,
-                seed: rand::random(),
-                model: profile.load.model,
-                arrival: crate::engine::arrival::ArrivalLimits {
-                    max_vus: profile.load.max_vus,
-                    pre_allocated_vus: profile.load.pre_allocated_vus,
-                },
-            },
+            engine_config(&profile, prepared, client, max_duration, start),
             EngineChannels {
                 commands: command_rx,
                 events: event_tx,

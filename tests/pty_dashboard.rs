@@ -61,12 +61,15 @@ fn demo_dashboard_keys_steer_the_run_and_quit_restores_the_terminal() {
     let (_, target0) = s.wait_for("the dashboard header", vus);
     assert!(s.alternate_screen());
 
-    // `+` twice: +20 VUs; the header shows the engine's new target, then the VUs active.
+    // `+` three times: +30 VUs; the header shows the engine's new target, then the
+    // VUs active. (Not +20: from 0 that is the first stage's own target, and
+    // resuming a stage at its own target is a scheduled HOLD, not a ramp.)
     s.press("+");
     s.press("+");
-    let target = s.wait_for("target +20", |screen| {
+    s.press("+");
+    let target = s.wait_for("target +30", |screen| {
         let (_, target) = vus(screen)?;
-        (target >= target0 + 20 && mode(screen) == Some("MANUAL")).then_some(target)
+        (target >= target0 + 30 && mode(screen) == Some("MANUAL")).then_some(target)
     });
     s.wait_for("the new VUs active", |screen| {
         let (active, now) = vus(screen)?;

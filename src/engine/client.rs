@@ -49,8 +49,14 @@ pub struct ClientConfig {
     pub tls: Arc<rustls::ClientConfig>,
 }
 
+/// The TLS client configuration could not be built (no usable protocol versions
+/// in the crypto provider).
+#[derive(Debug, thiserror::Error)]
+#[error("TLS setup failed: {0}")]
+pub struct TlsSetupError(#[from] rustls::Error);
+
 impl ClientConfig {
-    pub fn new(http2: bool, insecure: bool) -> Result<ClientConfig, String> {
+    pub fn new(http2: bool, insecure: bool) -> Result<ClientConfig, TlsSetupError> {
         Ok(ClientConfig {
             http2,
             tls: Arc::new(tls_config(http2, insecure)?),
@@ -60,11 +66,11 @@ impl ClientConfig {
 
 /// The rustls client configuration VUs use: webpki roots, or any certificate with
 /// `insecure` (handshake signatures still checked); ALPN offers h2 with `http2`.
-pub fn tls_config(http2: bool, insecure: bool) -> Result<rustls::ClientConfig, String> {
+pub fn tls_config(http2: bool, insecure: bool) -> Result<rustls::ClientConfig, TlsSetupError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS setup failed: {e}"))?;
+        .map_err(TlsSetupError)?;
     let mut config = if insecure {
         builder
             .dangerous()

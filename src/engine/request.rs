@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderName, HeaderValue};
 use http::{HeaderMap, Method, Uri};
 
-use crate::profile::{Action, Check, Journey, Persona, Profile, RequestSpec, StepExtras};
+use crate::profile::{Check, Choice, Journey, Persona, Profile, RequestSpec, StepExtras};
 
 /// A server a VU keeps a connection to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,11 +81,11 @@ pub struct Prepared {
 #[derive(Debug)]
 pub struct PreparedPersona {
     pub persona: Persona,
-    /// Cumulative action weights.
+    /// Cumulative choice weights.
     cumulative: Vec<u64>,
     /// Next row for `data` mode `sequential`, shared by the persona's VUs.
     pub data_cursor: AtomicU64,
-    /// Whether every action is a plain request without extras (the fast loop).
+    /// Whether every choice is a plain request without extras (the fast loop).
     pub plain: bool,
 }
 
@@ -93,7 +93,7 @@ impl PreparedPersona {
     fn new(persona: Persona, journey: &Journey) -> PreparedPersona {
         let mut total = 0u64;
         let cumulative = persona
-            .actions
+            .choices
             .iter()
             .map(|(_, w)| {
                 total += u64::from((*w).max(1));
@@ -102,9 +102,9 @@ impl PreparedPersona {
             .collect();
         let plain = persona.setup.is_empty()
             && persona.data.is_none()
-            && persona.actions.iter().all(|(a, _)| match a {
-                Action::Request(i) => journey.step(*i).is_none_or(StepExtras::is_plain),
-                Action::Flow(_) => false,
+            && persona.choices.iter().all(|(a, _)| match a {
+                Choice::Request(i) => journey.step(*i).is_none_or(StepExtras::is_plain),
+                Choice::Flow(_) => false,
             });
         PreparedPersona {
             persona,
@@ -118,13 +118,13 @@ impl PreparedPersona {
         *self.cumulative.last().unwrap_or(&1)
     }
 
-    /// Picks an action by weight; `roll` is uniform in `0..total_weight()`.
-    pub fn pick(&self, roll: u64) -> Action {
+    /// Picks a choice by weight; `roll` is uniform in `0..total_weight()`.
+    pub fn pick(&self, roll: u64) -> Choice {
         let i = self
             .cumulative
             .partition_point(|&c| c <= roll)
-            .min(self.persona.actions.len() - 1);
-        self.persona.actions[i].0
+            .min(self.persona.choices.len() - 1);
+        self.persona.choices[i].0
     }
 }
 
@@ -171,11 +171,11 @@ impl Prepared {
                 weight: 1,
                 think_time: None,
                 setup: Vec::new(),
-                actions: profile
+                choices: profile
                     .requests
                     .iter()
                     .enumerate()
-                    .map(|(i, r)| (Action::Request(i), r.weight))
+                    .map(|(i, r)| (Choice::Request(i), r.weight))
                     .collect(),
                 data: None,
             });
@@ -438,7 +438,7 @@ mod tests {
                 weight: *w,
                 think_time: None,
                 setup: Vec::new(),
-                actions: vec![(Action::Request(i), 1)],
+                choices: vec![(Choice::Request(i), 1)],
                 data: None,
             })
             .collect();

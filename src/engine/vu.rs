@@ -17,7 +17,7 @@ use crate::engine::journey::{self, StepCx, VuJourney, record_executed};
 use crate::engine::request::Prepared;
 use crate::metrics::recorder::{Batch, LocalRecorder};
 use crate::outcome::OutcomeClass;
-use crate::profile::Action;
+use crate::profile::Choice;
 use crate::profile::ThinkTime;
 
 /// Whether VUs may send. Latest-value fan-out from the engine.
@@ -118,20 +118,20 @@ impl VuState {
 
     /// One pick by weight, sent and recorded. False when a flow was cut short by
     /// `retire` and the VU should stop.
-    async fn iterate(&mut self, action: Action, plain: bool, retire: &CancellationToken) -> bool {
-        match action {
+    async fn iterate(&mut self, choice: Choice, plain: bool, retire: &CancellationToken) -> bool {
+        match choice {
             // The fast path: a prepared request, no rendering, no journey state.
-            Action::Request(index) if plain => {
+            Choice::Request(index) if plain => {
                 let prepared = &self.prepared;
                 let mut executed = self.client.execute(prepared, index).await;
                 record_executed(&mut self.recorder, prepared, index, &mut executed);
                 true
             }
-            Action::Request(index) => {
+            Choice::Request(index) => {
                 journey::run_step(&mut self.step_cx(), index).await;
                 true
             }
-            Action::Flow(flow) => journey::run_flow(&mut self.step_cx(), flow, retire).await,
+            Choice::Flow(flow) => journey::run_flow(&mut self.step_cx(), flow, retire).await,
         }
     }
 }
@@ -213,34 +213,46 @@ pub async fn run_vu(
         if st.vu.iteration > 1 {
             st.vu.next_row(&prepared, &mut st.rng, false);
         }
-        let action = persona.pick(st.rng.random_range(0..total_weight));
+        let choice = persona.pick(st.rng.random_range(0..total_weight));
         let go_on = tokio::select! {
-            go_on = st.iterate(action, persona.plain, &retire) => go_on,
+            go_on = st.iterate(choice, persona.plain, &retire) => go_on,
             _ = &mut aborted => break,
         };
         if !go_on {
             break;
         }
-        if let Some(pause) = backoff.after(st.recorder.last_class(), st.recorder.last_status()) {
-            st.recorder.flush();
-            if !sleep_unless_stopped(pause, &mut retired, &mut aborted).await {
-                break;
-            }
-        }
-        if think.max.is_zero() {
-            st.recorder.maybe_flush();
-            continue;
-        }
-        let pause = think_pause(think, &mut st.rng);
-        // Hand samples over before sleeping so they land in the second they happened.
-        if st.recorder.has_pending() {
-            st.recorder.flush();
-        }
-        if !sleep_unless_stopped(pause, &mut retired, &mut aborted).await {
+        if !pause_after_iteration(&mut st, &mut backoff, think, &mut retired, &mut aborted).await {
             break;
         }
     }
     st.recorder.finish().await;
+}
+
+/// Between iterations: the connect backoff after a failure, then the think time.
+/// Samples are handed over before sleeping so they land in the second they
+/// happened. `false` when the VU was retired or aborted meanwhile.
+async fn pause_after_iteration(
+    st: &mut VuState,
+    backoff: &mut ConnectBackoff,
+    think: ThinkTime,
+    retired: &mut Pin<&mut WaitForCancellationFuture<'_>>,
+    aborted: &mut Pin<&mut WaitForCancellationFuture<'_>>,
+) -> bool {
+    if let Some(pause) = backoff.after(st.recorder.last_class(), st.recorder.last_status()) {
+        st.recorder.flush();
+        if !sleep_unless_stopped(pause, retired, aborted).await {
+            return false;
+        }
+    }
+    if think.max.is_zero() {
+        st.recorder.maybe_flush();
+        return true;
+    }
+    let pause = think_pause(think, &mut st.rng);
+    if st.recorder.has_pending() {
+        st.recorder.flush();
+    }
+    sleep_unless_stopped(pause, retired, aborted).await
 }
 
 /// One arrival of the open model handed to a VU: when the schedule meant it to start.
@@ -313,9 +325,9 @@ pub async fn run_arrival_vu(
             }
             st.recorder
                 .begin_arrival(Instant::now().saturating_duration_since(arrival.intended));
-            let action = persona.pick(st.rng.random_range(0..total_weight));
+            let choice = persona.pick(st.rng.random_range(0..total_weight));
             tokio::select! {
-                _ = st.iterate(action, persona.plain, &retire) => {}
+                _ = st.iterate(choice, persona.plain, &retire) => {}
                 _ = &mut aborted => break,
             }
             st.recorder.maybe_flush();

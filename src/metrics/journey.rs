@@ -9,7 +9,7 @@
 use crate::metrics::sample::Sample;
 use crate::metrics::scope::ScopeStats;
 use crate::outcome::OutcomeClass;
-use crate::profile::{Action, Profile};
+use crate::profile::{Choice, Profile};
 
 /// Names the aggregator needs to report journey metrics.
 #[derive(Debug, Clone, Default)]
@@ -45,10 +45,10 @@ impl JourneyConfig {
             .filter(|p| !p.name.is_empty())
             .map(|p| {
                 let mut requests = p.setup.clone();
-                for (action, _) in &p.actions {
-                    match action {
-                        Action::Request(i) => requests.push(*i),
-                        Action::Flow(f) => requests.extend(&j.flows[*f].steps),
+                for (choice, _) in &p.choices {
+                    match choice {
+                        Choice::Request(i) => requests.push(*i),
+                        Choice::Flow(f) => requests.extend(&j.flows[*f].steps),
                     }
                 }
                 (p.name.clone(), p.weight, requests)

@@ -224,6 +224,25 @@ impl ScopeStats {
         self.dropped = [0; DropReason::COUNT];
     }
 
+    /// `(class label, count)` for each error class seen, in [`OutcomeClass::ALL`]
+    /// order, collected into whatever the summary (a map) or the snapshot (a list) keeps.
+    pub fn class_counts<C: FromIterator<(String, u64)>>(&self) -> C {
+        OutcomeClass::ALL
+            .iter()
+            .filter(|c| self.classes[c.index()] > 0)
+            .map(|c| (c.label().to_string(), self.classes[c.index()]))
+            .collect()
+    }
+
+    /// `(reason label, count)` for each drop reason seen, in [`DropReason::ALL`] order.
+    pub fn dropped_counts<C: FromIterator<(String, u64)>>(&self) -> C {
+        DropReason::ALL
+            .iter()
+            .filter(|r| self.dropped[r.index()] > 0)
+            .map(|r| (r.label().to_string(), self.dropped[r.index()]))
+            .collect()
+    }
+
     /// Arrivals dropped, all reasons.
     pub fn dropped_total(&self) -> u64 {
         self.dropped.iter().sum()

@@ -146,18 +146,19 @@ pub(crate) struct Reporter<'a> {
 }
 
 impl Reporter<'_> {
-    /// An error at byte range `span` of the text, about `field`.
+    /// An error at byte range `span` of the text, about `field`. The message is
+    /// any error or text (typed errors from lower modules keep their wording).
     pub fn at(
         &self,
         span: Range<usize>,
         field: impl Into<String>,
-        message: impl Into<String>,
+        message: impl std::fmt::Display,
     ) -> ProfileError {
         ProfileError(Box::new(Details {
             file: self.file.to_path_buf(),
             position: Some(line_column(self.text, span.start)),
             field: Some(field.into()).filter(|f: &String| !f.is_empty()),
-            message: message.into(),
+            message: message.to_string(),
             hint: None,
             source: None,
         }))

@@ -10,7 +10,7 @@ use super::journey::{
     Extract, ExtractSource, JsonQuery, MetricRule, MetricSource, RangeSpec, RepeatUntil, Seek,
     StepExtras, parse_size,
 };
-use super::raw::{RawMetric, RawRequest};
+use super::raw::{RawMetric, RawRange, RawRepeatUntil, RawRequest};
 use super::values::{Ctx, statuses_to_ranges};
 
 /// Variable slots and metric names being collected, and which variables are in scope.
@@ -94,99 +94,135 @@ pub(crate) fn resolve_extras(
     let mut extras = StepExtras::default();
     for (name, source) in table.extract.iter().flat_map(|e| &e.0) {
         let here = format!("{}.{}", field("extract"), name.get_ref());
-        if !is_var_name(name.get_ref()) {
-            return Err(ctx.err(name, &here, format!("\"{}\" is not a variable name (letters, digits and _, not starting with a digit)", name.get_ref())));
-        }
-        let text = source.get_ref().trim();
-        let source_parsed = if let Some(header) = text.strip_prefix("header:") {
-            let header = header.trim();
-            if http::HeaderName::from_bytes(header.as_bytes()).is_err() {
-                return Err(ctx.err(
-                    source,
-                    &here,
-                    format!("\"{header}\" is not a valid header name"),
-                ));
-            }
-            ExtractSource::Header(header.to_string())
-        } else if let Some(pattern) = text.strip_prefix("regex:") {
-            ExtractSource::Regex(regex::Regex::new(pattern).map_err(|e| {
-                ctx.err(
-                    source,
-                    &here,
-                    format!("bad regex: {}", e.to_string().lines().last().unwrap_or("")),
-                )
-            })?)
-        } else {
-            ExtractSource::Json(JsonQuery::parse(text).map_err(|why| {
-                ctx.err(source, &here, why)
-                    .with_hint("write \"$.token\" (JSONPath), \"/token\" (JSON pointer), \"header:X-Name\" or \"regex:id=(\\\\w+)\"")
-            })?)
-        };
-        extras.extract.push(Extract {
-            name: name.get_ref().clone(),
-            slot: b.slot(name.get_ref()),
-            source: source_parsed,
-        });
+        extras
+            .extract
+            .push(resolve_extract(ctx, &here, name, source, b)?);
     }
     if let Some(range) = &table.range {
-        let r = range.get_ref();
-        let chunk_bytes = parse_size(r.chunk.get_ref()).map_err(|why| {
-            ctx.err(&r.chunk, format!("{}.chunk", field("range")), why)
-                .with_hint("write e.g. chunk = \"2MB\"")
-        })?;
-        let seek = match r.seek.as_ref().map(|s| s.get_ref().trim()) {
-            None | Some("sequential") => Seek::Sequential,
-            Some("random") => Seek::Random,
-            Some(other) => {
-                return Err(ctx
-                    .err(
-                        r.seek.as_ref().expect("set"),
-                        format!("{}.seek", field("range")),
-                        format!("unknown seek \"{other}\""),
-                    )
-                    .with_hint("use \"sequential\" or \"random\""));
-            }
-        };
-        extras.range = Some(RangeSpec { chunk_bytes, seek });
+        extras.range = Some(resolve_range(ctx, &field("range"), range.get_ref())?);
     }
     if let Some(metric) = &table.metric {
         extras.metric = Some(resolve_metric(ctx, &field("metric"), metric, b)?);
     }
     if let Some(repeat) = &table.repeat_until {
-        let r = repeat.get_ref();
-        let here = field("repeat_until");
-        let query = JsonQuery::parse(r.json.get_ref())
-            .map_err(|why| ctx.err(&r.json, format!("{here}.json"), why))?;
-        let interval = match &r.interval {
-            Some(i) => ctx.positive_duration(i, &format!("{here}.interval"))?,
-            None => std::time::Duration::from_secs(1),
-        };
-        let max_attempts = match &r.max_attempts {
-            None => 60,
-            Some(m) => match u32::try_from(*m.get_ref()) {
-                Ok(n @ 1..=100_000) => n,
-                _ => {
-                    return Err(ctx.err(
-                        m,
-                        format!("{here}.max_attempts"),
-                        "max_attempts must be from 1 to 100000",
-                    ));
-                }
-            },
-        };
-        extras.repeat_until = Some(RepeatUntil {
-            query,
-            equals: ctx.json(&r.equals, &format!("{here}.equals"))?,
-            fail_if: r
-                .fail_if
-                .as_ref()
-                .map(|f| ctx.json(f, &format!("{here}.fail_if")))
-                .transpose()?,
-            interval,
-            max_attempts,
-        });
+        extras.repeat_until = Some(resolve_repeat_until(
+            ctx,
+            &field("repeat_until"),
+            repeat.get_ref(),
+        )?);
     }
     Ok(extras)
+}
+
+/// One `extract = { NAME = "SOURCE" }` entry: a JSON query, `header:NAME` or `regex:PATTERN`.
+fn resolve_extract(
+    ctx: &Ctx<'_>,
+    here: &str,
+    name: &Spanned<String>,
+    source: &Spanned<String>,
+    b: &mut Builder,
+) -> Result<Extract, ProfileError> {
+    if !is_var_name(name.get_ref()) {
+        return Err(ctx.err(
+            name,
+            here,
+            format!(
+                "\"{}\" is not a variable name (letters, digits and _, not starting with a digit)",
+                name.get_ref()
+            ),
+        ));
+    }
+    let text = source.get_ref().trim();
+    let source_parsed = if let Some(header) = text.strip_prefix("header:") {
+        let header = header.trim();
+        if http::HeaderName::from_bytes(header.as_bytes()).is_err() {
+            return Err(ctx.err(
+                source,
+                here,
+                format!("\"{header}\" is not a valid header name"),
+            ));
+        }
+        ExtractSource::Header(header.to_string())
+    } else if let Some(pattern) = text.strip_prefix("regex:") {
+        ExtractSource::Regex(regex::Regex::new(pattern).map_err(|e| {
+            ctx.err(
+                source,
+                here,
+                format!("bad regex: {}", e.to_string().lines().last().unwrap_or("")),
+            )
+        })?)
+    } else {
+        ExtractSource::Json(JsonQuery::parse(text).map_err(|why| {
+            ctx.err(source, here, why)
+                .with_hint("write \"$.token\" (JSONPath), \"/token\" (JSON pointer), \"header:X-Name\" or \"regex:id=(\\\\w+)\"")
+        })?)
+    };
+    Ok(Extract {
+        name: name.get_ref().clone(),
+        slot: b.slot(name.get_ref()),
+        source: source_parsed,
+    })
+}
+
+/// `range = { chunk = "2MB", seek = "sequential" | "random" }`.
+fn resolve_range(ctx: &Ctx<'_>, field: &str, r: &RawRange) -> Result<RangeSpec, ProfileError> {
+    let chunk_bytes = parse_size(r.chunk.get_ref()).map_err(|why| {
+        ctx.err(&r.chunk, format!("{field}.chunk"), why)
+            .with_hint("write e.g. chunk = \"2MB\"")
+    })?;
+    let seek = match r.seek.as_ref().map(|s| s.get_ref().trim()) {
+        None | Some("sequential") => Seek::Sequential,
+        Some("random") => Seek::Random,
+        Some(other) => {
+            return Err(ctx
+                .err(
+                    r.seek.as_ref().expect("set"),
+                    format!("{field}.seek"),
+                    format!("unknown seek \"{other}\""),
+                )
+                .with_hint("use \"sequential\" or \"random\""));
+        }
+    };
+    Ok(RangeSpec { chunk_bytes, seek })
+}
+
+/// `repeat_until`: the query, the value that ends the loop, an optional failing
+/// value, the interval (1 s) and the attempt bound (60, at most 100,000).
+fn resolve_repeat_until(
+    ctx: &Ctx<'_>,
+    here: &str,
+    r: &RawRepeatUntil,
+) -> Result<RepeatUntil, ProfileError> {
+    let query = JsonQuery::parse(r.json.get_ref())
+        .map_err(|why| ctx.err(&r.json, format!("{here}.json"), why))?;
+    let interval = match &r.interval {
+        Some(i) => ctx.positive_duration(i, &format!("{here}.interval"))?,
+        None => std::time::Duration::from_secs(1),
+    };
+    let max_attempts = match &r.max_attempts {
+        None => 60,
+        Some(m) => match u32::try_from(*m.get_ref()) {
+            Ok(n @ 1..=100_000) => n,
+            _ => {
+                return Err(ctx.err(
+                    m,
+                    format!("{here}.max_attempts"),
+                    "max_attempts must be from 1 to 100000",
+                ));
+            }
+        },
+    };
+    Ok(RepeatUntil {
+        query,
+        equals: ctx.json(&r.equals, &format!("{here}.equals"))?,
+        fail_if: r
+            .fail_if
+            .as_ref()
+            .map(|f| ctx.json(f, &format!("{here}.fail_if")))
+            .transpose()?,
+        interval,
+        max_attempts,
+    })
 }
 
 fn resolve_metric(

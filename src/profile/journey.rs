@@ -49,13 +49,16 @@ pub struct Persona {
     /// Request indices run once, in order, when a VU starts.
     pub setup: Vec<usize>,
     /// What a VU of this persona picks from on each iteration, by weight.
-    pub actions: Vec<(Action, u32)>,
+    pub choices: Vec<(Choice, u32)>,
     pub data: Option<Arc<DataSet>>,
 }
 
-/// One thing a VU does per iteration.
+/// One thing a VU does per iteration, picked by weight from its persona's
+/// choices: a request or a whole flow. (Not an operator action: those are
+/// `command::Command`s, logged as `snapshot::ActionEntry`; a key's job is a
+/// `ui::keymap::KeyAction`.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub enum Choice {
     /// Index into `Profile::requests`.
     Request(usize),
     /// Index into [`Journey::flows`].

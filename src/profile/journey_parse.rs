@@ -12,8 +12,8 @@ use serde_spanned::Spanned;
 use super::data::{DataMode, DataSet, load_rows};
 use super::error::ProfileError;
 use super::extras::{Builder, is_var_name};
-use super::journey::{Action, Flow, Journey, Persona, StepExtras};
-use super::raw::{RawData, RawFlow, RawProfile, RawRequest};
+use super::journey::{Choice, Flow, Journey, Persona, StepExtras};
+use super::raw::{RawData, RawFlow, RawPersona, RawProfile, RawRequest};
 use super::request::resolve_request;
 use super::values::Ctx;
 use super::{RequestSpec, ThinkTime};
@@ -44,80 +44,20 @@ struct PersonaTables<'a> {
     flow: &'a [Spanned<RawFlow>],
 }
 
-pub(crate) fn resolve_journeys(ctx: &Ctx<'_>, raw: &RawProfile) -> Result<Resolved, ProfileError> {
-    let top_level = !raw.request.is_empty() || !raw.flow.is_empty() || !raw.setup.is_empty();
-    if let (true, Some(first)) = (top_level, raw.persona.first()) {
-        return Err(ctx
-            .err(first, "persona[0]", "this profile has both top-level [[request]]/[[flow]]/[[setup]] tables and [[persona]] tables")
-            .with_hint("move the top-level tables into a [[persona]] (as [[persona.request]], [[persona.flow]], [[persona.setup]]), or drop the personas"));
-    }
-    if let (false, Some(data)) = (raw.persona.is_empty(), &raw.data) {
-        return Err(ctx
-            .err(
-                data,
-                "data",
-                "a top-level data file is for profiles without personas",
-            )
-            .with_hint("give each [[persona]] its own data = { file = … }"));
-    }
-    let mut tables = Vec::new();
-    if raw.persona.is_empty() {
-        tables.push(PersonaTables {
-            prefix: String::new(),
-            name: String::new(),
-            weight: 1,
-            think_time: None,
-            data: raw.data.as_ref(),
-            setup: &raw.setup,
-            request: &raw.request,
-            flow: &raw.flow,
-        });
-    }
-    let mut persona_names: HashMap<String, usize> = HashMap::new();
-    for (i, p) in raw.persona.iter().enumerate() {
-        let prefix = format!("persona[{i}]");
-        let table = p.get_ref();
-        let name = match &table.name {
-            Some(n) if n.get_ref().trim().is_empty() || n.get_ref().contains('·') => {
-                return Err(ctx.err(
-                    n,
-                    format!("{prefix}.name"),
-                    "a persona name must not be empty or contain \"·\"",
-                ));
-            }
-            Some(n) => n.get_ref().trim().to_string(),
-            None => {
-                return Err(ctx
-                    .err(p, format!("{prefix}.name"), "missing required key \"name\"")
-                    .with_hint("add e.g. name = \"registered\" (request names are shown as \"registered · NAME\")"));
-            }
-        };
-        if let Some(first) = persona_names.insert(name.clone(), i) {
-            let at = table.name.as_ref().expect("named above");
-            return Err(ctx.err(
-                at,
-                format!("{prefix}.name"),
-                format!("persona name \"{name}\" is already used by persona[{first}]"),
-            ));
+impl PersonaTables<'_> {
+    /// The field path of `key` in this persona (`persona[1].key`, or `key` at top level).
+    fn field(&self, key: &str) -> String {
+        if self.prefix.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", self.prefix)
         }
-        tables.push(PersonaTables {
-            weight: weight(ctx, table.weight.as_ref(), &format!("{prefix}.weight"))?,
-            think_time: match &table.think_time {
-                Some(t) => Some(ThinkTime::parse(t.get_ref()).map_err(|why| {
-                    ctx.err(t, format!("{prefix}.think_time"), why)
-                        .with_hint("write one duration (\"1s\") or a range (\"5s..15s\")")
-                })?),
-                None => None,
-            },
-            prefix,
-            name,
-            data: table.data.as_ref(),
-            setup: &table.setup,
-            request: &table.request,
-            flow: &table.flow,
-        });
     }
+}
 
+pub(crate) fn resolve_journeys(ctx: &Ctx<'_>, raw: &RawProfile) -> Result<Resolved, ProfileError> {
+    check_layout(ctx, raw)?;
+    let tables = persona_tables(ctx, raw)?;
     let mut b = Builder::default();
     let mut out = Out {
         requests: Vec::new(),
@@ -152,6 +92,101 @@ pub(crate) fn resolve_journeys(ctx: &Ctx<'_>, raw: &RawProfile) -> Result<Resolv
     })
 }
 
+/// A profile has either top-level tables or personas, never both; a top-level
+/// data file belongs to the first kind.
+fn check_layout(ctx: &Ctx<'_>, raw: &RawProfile) -> Result<(), ProfileError> {
+    let top_level = !raw.request.is_empty() || !raw.flow.is_empty() || !raw.setup.is_empty();
+    if let (true, Some(first)) = (top_level, raw.persona.first()) {
+        return Err(ctx
+            .err(first, "persona[0]", "this profile has both top-level [[request]]/[[flow]]/[[setup]] tables and [[persona]] tables")
+            .with_hint("move the top-level tables into a [[persona]] (as [[persona.request]], [[persona.flow]], [[persona.setup]]), or drop the personas"));
+    }
+    if let (false, Some(data)) = (raw.persona.is_empty(), &raw.data) {
+        return Err(ctx
+            .err(
+                data,
+                "data",
+                "a top-level data file is for profiles without personas",
+            )
+            .with_hint("give each [[persona]] its own data = { file = … }"));
+    }
+    Ok(())
+}
+
+/// One [`PersonaTables`] per `[[persona]]` (names unique), or the implicit persona
+/// borrowing the top-level tables.
+fn persona_tables<'a>(
+    ctx: &Ctx<'_>,
+    raw: &'a RawProfile,
+) -> Result<Vec<PersonaTables<'a>>, ProfileError> {
+    if raw.persona.is_empty() {
+        return Ok(vec![PersonaTables {
+            prefix: String::new(),
+            name: String::new(),
+            weight: 1,
+            think_time: None,
+            data: raw.data.as_ref(),
+            setup: &raw.setup,
+            request: &raw.request,
+            flow: &raw.flow,
+        }]);
+    }
+    let mut tables = Vec::with_capacity(raw.persona.len());
+    let mut persona_names: HashMap<String, usize> = HashMap::new();
+    for (i, p) in raw.persona.iter().enumerate() {
+        let prefix = format!("persona[{i}]");
+        let table = p.get_ref();
+        let name = persona_name(ctx, &prefix, p)?;
+        if let Some(first) = persona_names.insert(name.clone(), i) {
+            let at = table.name.as_ref().expect("named above");
+            return Err(ctx.err(
+                at,
+                format!("{prefix}.name"),
+                format!("persona name \"{name}\" is already used by persona[{first}]"),
+            ));
+        }
+        tables.push(PersonaTables {
+            weight: weight(ctx, table.weight.as_ref(), &format!("{prefix}.weight"))?,
+            think_time: match &table.think_time {
+                Some(t) => Some(ThinkTime::parse(t.get_ref()).map_err(|why| {
+                    ctx.err(t, format!("{prefix}.think_time"), why)
+                        .with_hint("write one duration (\"1s\") or a range (\"5s..15s\")")
+                })?),
+                None => None,
+            },
+            prefix,
+            name,
+            data: table.data.as_ref(),
+            setup: &table.setup,
+            request: &table.request,
+            flow: &table.flow,
+        });
+    }
+    Ok(tables)
+}
+
+/// A persona's required `name`: trimmed, not empty, without the "·" that joins it
+/// to request names.
+fn persona_name(
+    ctx: &Ctx<'_>,
+    prefix: &str,
+    p: &Spanned<RawPersona>,
+) -> Result<String, ProfileError> {
+    match &p.get_ref().name {
+        Some(n) if n.get_ref().trim().is_empty() || n.get_ref().contains('·') => Err(ctx.err(
+            n,
+            format!("{prefix}.name"),
+            "a persona name must not be empty or contain \"·\"",
+        )),
+        Some(n) => Ok(n.get_ref().trim().to_string()),
+        None => Err(ctx
+            .err(p, format!("{prefix}.name"), "missing required key \"name\"")
+            .with_hint(
+                "add e.g. name = \"registered\" (request names are shown as \"registered · NAME\")",
+            )),
+    }
+}
+
 fn weight(ctx: &Ctx<'_>, raw: Option<&Spanned<i64>>, field: &str) -> Result<u32, ProfileError> {
     let Some(w) = raw else { return Ok(1) };
     let v = *w.get_ref();
@@ -177,13 +212,6 @@ fn resolve_persona(
     out: &mut Out,
     t: &PersonaTables<'_>,
 ) -> Result<Persona, ProfileError> {
-    let at = |key: &str| {
-        if t.prefix.is_empty() {
-            key.to_string()
-        } else {
-            format!("{}.{key}", t.prefix)
-        }
-    };
     let full_name = |name: &str| {
         if t.name.is_empty() {
             name.to_string()
@@ -194,7 +222,7 @@ fn resolve_persona(
     b.forget_all();
     let data = match t.data {
         Some(raw) => {
-            let set = resolve_data(ctx, b, &at("data"), raw)?;
+            let set = resolve_data(ctx, b, &t.field("data"), raw)?;
             for col in &set.columns {
                 b.define(col);
             }
@@ -205,7 +233,7 @@ fn resolve_persona(
 
     let mut setup = Vec::new();
     for (i, raw) in t.setup.iter().enumerate() {
-        let prefix = at(&format!("setup[{i}]"));
+        let prefix = t.field(&format!("setup[{i}]"));
         let index = push_request(ctx, b, out, &prefix, raw, &full_name, true)?;
         setup.push(index);
         for e in &out.steps[index].extract {
@@ -222,60 +250,93 @@ fn resolve_persona(
             b.define(key.get_ref());
         }
     }
-    let mut actions = Vec::new();
+    let mut choices = Vec::new();
     for (i, raw) in t.request.iter().enumerate() {
-        let prefix = at(&format!("request[{i}]"));
+        let prefix = t.field(&format!("request[{i}]"));
         let index = push_request(ctx, b, out, &prefix, raw, &full_name, false)?;
-        actions.push((Action::Request(index), out.requests[index].weight));
+        choices.push((Choice::Request(index), out.requests[index].weight));
     }
     for (f, raw) in t.flow.iter().enumerate() {
-        let prefix = at(&format!("flow[{f}]"));
-        let flow = raw.get_ref();
-        let name = match &flow.name {
-            Some(n) if n.get_ref().trim().is_empty() => {
-                return Err(ctx.err(n, format!("{prefix}.name"), "name must not be empty"));
-            }
-            Some(n) => full_name(n.get_ref().trim()),
-            None => {
-                return Err(ctx
-                    .err(raw, format!("{prefix}.name"), "missing required key \"name\"")
-                    .with_hint("add e.g. name = \"job\"; the flow's time is reported (and thresholded) under this name"));
-            }
-        };
-        claim_name(
+        let prefix = t.field(&format!("flow[{f}]"));
+        let name = full_name(&flow_name(ctx, &prefix, raw)?);
+        resolve_flow(ctx, b, out, &prefix, raw, name)?;
+        let flow_weight = weight(
             ctx,
-            out,
-            "flow",
-            &name,
-            &format!("{prefix}.name"),
-            flow.name.as_ref().map_or(raw.span(), Spanned::span),
+            raw.get_ref().weight.as_ref(),
+            &format!("{prefix}.weight"),
         )?;
-        if flow.step.is_empty() {
-            return Err(ctx
-                .err(
-                    raw,
-                    format!("{prefix}.step"),
-                    "a flow needs at least one [[…flow.step]]",
-                )
-                .with_hint(
-                    "add steps under the flow, e.g.\n    [[flow.step]]\n    path = \"/ping\"",
-                ));
-        }
-        let flow_name = name.clone();
-        let mut steps = Vec::new();
-        for (s, step) in flow.step.iter().enumerate() {
-            let step_prefix = format!("{prefix}.step[{s}]");
-            let name_of = |n: &str| format!("{flow_name}/{n}");
-            let index = push_request(ctx, b, out, &step_prefix, step, &name_of, false)?;
-            steps.push(index);
-        }
-        out.flows.push(Flow { name, steps });
-        actions.push((
-            Action::Flow(out.flows.len() - 1),
-            weight(ctx, flow.weight.as_ref(), &format!("{prefix}.weight"))?,
-        ));
+        choices.push((Choice::Flow(out.flows.len() - 1), flow_weight));
     }
-    if actions.is_empty() && t.prefix.is_empty() && !t.setup.is_empty() {
+    check_has_actions(ctx, t, choices.is_empty())?;
+    Ok(Persona {
+        name: t.name.clone(),
+        weight: t.weight,
+        think_time: t.think_time,
+        setup,
+        choices,
+        data,
+    })
+}
+
+/// A flow's required `name`, trimmed and not empty (without the persona prefix).
+fn flow_name(ctx: &Ctx<'_>, prefix: &str, raw: &Spanned<RawFlow>) -> Result<String, ProfileError> {
+    match &raw.get_ref().name {
+        Some(n) if n.get_ref().trim().is_empty() => {
+            Err(ctx.err(n, format!("{prefix}.name"), "name must not be empty"))
+        }
+        Some(n) => Ok(n.get_ref().trim().to_string()),
+        None => Err(ctx
+            .err(raw, format!("{prefix}.name"), "missing required key \"name\"")
+            .with_hint("add e.g. name = \"job\"; the flow's time is reported (and thresholded) under this name")),
+    }
+}
+
+/// Claims the flow's `name`, resolves its steps (named `FLOW/STEP`) and appends the
+/// [`Flow`] to `out.flows`.
+fn resolve_flow(
+    ctx: &Ctx<'_>,
+    b: &mut Builder,
+    out: &mut Out,
+    prefix: &str,
+    raw: &Spanned<RawFlow>,
+    name: String,
+) -> Result<(), ProfileError> {
+    let flow = raw.get_ref();
+    claim_name(
+        ctx,
+        out,
+        "flow",
+        &name,
+        &format!("{prefix}.name"),
+        flow.name.as_ref().map_or(raw.span(), Spanned::span),
+    )?;
+    if flow.step.is_empty() {
+        return Err(ctx
+            .err(
+                raw,
+                format!("{prefix}.step"),
+                "a flow needs at least one [[…flow.step]]",
+            )
+            .with_hint("add steps under the flow, e.g.\n    [[flow.step]]\n    path = \"/ping\""));
+    }
+    let mut steps = Vec::new();
+    for (s, step) in flow.step.iter().enumerate() {
+        let step_prefix = format!("{prefix}.step[{s}]");
+        let name_of = |n: &str| format!("{name}/{n}");
+        let index = push_request(ctx, b, out, &step_prefix, step, &name_of, false)?;
+        steps.push(index);
+    }
+    out.flows.push(Flow { name, steps });
+    Ok(())
+}
+
+/// After setup a VU repeats the persona's requests and flows, so it needs some.
+fn check_has_actions(
+    ctx: &Ctx<'_>,
+    t: &PersonaTables<'_>,
+    no_choices: bool,
+) -> Result<(), ProfileError> {
+    if no_choices && t.prefix.is_empty() && !t.setup.is_empty() {
         // Setup runs once per VU; after it a VU picks requests or flows forever.
         return Err(ctx
             .report
@@ -286,12 +347,12 @@ fn resolve_persona(
             )
             .with_hint("add a [[request]] (or a [[flow]]) for the VUs to repeat after setup"));
     }
-    if actions.is_empty() && !t.prefix.is_empty() {
+    if no_choices && !t.prefix.is_empty() {
         return Err(ctx
             .report
             .at(
                 0..0,
-                at("request"),
+                t.field("request"),
                 format!(
                     "persona \"{}\" has no [[persona.request]] or [[persona.flow]]",
                     t.name
@@ -299,14 +360,7 @@ fn resolve_persona(
             )
             .with_hint("a persona needs something to do after its setup"));
     }
-    Ok(Persona {
-        name: t.name.clone(),
-        weight: t.weight,
-        think_time: t.think_time,
-        setup,
-        actions,
-        data,
-    })
+    Ok(())
 }
 
 fn claim_name(

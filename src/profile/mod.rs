@@ -23,12 +23,12 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde::Serialize;
 
-pub use journey::{Action, Flow, Journey, JsonQuery, Persona, StepExtras};
+pub use journey::{Choice, Flow, Journey, JsonQuery, Persona, StepExtras};
 pub use parse::{ProfileError, load_profile, parse_profile};
 pub use subst::substitute_vars;
 
 use crate::plan::{LoadModel, Stage};
-use crate::threshold::Threshold;
+use crate::threshold::{Threshold, ThresholdError};
 
 /// Default per-request timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -283,11 +283,25 @@ mod opt_duration {
     }
 }
 
+/// A `loadpilot run URL` target that is not an http(s) URL with a host.
+#[derive(Debug, thiserror::Error)]
+pub enum UrlError {
+    #[error("\"{url}\" is not a URL: {source}")]
+    NotAUrl {
+        url: String,
+        source: http::uri::InvalidUri,
+    },
+    #[error("\"{0}\" needs a scheme and host, e.g. http://127.0.0.1:8080/ping")]
+    NoHost(String),
+    #[error("\"{0}\": only http and https are supported")]
+    Scheme(String),
+}
+
 /// A threshold on a custom rate metric (`cache_hit > 80%`), read like `error_rate`;
 /// its `request` names the metric.
-pub fn metric_rate_threshold(metric: &str, condition: &str) -> Result<Threshold, String> {
+pub fn metric_rate_threshold(metric: &str, condition: &str) -> Result<Threshold, ThresholdError> {
     let mut t = crate::threshold::parse_threshold(&format!("error_rate {condition}"))
-        .map_err(|why| why.replace("error_rate", metric))?;
+        .map_err(|why| why.renamed("error_rate", metric))?;
     t.expr = t.expr.replacen("error_rate", metric, 1);
     t.request = Some(metric.to_string());
     t.stat = crate::threshold::Stat::MetricRate;
@@ -298,7 +312,7 @@ impl Profile {
     /// Parses a threshold written as one expression, as `--threshold` takes it:
     /// custom metrics (`cache_hit > 80%`) included, and a named request or flow
     /// (`ping.p95 < 200ms`, `job.p95 < 10s`) must exist.
-    pub fn parse_threshold_expr(&self, expr: &str) -> Result<Threshold, String> {
+    pub fn parse_threshold_expr(&self, expr: &str) -> Result<Threshold, ThresholdError> {
         if let Some((metric, condition)) = expr.trim().split_once(char::is_whitespace)
             && self.journey.metrics.iter().any(|m| m == metric)
         {
@@ -309,25 +323,25 @@ impl Profile {
             && !self.requests.iter().any(|r| &r.name == name)
             && !self.journey.flows.iter().any(|f| &f.name == name)
         {
-            return Err(format!(
-                "\"{expr}\": no request or flow is named \"{name}\""
-            ));
+            return Err(ThresholdError::UnknownName {
+                expr: expr.to_string(),
+                name: name.clone(),
+            });
         }
         Ok(t)
     }
 
     /// A profile for `loadpilot run URL`: one GET of the URL's path.
-    pub fn for_url(url: &str, stages: Vec<Stage>) -> Result<Profile, String> {
-        let uri: http::Uri = url
-            .parse()
-            .map_err(|e| format!("\"{url}\" is not a URL: {e}"))?;
+    pub fn for_url(url: &str, stages: Vec<Stage>) -> Result<Profile, UrlError> {
+        let uri: http::Uri = url.parse().map_err(|e| UrlError::NotAUrl {
+            url: url.to_string(),
+            source: e,
+        })?;
         let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
-            return Err(format!(
-                "\"{url}\" needs a scheme and host, e.g. http://127.0.0.1:8080/ping"
-            ));
+            return Err(UrlError::NoHost(url.to_string()));
         };
         if scheme != "http" && scheme != "https" {
-            return Err(format!("\"{url}\": only http and https are supported"));
+            return Err(UrlError::Scheme(url.to_string()));
         }
         let path = uri
             .path_and_query()

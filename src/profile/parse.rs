@@ -256,7 +256,7 @@ fn resolve_pool(
             .ok()
             .filter(|n| *n > 0)
             .ok_or_else(|| "it must be at least 1".to_string())
-            .and_then(crate::limits::check_vus)
+            .and_then(|n| crate::limits::check_vus(n).map_err(|e| e.to_string()))
             .map(Some)
             .map_err(|why| ctx.err(v, format!("load.{key}"), why))
     };
@@ -312,7 +312,7 @@ fn resolve_rate(
         .ok()
         .filter(|r| *r > 0)
         .ok_or_else(|| "a rate is at least 1 per second".to_string())
-        .and_then(crate::limits::check_rate)
+        .and_then(|r| crate::limits::check_rate(r).map_err(|e| e.to_string()))
         .map_err(|why| ctx.err(rate, "load.rate", why))?;
     let Some(duration) = &raw.get_ref().duration else {
         return Err(ctx
@@ -372,7 +372,7 @@ fn resolve_stage(
     };
     let target = u64::try_from(*stage.target.get_ref())
         .map_err(|_| "it is negative".to_string())
-        .and_then(|t| crate::plan::check_target(t, model))
+        .and_then(|t| crate::plan::check_target(t, model).map_err(|e| e.to_string()))
         .map_err(|why| {
             ctx.err(
                 &stage.target,

@@ -32,120 +32,20 @@ pub(crate) fn resolve_request(
     let table = raw.get_ref();
     let mut template = RequestTemplate::default();
 
-    let method = match &table.method {
-        None => "GET".to_string(),
-        Some(method) => {
-            let upper = method.get_ref().trim().to_ascii_uppercase();
-            if !METHODS.contains(&upper.as_str()) {
-                return Err(ctx.err(
-                    method,
-                    field("method"),
-                    format!(
-                        "unknown method \"{}\"; use one of {}",
-                        method.get_ref(),
-                        METHODS.join(", ")
-                    ),
-                ));
-            }
-            upper
-        }
-    };
-
-    let Some(raw_path) = &table.path else {
-        return Err(ctx
-            .err(raw, field("path"), "missing required key \"path\"")
-            .with_hint("add e.g. path = \"/ping\" (or an absolute \"http://host:port/path\")"));
-    };
-    let written = ctx.subst(raw_path, &field("path"))?;
-    let (path, path_template) = compile_template(ctx, b, raw_path, &field("path"), &written)?;
+    let method = resolve_method(ctx, prefix, table)?;
+    let (written, path, path_template) = resolve_path(ctx, prefix, raw, b)?;
     template.path = path_template;
-    check_path(&path).map_err(|(why, hint)| {
-        let err = ctx.err(raw_path, field("path"), why);
-        match hint {
-            Some(hint) => err.with_hint(hint),
-            None => err,
-        }
-    })?;
-
-    let name = match &table.name {
-        Some(name) if name.get_ref().trim().is_empty() => {
-            return Err(ctx.err(name, field("name"), "name must not be empty"));
-        }
-        Some(name) => name.get_ref().trim().to_string(),
-        None => written.clone(),
-    };
-
-    let weight = match &table.weight {
-        None => 1,
-        Some(weight) => {
-            let w = *weight.get_ref();
-            if w < 1 {
-                return Err(ctx.err(
-                    weight,
-                    field("weight"),
-                    "weight must be at least 1 (a request with weight 0 would never run)",
-                ));
-            }
-            u32::try_from(w).map_err(|_| {
-                ctx.err(
-                    weight,
-                    field("weight"),
-                    format!("weight {w} is too large (at most {})", u32::MAX),
-                )
-            })?
-        }
-    };
-
+    let name = resolve_name(ctx, prefix, table, &written)?;
+    let weight = resolve_weight(ctx, prefix, table)?;
     let timeout = table
         .timeout
         .as_ref()
         .map(|t| ctx.positive_duration(t, &field("timeout")))
         .transpose()?;
-    let mut headers = match &table.headers {
-        Some(headers) => ctx.headers(headers, &field("headers"))?,
-        None => Vec::new(),
-    };
-    for (i, (name, value)) in headers.iter_mut().enumerate() {
-        if has_placeholder(value) {
-            let at = &table.headers.as_ref().expect("headers resolved above").0[i].1;
-            let here = format!("{}.{name}", field("headers"));
-            let (text, compiled) = compile_template(ctx, b, at, &here, value)?;
-            if http::HeaderValue::from_str(&text).is_err() {
-                return Err(ctx.err(
-                    at,
-                    here,
-                    format!("header value \"{value}\" is not valid header text"),
-                ));
-            }
-            *value = text;
-            if let Some(compiled) = compiled {
-                template.headers.push((name.clone(), compiled));
-            }
-        }
-    }
+    let headers = resolve_headers(ctx, prefix, table, b, &mut template)?;
     let mut body = resolve_body(ctx, prefix, table)?;
-    if let Some(b_body) = &mut body
-        && b_body.source != "multipart"
-        && let Ok(text) = std::str::from_utf8(&b_body.bytes)
-        && has_placeholder(text)
-    {
-        let text = text.to_string();
-        let at = table
-            .body
-            .as_ref()
-            .map(Spanned::span)
-            .or(table.json.as_ref().map(Spanned::span))
-            .or(table.body_file.as_ref().map(Spanned::span))
-            .unwrap_or(raw.span());
-        let at = Spanned::new(at, ());
-        let key = if table.json.is_some() { "json" } else { "body" };
-        let (rendered, compiled) = compile_template(ctx, b, &at, &field(key), &text)?;
-        b_body.bytes = Bytes::from(rendered);
-        template.body = if table.json.is_some() {
-            compiled.map(Template::json_escaped)
-        } else {
-            compiled
-        };
+    if let Some(body) = &mut body {
+        template.body = template_body(ctx, prefix, raw, b, body)?;
     }
 
     let spec = RequestSpec {
@@ -166,6 +66,161 @@ pub(crate) fn resolve_request(
         extras.template = Some(template);
     }
     Ok((spec, extras))
+}
+
+/// `method`, upper-cased; GET when absent, an error for anything outside [`METHODS`].
+fn resolve_method(ctx: &Ctx<'_>, prefix: &str, table: &RawRequest) -> Result<String, ProfileError> {
+    let Some(method) = &table.method else {
+        return Ok("GET".to_string());
+    };
+    let upper = method.get_ref().trim().to_ascii_uppercase();
+    if !METHODS.contains(&upper.as_str()) {
+        return Err(ctx.err(
+            method,
+            format!("{prefix}.method"),
+            format!(
+                "unknown method \"{}\"; use one of {}",
+                method.get_ref(),
+                METHODS.join(", ")
+            ),
+        ));
+    }
+    Ok(upper)
+}
+
+/// The required `path`: returns the text as written (after `${VAR}`), the path to
+/// validate and send (placeholders as `x`), and its template if it has one.
+fn resolve_path(
+    ctx: &Ctx<'_>,
+    prefix: &str,
+    raw: &Spanned<RawRequest>,
+    b: &Builder,
+) -> Result<(String, String, Option<Template>), ProfileError> {
+    let field = format!("{prefix}.path");
+    let Some(raw_path) = &raw.get_ref().path else {
+        return Err(ctx
+            .err(raw, field, "missing required key \"path\"")
+            .with_hint("add e.g. path = \"/ping\" (or an absolute \"http://host:port/path\")"));
+    };
+    let written = ctx.subst(raw_path, &field)?;
+    let (path, path_template) = compile_template(ctx, b, raw_path, &field, &written)?;
+    check_path(&path).map_err(|(why, hint)| {
+        let err = ctx.err(raw_path, &field, why);
+        match hint {
+            Some(hint) => err.with_hint(hint),
+            None => err,
+        }
+    })?;
+    Ok((written, path, path_template))
+}
+
+/// `name`, trimmed and not empty; the path as written when absent.
+fn resolve_name(
+    ctx: &Ctx<'_>,
+    prefix: &str,
+    table: &RawRequest,
+    written_path: &str,
+) -> Result<String, ProfileError> {
+    match &table.name {
+        Some(name) if name.get_ref().trim().is_empty() => {
+            Err(ctx.err(name, format!("{prefix}.name"), "name must not be empty"))
+        }
+        Some(name) => Ok(name.get_ref().trim().to_string()),
+        None => Ok(written_path.to_string()),
+    }
+}
+
+/// `weight`: 1 when absent, at least 1, and fits a `u32`.
+fn resolve_weight(ctx: &Ctx<'_>, prefix: &str, table: &RawRequest) -> Result<u32, ProfileError> {
+    let Some(weight) = &table.weight else {
+        return Ok(1);
+    };
+    let field = format!("{prefix}.weight");
+    let w = *weight.get_ref();
+    if w < 1 {
+        return Err(ctx.err(
+            weight,
+            field,
+            "weight must be at least 1 (a request with weight 0 would never run)",
+        ));
+    }
+    u32::try_from(w).map_err(|_| {
+        ctx.err(
+            weight,
+            field,
+            format!("weight {w} is too large (at most {})", u32::MAX),
+        )
+    })
+}
+
+/// `headers`; a value with `{{…}}` is validated with its placeholders filled in and
+/// its template goes to `template.headers`.
+fn resolve_headers(
+    ctx: &Ctx<'_>,
+    prefix: &str,
+    table: &RawRequest,
+    b: &Builder,
+    template: &mut RequestTemplate,
+) -> Result<Vec<(String, String)>, ProfileError> {
+    let field = format!("{prefix}.headers");
+    let Some(raw_headers) = &table.headers else {
+        return Ok(Vec::new());
+    };
+    let mut headers = ctx.headers(raw_headers, &field)?;
+    for (i, (name, value)) in headers.iter_mut().enumerate() {
+        if !has_placeholder(value) {
+            continue;
+        }
+        let at = &raw_headers.0[i].1;
+        let here = format!("{field}.{name}");
+        let (text, compiled) = compile_template(ctx, b, at, &here, value)?;
+        if http::HeaderValue::from_str(&text).is_err() {
+            return Err(ctx.err(
+                at,
+                here,
+                format!("header value \"{value}\" is not valid header text"),
+            ));
+        }
+        *value = text;
+        if let Some(compiled) = compiled {
+            template.headers.push((name.clone(), compiled));
+        }
+    }
+    Ok(headers)
+}
+
+/// A text body (`body`, `json` or `body_file`, never `multipart`) with `{{…}}`:
+/// renders its placeholders as `x` in `body` and returns the per-request template
+/// (JSON-escaped for `json`).
+fn template_body(
+    ctx: &Ctx<'_>,
+    prefix: &str,
+    raw: &Spanned<RawRequest>,
+    b: &Builder,
+    body: &mut Body,
+) -> Result<Option<Template>, ProfileError> {
+    let table = raw.get_ref();
+    let text = match std::str::from_utf8(&body.bytes) {
+        Ok(text) if body.source != "multipart" && has_placeholder(text) => text.to_string(),
+        _ => return Ok(None),
+    };
+    let at = table
+        .body
+        .as_ref()
+        .map(Spanned::span)
+        .or(table.json.as_ref().map(Spanned::span))
+        .or(table.body_file.as_ref().map(Spanned::span))
+        .unwrap_or(raw.span());
+    let at = Spanned::new(at, ());
+    let key = if table.json.is_some() { "json" } else { "body" };
+    let field = format!("{prefix}.{key}");
+    let (rendered, compiled) = compile_template(ctx, b, &at, &field, &text)?;
+    body.bytes = Bytes::from(rendered);
+    Ok(if table.json.is_some() {
+        compiled.map(Template::json_escaped)
+    } else {
+        compiled
+    })
 }
 
 /// Compiles a `{{…}}` template in `text`. Returns the text to validate and prepare
@@ -370,47 +425,9 @@ fn resolve_multipart(
 
 fn resolve_check(ctx: &Ctx<'_>, prefix: &str, raw: &RawCheck) -> Result<Check, ProfileError> {
     let field = |key: &str| format!("{prefix}.check.{key}");
-    let mut status_ranges = Vec::new();
-    let status = match &raw.status {
-        None => None,
-        Some(status) if matches!(status.get_ref(), RawStatuses::Ranges(_)) => {
-            let RawStatuses::Ranges(text) = status.get_ref() else {
-                unreachable!("matched above")
-            };
-            status_ranges = parse_status_ranges(text).map_err(|why| {
-                ctx.err(status, field("status"), why)
-                    .with_hint("write e.g. status = \"2xx\", \"200-299\", \"200-299,404\" or a list [200, 204]")
-            })?;
-            None
-        }
-        Some(status) => {
-            let codes: Vec<(i64, Range<usize>)> = match status.get_ref() {
-                RawStatuses::One(code) => vec![(*code, status.span())],
-                RawStatuses::Many(codes) => {
-                    codes.iter().map(|c| (*c.get_ref(), c.span())).collect()
-                }
-                RawStatuses::Ranges(_) => unreachable!("handled above"),
-            };
-            if codes.is_empty() {
-                return Err(ctx
-                    .err(status, field("status"), "status list is empty, so every response would fail")
-                    .with_hint("list the accepted codes, e.g. status = [200, 204], or remove the key to accept any 2xx/3xx"));
-            }
-            let mut out = Vec::with_capacity(codes.len());
-            for (code, at) in codes {
-                match u16::try_from(code) {
-                    Ok(code @ 100..=599) => out.push(code),
-                    _ => {
-                        return Err(ctx.report.at(
-                            at,
-                            field("status"),
-                            format!("{code} is not an HTTP status code (100 to 599)"),
-                        ));
-                    }
-                }
-            }
-            Some(out)
-        }
+    let (status, status_ranges) = match &raw.status {
+        None => (None, Vec::new()),
+        Some(status) => resolve_check_status(ctx, &field("status"), status)?,
     };
     let body_contains = raw
         .body_contains
@@ -424,26 +441,83 @@ fn resolve_check(ctx: &Ctx<'_>, prefix: &str, raw: &RawCheck) -> Result<Check, P
         .as_ref()
         .map(|d| ctx.positive_duration(d, &field("max_duration")))
         .transpose()?;
+    Ok(Check {
+        status,
+        body_contains,
+        max_duration,
+        status_ranges,
+        json: resolve_check_json(ctx, &field("json"), raw)?,
+        headers: resolve_check_headers(ctx, &field("header"), raw)?,
+    })
+}
+
+/// `check.status`: a code or a list of codes (the first value), or a ranges string
+/// such as `"2xx,404"` (the second value).
+#[allow(clippy::type_complexity)] // the two shapes `Check` keeps apart
+fn resolve_check_status(
+    ctx: &Ctx<'_>,
+    field: &str,
+    status: &Spanned<RawStatuses>,
+) -> Result<(Option<Vec<u16>>, Vec<(u16, u16)>), ProfileError> {
+    let codes: Vec<(i64, Range<usize>)> = match status.get_ref() {
+        RawStatuses::Ranges(text) => {
+            let ranges = parse_status_ranges(text).map_err(|why| {
+                ctx.err(status, field, why)
+                    .with_hint("write e.g. status = \"2xx\", \"200-299\", \"200-299,404\" or a list [200, 204]")
+            })?;
+            return Ok((None, ranges));
+        }
+        RawStatuses::One(code) => vec![(*code, status.span())],
+        RawStatuses::Many(codes) => codes.iter().map(|c| (*c.get_ref(), c.span())).collect(),
+    };
+    if codes.is_empty() {
+        return Err(ctx
+            .err(status, field, "status list is empty, so every response would fail")
+            .with_hint("list the accepted codes, e.g. status = [200, 204], or remove the key to accept any 2xx/3xx"));
+    }
+    let mut out = Vec::with_capacity(codes.len());
+    for (code, at) in codes {
+        match u16::try_from(code) {
+            Ok(code @ 100..=599) => out.push(code),
+            _ => {
+                return Err(ctx.report.at(
+                    at,
+                    field,
+                    format!("{code} is not an HTTP status code (100 to 599)"),
+                ));
+            }
+        }
+    }
+    Ok((Some(out), Vec::new()))
+}
+
+/// `check.json`: each key a JSON query, each value the JSON it must equal.
+fn resolve_check_json(
+    ctx: &Ctx<'_>,
+    field: &str,
+    raw: &RawCheck,
+) -> Result<Vec<(JsonQuery, serde_json::Value)>, ProfileError> {
     let mut json = Vec::new();
     for (key, value) in raw.json.as_ref().map_or(&[][..], |j| &j.0[..]) {
-        let here = format!(
-            "{}.{}",
-            field("json"),
-            super::locate::quote_key(key.get_ref())
-        );
+        let here = format!("{field}.{}", super::locate::quote_key(key.get_ref()));
         let query = JsonQuery::parse(key.get_ref()).map_err(|why| ctx.err(key, &here, why))?;
         if let toml::Value::String(text) = value.get_ref() {
             no_template(ctx, value, &here, text)?;
         }
         json.push((query, ctx.json(value, &here)?));
     }
+    Ok(json)
+}
+
+/// `check.header`: each header must equal a string, or be present (`true`) or absent (`false`).
+fn resolve_check_headers(
+    ctx: &Ctx<'_>,
+    field: &str,
+    raw: &RawCheck,
+) -> Result<Vec<(String, HeaderExpect)>, ProfileError> {
     let mut headers = Vec::new();
     for (key, value) in raw.header.as_ref().map_or(&[][..], |h| &h.0[..]) {
-        let here = format!(
-            "{}.{}",
-            field("header"),
-            super::locate::quote_key(key.get_ref())
-        );
+        let here = format!("{field}.{}", super::locate::quote_key(key.get_ref()));
         if http::HeaderName::from_bytes(key.get_ref().as_bytes()).is_err() {
             return Err(ctx.err(
                 key,
@@ -466,14 +540,7 @@ fn resolve_check(ctx: &Ctx<'_>, prefix: &str, raw: &RawCheck) -> Result<Check, P
         };
         headers.push((key.get_ref().clone(), expect));
     }
-    Ok(Check {
-        status,
-        body_contains,
-        max_duration,
-        status_ranges,
-        json,
-        headers,
-    })
+    Ok(headers)
 }
 
 /// Checks compare with fixed text: a `{{…}}` template there would be compared

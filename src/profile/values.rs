@@ -24,7 +24,7 @@ impl Ctx<'_> {
         &self,
         value: &Spanned<T>,
         field: impl Into<String>,
-        message: impl Into<String>,
+        message: impl std::fmt::Display,
     ) -> ProfileError {
         self.report.at(value.span(), field, message)
     }
@@ -55,14 +55,7 @@ impl Ctx<'_> {
         at: &Spanned<T>,
         field: &str,
     ) -> Result<String, ProfileError> {
-        let lookup = |name: &str| {
-            self.vars
-                .iter()
-                .rev()
-                .find(|(key, _)| key == name)
-                .map(|(_, value)| value.clone())
-                .or_else(|| std::env::var(name).ok())
-        };
+        let lookup = |name: &str| self.lookup_var(name);
         substitute_vars(text, &lookup).map_err(|why| self.err(at, field, why))
     }
 

@@ -67,19 +67,11 @@ fn is_zero(n: &u64) -> bool {
 impl ScopeRecord {
     pub fn from_stats(stats: &ScopeStats) -> ScopeRecord {
         ScopeRecord {
-            classes: OutcomeClass::ALL
-                .iter()
-                .filter(|c| stats.classes[c.index()] > 0)
-                .map(|c| (c.label().to_string(), stats.classes[c.index()]))
-                .collect(),
+            classes: stats.class_counts(),
             latency_us: stats.hist.clone(),
             service_us: stats.service.clone(),
             arrivals: stats.arrivals,
-            dropped: DropReason::ALL
-                .iter()
-                .filter(|r| stats.dropped[r.index()] > 0)
-                .map(|r| (r.label().to_string(), stats.dropped[r.index()]))
-                .collect(),
+            dropped: stats.dropped_counts(),
         }
     }
 

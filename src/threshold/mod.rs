@@ -170,4 +170,4 @@ pub fn latency_limits(thresholds: &[Threshold]) -> Vec<(String, f64)> {
 }
 
 mod parse;
-pub use parse::parse_threshold;
+pub use parse::{ThresholdError, parse_threshold};

@@ -17,14 +17,79 @@ enum Kind {
     PerSecond,
 }
 
+/// Why a threshold expression does not parse; every message quotes the expression.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ThresholdError {
+    #[error(
+        "threshold \"{text}\" has no comparison; write METRIC OP VALUE, e.g. \"p95 < 500ms\" (OP is one of <, <=, >, >=)"
+    )]
+    NoComparison { text: String },
+    #[error("threshold \"{text}\": unsupported comparison; use one of <, <=, >, >=")]
+    UnsupportedComparison { text: String },
+    #[error("threshold \"{text}\" has no metric before \"{op}\"; e.g. \"p95 < 500ms\"")]
+    NoMetric { text: String, op: &'static str },
+    #[error(
+        "unknown metric \"{lhs}\" in threshold \"{text}\"; valid metrics: {VALID_METRICS}, optionally prefixed by a request name (\"ping.p95\")"
+    )]
+    UnknownMetric { lhs: String, text: String },
+    #[error("threshold \"{text}\" has no value after \"{op}\"; e.g. \"{lhs} {op} {example}\"")]
+    NoValue {
+        text: String,
+        lhs: String,
+        op: &'static str,
+        example: &'static str,
+    },
+    #[error("threshold \"{text}\": {why}")]
+    BadValue { text: String, why: String },
+    /// A `--threshold` naming a request or flow the profile does not have.
+    #[error("\"{expr}\": no request or flow is named \"{name}\"")]
+    UnknownName { expr: String, name: String },
+}
+
+impl ThresholdError {
+    /// The same error with `from` read as `to` in every quoted text: a custom rate
+    /// metric is parsed as `error_rate` and reported under its own name.
+    pub fn renamed(self, from: &str, to: &str) -> ThresholdError {
+        let r = |s: String| s.replace(from, to);
+        match self {
+            ThresholdError::NoComparison { text } => ThresholdError::NoComparison { text: r(text) },
+            ThresholdError::UnsupportedComparison { text } => {
+                ThresholdError::UnsupportedComparison { text: r(text) }
+            }
+            ThresholdError::NoMetric { text, op } => ThresholdError::NoMetric { text: r(text), op },
+            ThresholdError::UnknownMetric { lhs, text } => ThresholdError::UnknownMetric {
+                lhs: r(lhs),
+                text: r(text),
+            },
+            ThresholdError::NoValue {
+                text,
+                lhs,
+                op,
+                example,
+            } => ThresholdError::NoValue {
+                text: r(text),
+                lhs: r(lhs),
+                op,
+                example,
+            },
+            ThresholdError::BadValue { text, why } => ThresholdError::BadValue {
+                text: r(text),
+                why: r(why),
+            },
+            ThresholdError::UnknownName { expr, name } => ThresholdError::UnknownName {
+                expr: r(expr),
+                name: r(name),
+            },
+        }
+    }
+}
+
 /// Parses a threshold such as `"p95 < 500ms"`, `"error_rate < 1%"`,
 /// `"ping.p99.9 <= 1s"`, `"429_rate < 0.5%"` or `"rps > 100"`.
-pub fn parse_threshold(expr: &str) -> Result<Threshold, String> {
+pub fn parse_threshold(expr: &str) -> Result<Threshold, ThresholdError> {
     let text = expr.trim();
     let Some(op_at) = text.find(['<', '>', '=', '!']) else {
-        return Err(format!(
-            "threshold \"{text}\" has no comparison; write METRIC OP VALUE, e.g. \"p95 < 500ms\" (OP is one of <, <=, >, >=)"
-        ));
+        return Err(ThresholdError::NoComparison { text: text.into() });
     };
     let (lhs, rest) = text.split_at(op_at);
     let (op, value) = if let Some(v) = rest.strip_prefix("<=") {
@@ -36,30 +101,33 @@ pub fn parse_threshold(expr: &str) -> Result<Threshold, String> {
     } else if let Some(v) = rest.strip_prefix('>') {
         (Op::Gt, v)
     } else {
-        return Err(format!(
-            "threshold \"{text}\": unsupported comparison; use one of <, <=, >, >="
-        ));
+        return Err(ThresholdError::UnsupportedComparison { text: text.into() });
     };
     let lhs = lhs.trim();
     if lhs.is_empty() {
-        return Err(format!(
-            "threshold \"{text}\" has no metric before \"{}\"; e.g. \"p95 < 500ms\"",
-            op.symbol()
-        ));
+        return Err(ThresholdError::NoMetric {
+            text: text.into(),
+            op: op.symbol(),
+        });
     }
-    let (request, metric, stat, kind) = split_metric(lhs).ok_or_else(|| {
-        format!("unknown metric \"{lhs}\" in threshold \"{text}\"; valid metrics: {VALID_METRICS}, optionally prefixed by a request name (\"ping.p95\")")
-    })?;
+    let (request, metric, stat, kind) =
+        split_metric(lhs).ok_or_else(|| ThresholdError::UnknownMetric {
+            lhs: lhs.into(),
+            text: text.into(),
+        })?;
     let value: String = value.split_whitespace().collect();
     if value.is_empty() {
-        return Err(format!(
-            "threshold \"{text}\" has no value after \"{}\"; e.g. \"{lhs} {} {}\"",
-            op.symbol(),
-            op.symbol(),
-            example(kind)
-        ));
+        return Err(ThresholdError::NoValue {
+            text: text.into(),
+            lhs: lhs.into(),
+            op: op.symbol(),
+            example: example(kind),
+        });
     }
-    let limit = parse_value(&value, kind).map_err(|why| format!("threshold \"{text}\": {why}"))?;
+    let limit = parse_value(&value, kind).map_err(|why| ThresholdError::BadValue {
+        text: text.into(),
+        why,
+    })?;
     let prefix = request.map(|r| format!("{r}.")).unwrap_or_default();
     Ok(Threshold {
         expr: format!("{prefix}{metric} {} {value}", op.symbol()),
@@ -203,7 +271,7 @@ mod tests {
     fn err(expr: &str) -> String {
         match parse_threshold(expr) {
             Ok(t) => panic!("{expr} parsed as {t:?}"),
-            Err(e) => e,
+            Err(e) => e.to_string(),
         }
     }
 

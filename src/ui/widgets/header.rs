@@ -20,8 +20,6 @@ use crate::ui::theme::Theme;
 const STAGE_BAR_WIDTH: usize = 10;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
-    let d = &app.dashboard;
-    let theme = &app.theme;
     // One rect per line; the third (deltas) is empty unless a baseline is shown.
     let line = |i: u16| Rect {
         y: area.y + i.min(area.height),
@@ -29,18 +27,25 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         ..area
     };
     let (top, bottom, third) = (line(0), line(1), line(2));
+    render_title(frame, top, app);
+    frame.render_widget(Paragraph::new(status_line(app)), bottom);
+    if let Some(baseline) = &app.baseline {
+        frame.render_widget(
+            Paragraph::new(deltas_line(
+                &baseline.run.label,
+                baseline.deltas,
+                &app.theme,
+            )),
+            third,
+        );
+    }
+}
 
-    let time = match (app.replay(), d.planned) {
-        (Some(r), _) => format!(
-            "at {} / {} ",
-            format::clock_s(r.time_s()),
-            format::clock(r.replay.duration())
-        ),
-        (None, Some(planned)) => {
-            format!("{} / {} ", format::clock(d.elapsed), format::clock(planned))
-        }
-        (None, None) => format!("{} ", format::clock(d.elapsed)),
-    };
+/// ` loadpilot PROFILE → TARGET` on the left, the time on the right.
+fn render_title(frame: &mut Frame, top: Rect, app: &App) {
+    let d = &app.dashboard;
+    let theme = &app.theme;
+    let time = time_text(app);
     let time_width = time.chars().count() as u16;
     let [left, right] =
         Layout::horizontal([Constraint::Fill(1), Constraint::Length(time_width)]).areas(top);
@@ -54,7 +59,29 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         left,
     );
     frame.render_widget(Paragraph::new(Line::from(time).right_aligned()), right);
+}
 
+/// The viewer's cursor time, or elapsed (/ planned) time.
+fn time_text(app: &App) -> String {
+    let d = &app.dashboard;
+    match (app.replay(), d.planned) {
+        (Some(r), _) => format!(
+            "at {} / {} ",
+            format::clock_s(r.time_s()),
+            format::clock(r.replay.duration())
+        ),
+        (None, Some(planned)) => {
+            format!("{} / {} ", format::clock(d.elapsed), format::clock(planned))
+        }
+        (None, None) => format!("{} ", format::clock(d.elapsed)),
+    }
+}
+
+/// Stage progress, mode, load (VUs or rate), rps and errors; in the viewer the
+/// cursor second's percentiles.
+fn status_line(app: &App) -> Line<'static> {
+    let d = &app.dashboard;
+    let theme = &app.theme;
     let mut spans = vec![Span::raw(" ")];
     if let Some((number, count)) = d.stage.position() {
         spans.push(Span::styled("stage ", theme.dim()));
@@ -77,6 +104,36 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             theme.mode(d.mode),
         ));
     }
+    push_load(&mut spans, app);
+    spans.push(Span::styled("  rps ", theme.dim()));
+    spans.push(Span::raw(format::count(d.rps_now)));
+    spans.push(Span::styled("  err ", theme.dim()));
+    spans.push(Span::styled(
+        format::pct(d.error_rate()),
+        if d.errors() > 0 {
+            theme.bad()
+        } else {
+            theme.text()
+        },
+    ));
+    if app.replay().is_some() {
+        let now = d.series.last().map(|r| r.latency).unwrap_or_default();
+        for (name, us) in [
+            ("p50", now.p50_us),
+            ("p95", now.p95_us),
+            ("p99", now.p99_us),
+        ] {
+            spans.push(Span::styled(format!("  {name} "), theme.dim()));
+            spans.push(Span::raw(format::us(us)));
+        }
+    }
+    Line::from(spans)
+}
+
+/// `VUs active / target`, or in the open model `rate N/s VUs N dropped N`.
+fn push_load(spans: &mut Vec<Span<'static>>, app: &App) {
+    let d = &app.dashboard;
+    let theme = &app.theme;
     match d.model {
         LoadModel::Vus => {
             spans.push(Span::styled("  VUs ", theme.dim()));
@@ -101,35 +158,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                 },
             ));
         }
-    }
-    spans.push(Span::styled("  rps ", theme.dim()));
-    spans.push(Span::raw(format::count(d.rps_now)));
-    spans.push(Span::styled("  err ", theme.dim()));
-    spans.push(Span::styled(
-        format::pct(d.error_rate()),
-        if d.errors() > 0 {
-            theme.bad()
-        } else {
-            theme.text()
-        },
-    ));
-    if app.replay().is_some() {
-        let now = d.series.last().map(|r| r.latency).unwrap_or_default();
-        for (name, us) in [
-            ("p50", now.p50_us),
-            ("p95", now.p95_us),
-            ("p99", now.p99_us),
-        ] {
-            spans.push(Span::styled(format!("  {name} "), theme.dim()));
-            spans.push(Span::raw(format::us(us)));
-        }
-    }
-    frame.render_widget(Paragraph::new(Line::from(spans)), bottom);
-    if let Some(baseline) = &app.baseline {
-        frame.render_widget(
-            Paragraph::new(deltas_line(&baseline.run.label, baseline.deltas, theme)),
-            third,
-        );
     }
 }
 

@@ -6,7 +6,9 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Chart};
+use ratatui::widgets::{Axis, Chart, Dataset};
+
+use crate::ui::theme::Theme;
 
 use crate::format;
 use crate::metrics::dashboard::{Percentiles, SecondRow};
@@ -61,11 +63,52 @@ impl Scale {
     }
 }
 
+/// Points per percentile: `(index into NAMES, (x, y))`.
+type Lines = Vec<(usize, Vec<(f64, f64)>)>;
+
 pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
     let d = &app.dashboard;
     let theme = &app.theme;
     let scale = Scale { log: app.log_scale };
+    // The open model (and a corrected run) keeps the service time beside the
+    // latency from intended start; `t` switches the pane between the two.
+    let service = app.show_service && d.latency_basis.has_service();
+    let block = pane_block(heading(app, area, scale, service), theme, zoomed);
+    if d.series.is_empty() {
+        placeholder(frame, area, block, "waiting for data…", theme.dim());
+        return;
+    }
+    let drawn = Drawn::new(app, area, scale, service);
+    let y_bounds = drawn.y_bounds;
+    let mid = (y_bounds[0] + y_bounds[1]) / 2.0;
+    let (x0, x1) = window_bounds(app);
+    let chart = Chart::new(drawn.datasets(theme))
+        .block(block)
+        .legend_position(None)
+        .x_axis(time_axis(theme, x0, x1))
+        .y_axis(Axis::default().style(theme.dim()).bounds(y_bounds).labels([
+            scale.label(y_bounds[0]),
+            scale.label(mid),
+            scale.label(y_bounds[1]),
+        ]));
+    frame.render_widget(chart, area);
+}
 
+/// The latency of one row: the service time when the pane shows it (falling back
+/// to the latency where a row has none).
+fn row_latency(service: bool, r: &SecondRow) -> Percentiles {
+    if service {
+        r.service.unwrap_or(r.latency)
+    } else {
+        r.latency
+    }
+}
+
+/// "Latency", the window and scale, the basis shown, and the newest second's
+/// percentiles (p50, p95, p99 only in narrow panes).
+fn heading(app: &App, area: Rect, scale: Scale, service: bool) -> Line<'static> {
+    let d = &app.dashboard;
+    let theme = &app.theme;
     let mut heading = vec![
         title("Latency", theme),
         Span::styled(
@@ -77,9 +120,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
             theme.dim(),
         ),
     ];
-    // The open model (and a corrected run) keeps the service time beside the
-    // latency from intended start; `t` switches the pane between the two.
-    let service = app.show_service && d.latency_basis.has_service();
     if d.latency_basis.has_service() {
         let label = if service {
             "service time"
@@ -88,15 +128,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
         };
         heading.push(Span::styled(format!("{label} "), theme.accent()));
     }
-    let row_latency = move |r: &SecondRow| {
-        if service {
-            r.service.unwrap_or(r.latency)
-        } else {
-            r.latency
-        }
-    };
-    let now = d.series.last().map(row_latency).unwrap_or_default();
-    // Narrow panes show p50, p95, p99 only.
+    let now = d
+        .series
+        .last()
+        .map(|r| row_latency(service, r))
+        .unwrap_or_default();
     let shown: &[usize] = if area.width >= 70 {
         &[0, 1, 2, 3, 4]
     } else {
@@ -107,99 +143,121 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
         heading.push(Span::styled(format!("{name} "), theme.percentile(i)));
         heading.push(Span::raw(format!("{} ", format::us(pick(&now, i)))));
     }
-    let block = pane_block(Line::from(heading), theme, zoomed);
+    Line::from(heading)
+}
 
-    if d.series.is_empty() {
-        placeholder(frame, area, block, "waiting for data…", theme.dim());
-        return;
+/// Every line of the chart, already in the scale's y units.
+struct Drawn {
+    /// The run's percentiles.
+    scaled: Lines,
+    /// The baseline's percentiles (empty lines without a baseline).
+    behind: Lines,
+    /// One horizontal line per latency threshold.
+    limits: Vec<Vec<(f64, f64)>>,
+    /// One vertical line per operator action in the window.
+    markers: Vec<Vec<(f64, f64)>>,
+    /// The viewer's time cursor, if any.
+    cursor: Vec<(f64, f64)>,
+    y_bounds: [f64; 2],
+}
+
+impl Drawn {
+    fn new(app: &App, area: Rect, scale: Scale, service: bool) -> Drawn {
+        let d = &app.dashboard;
+        let (x0, x1) = window_bounds(app);
+        let max_points = usize::from(area.width.saturating_sub(10)).max(1) * 2;
+        // With a baseline only p50/p95/p99 are drawn, for both runs.
+        let drawn: &[usize] = if app.baseline.is_some() {
+            &[0, 2, 3]
+        } else {
+            &[0, 1, 2, 3, 4]
+        };
+        let ms = |i: usize| move |r: &SecondRow| pick(&row_latency(service, r), i) as f64 / 1000.0;
+        let lines: Lines = drawn
+            .iter()
+            .map(|&i| (i, points(d, x0, max_points, ms(i))))
+            .collect();
+        let behind: Lines = drawn
+            .iter()
+            .map(|&i| (i, baseline_points(app, x0, x1, max_points, ms(i))))
+            .collect();
+        let y_bounds = y_bounds_ms(scale, &lines, &behind, &d.latency_limits_ms);
+        let limits = d
+            .latency_limits_ms
+            .iter()
+            .map(|(_, limit)| {
+                let y = scale.y(*limit);
+                vec![(f64::from(x0), y), (f64::from(x1), y)]
+            })
+            .collect();
+        let markers = marker_times(app, x0, x1)
+            .into_iter()
+            .map(|t| vec![(t, y_bounds[0]), (t, y_bounds[1])])
+            .collect();
+        let cursor = cursor_x(app)
+            .map(|x| vec![(x, y_bounds[0]), (x, y_bounds[1])])
+            .unwrap_or_default();
+        Drawn {
+            scaled: rescale(scale, &lines),
+            behind: rescale(scale, &behind),
+            limits,
+            markers,
+            cursor,
+            y_bounds,
+        }
     }
 
-    let (x0, x1) = window_bounds(app);
-    let max_points = usize::from(area.width.saturating_sub(10)).max(1) * 2;
-    // With a baseline only p50/p95/p99 are drawn, for both runs.
-    let drawn: &[usize] = if app.baseline.is_some() {
-        &[0, 2, 3]
-    } else {
-        &[0, 1, 2, 3, 4]
-    };
-    let ms = |i: usize| move |r: &SecondRow| pick(&row_latency(r), i) as f64 / 1000.0;
-    let lines: Vec<(usize, Vec<(f64, f64)>)> = drawn
-        .iter()
-        .map(|&i| (i, points(d, x0, max_points, ms(i))))
-        .collect();
-    let behind: Vec<(usize, Vec<(f64, f64)>)> = drawn
-        .iter()
-        .map(|&i| (i, baseline_points(app, x0, x1, max_points, ms(i))))
-        .collect();
+    /// Limits and markers first, the faded baseline behind, the percentiles on top.
+    fn datasets<'a>(&'a self, theme: &Theme) -> Vec<Dataset<'a>> {
+        let mut datasets = Vec::new();
+        for data in &self.limits {
+            datasets.push(line(data, theme.limit_line()));
+        }
+        for data in &self.markers {
+            datasets.push(line(data, theme.marker()));
+        }
+        for (i, data) in self.behind.iter().rev() {
+            datasets.push(line(data, theme.faded(Some(*i))));
+        }
+        // Drawn last so the percentiles sit on top; max first so p50 ends uppermost.
+        for (i, data) in self.scaled.iter().rev() {
+            datasets.push(line(data, theme.percentile(*i)));
+        }
+        if !self.cursor.is_empty() {
+            datasets.push(line(&self.cursor, theme.cursor()));
+        }
+        datasets
+    }
+}
 
+/// y bounds covering every drawn value (in ms) and every latency limit.
+fn y_bounds_ms(
+    scale: Scale,
+    lines: &Lines,
+    behind: &Lines,
+    limits_ms: &[(String, f64)],
+) -> [f64; 2] {
     let mut lo_ms = f64::MAX;
     let mut hi_ms: f64 = 0.0;
-    for &(_, v) in lines.iter().chain(&behind).flat_map(|(_, l)| l) {
+    for &(_, v) in lines.iter().chain(behind).flat_map(|(_, l)| l) {
         if v > 0.0 {
             lo_ms = lo_ms.min(v);
         }
         hi_ms = hi_ms.max(v);
     }
-    for (_, limit) in &d.latency_limits_ms {
+    for (_, limit) in limits_ms {
         hi_ms = hi_ms.max(*limit);
     }
     if lo_ms == f64::MAX {
         lo_ms = 1.0;
     }
-    let y_bounds = scale.bounds(lo_ms, hi_ms);
+    scale.bounds(lo_ms, hi_ms)
+}
 
-    let rescale = |lines: &[(usize, Vec<(f64, f64)>)]| -> Vec<(usize, Vec<(f64, f64)>)> {
-        lines
-            .iter()
-            .map(|(i, line)| (*i, line.iter().map(|&(x, v)| (x, scale.y(v))).collect()))
-            .collect()
-    };
-    let scaled = rescale(&lines);
-    let behind = rescale(&behind);
-    let limits: Vec<Vec<(f64, f64)>> = d
-        .latency_limits_ms
+/// Lines in ms → lines in the scale's y units.
+fn rescale(scale: Scale, lines: &Lines) -> Lines {
+    lines
         .iter()
-        .map(|(_, limit)| {
-            let y = scale.y(*limit);
-            vec![(f64::from(x0), y), (f64::from(x1), y)]
-        })
-        .collect();
-    let markers: Vec<Vec<(f64, f64)>> = marker_times(app, x0, x1)
-        .into_iter()
-        .map(|t| vec![(t, y_bounds[0]), (t, y_bounds[1])])
-        .collect();
-
-    let cursor: Vec<(f64, f64)> = cursor_x(app)
-        .map(|x| vec![(x, y_bounds[0]), (x, y_bounds[1])])
-        .unwrap_or_default();
-
-    let mut datasets = Vec::new();
-    for data in &limits {
-        datasets.push(line(data, theme.limit_line()));
-    }
-    for data in &markers {
-        datasets.push(line(data, theme.marker()));
-    }
-    for (i, data) in behind.iter().rev() {
-        datasets.push(line(data, theme.faded(Some(*i))));
-    }
-    // Drawn last so the percentiles sit on top; max first so p50 ends uppermost.
-    for (i, data) in scaled.iter().rev() {
-        datasets.push(line(data, theme.percentile(*i)));
-    }
-    if !cursor.is_empty() {
-        datasets.push(line(&cursor, theme.cursor()));
-    }
-
-    let mid = (y_bounds[0] + y_bounds[1]) / 2.0;
-    let chart = Chart::new(datasets)
-        .block(block)
-        .legend_position(None)
-        .x_axis(time_axis(theme, x0, x1))
-        .y_axis(Axis::default().style(theme.dim()).bounds(y_bounds).labels([
-            scale.label(y_bounds[0]),
-            scale.label(mid),
-            scale.label(y_bounds[1]),
-        ]));
-    frame.render_widget(chart, area);
+        .map(|(i, line)| (*i, line.iter().map(|&(x, v)| (x, scale.y(v))).collect()))
+        .collect()
 }

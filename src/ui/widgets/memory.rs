@@ -10,6 +10,7 @@ use ratatui::widgets::Paragraph;
 use crate::format;
 use crate::metrics::dashboard::SystemStatus;
 use crate::ui::state::App;
+use crate::ui::theme::Theme;
 
 use super::{pane_block, placeholder, title};
 
@@ -39,40 +40,18 @@ pub fn bottleneck(mem: &SystemStatus, cores: usize) -> Option<String> {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
-    let d = &app.dashboard;
     let theme = &app.theme;
-    let mem = &d.memory;
+    let mem = &app.dashboard.memory;
     let block = pane_block(Line::from(title("Memory", theme)), theme, zoomed);
     if mem.host_total == 0 {
         placeholder(frame, area, block, "no memory sample yet", theme.dim());
         return;
     }
-    let used = mem.host_used as f64 / mem.host_total as f64;
-    let used_style = if used >= HOST_HIGH_FRACTION {
-        theme.bad()
-    } else {
-        theme.good()
-    };
     let inner_width = usize::from(area.width.saturating_sub(2));
-    let tail = format!(
-        " {} {}/{}",
-        format::pct(used),
-        format::bytes(mem.host_used),
-        format::bytes(mem.host_total)
-    );
-    let bar_width = inner_width
-        .saturating_sub(7 + tail.chars().count())
-        .clamp(4, 40);
-    let label = |text: &str| Span::styled(format!("{text:<7}"), theme.dim());
-
     let mut lines = vec![
+        host_line(mem, theme, inner_width),
         Line::from(vec![
-            label("host"),
-            Span::styled(format::bar(used, bar_width), used_style),
-            Span::styled(tail, used_style),
-        ]),
-        Line::from(vec![
-            label("swap"),
+            label("swap", theme),
             Span::raw(format!(
                 "{}/{}",
                 format::bytes(mem.swap_used),
@@ -84,14 +63,59 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
                 mem.load_avg[0], mem.load_avg[1], mem.load_avg[2]
             )),
         ]),
+        target_line(mem, theme),
     ];
-    lines.push(match (mem.target_rss, mem.target_cpu_pct) {
+    // A saved run has no figures for loadpilot itself; say nothing rather than 0 B.
+    if mem.self_rss > 0 {
+        lines.push(self_line(mem, app.dashboard.vus_active, theme, inner_width));
+    }
+    if let Some(warning) = bottleneck(mem, app.cores) {
+        lines.push(Line::from(Span::styled(
+            format!("⚠ {warning}"),
+            theme.bad(),
+        )));
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// A row label, padded so the values line up.
+fn label(text: &str, theme: &Theme) -> Span<'static> {
+    Span::styled(format!("{text:<7}"), theme.dim())
+}
+
+/// The host memory gauge, red from [`HOST_HIGH_FRACTION`].
+fn host_line(mem: &SystemStatus, theme: &Theme, inner_width: usize) -> Line<'static> {
+    let used = mem.host_used as f64 / mem.host_total as f64;
+    let used_style = if used >= HOST_HIGH_FRACTION {
+        theme.bad()
+    } else {
+        theme.good()
+    };
+    let tail = format!(
+        " {} {}/{}",
+        format::pct(used),
+        format::bytes(mem.host_used),
+        format::bytes(mem.host_total)
+    );
+    let bar_width = inner_width
+        .saturating_sub(7 + tail.chars().count())
+        .clamp(4, 40);
+    Line::from(vec![
+        label("host", theme),
+        Span::styled(format::bar(used, bar_width), used_style),
+        Span::styled(tail, used_style),
+    ])
+}
+
+/// The watched target's RSS and CPU, or how to watch one.
+fn target_line(mem: &SystemStatus, theme: &Theme) -> Line<'static> {
+    match (mem.target_rss, mem.target_cpu_pct) {
         (None, None) => Line::from(vec![
-            label("target"),
+            label("target", theme),
             Span::styled("not watched (--watch-pid/--watch-url)", theme.dim()),
         ]),
         (rss, cpu) => {
-            let mut spans = vec![label("target")];
+            let mut spans = vec![label("target", theme)];
             if let Some(rss) = rss {
                 spans.push(Span::raw(format::bytes(rss)));
             }
@@ -101,12 +125,21 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
             }
             Line::from(spans)
         }
-    });
-    let mut own = vec![label("self"), Span::raw(format::bytes(mem.self_rss))];
-    if d.vus_active > 0 {
+    }
+}
+
+/// loadpilot's own RSS (and per active VU), CPU and, when wide enough, scheduler lag.
+fn self_line(
+    mem: &SystemStatus,
+    vus_active: u32,
+    theme: &Theme,
+    inner_width: usize,
+) -> Line<'static> {
+    let mut own = vec![label("self", theme), Span::raw(format::bytes(mem.self_rss))];
+    if vus_active > 0 {
         own.push(Span::raw(format!(
             " ({}/VU)",
-            format::bytes(mem.self_rss / u64::from(d.vus_active))
+            format::bytes(mem.self_rss / u64::from(vus_active))
         )));
     }
     own.push(Span::styled(" cpu ", theme.dim()));
@@ -115,17 +148,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
         own.push(Span::styled(" lag ", theme.dim()));
         own.push(Span::raw(format::ms(mem.scheduler_lag_ms)));
     }
-    // A saved run has no figures for loadpilot itself; say nothing rather than 0 B.
-    if mem.self_rss > 0 {
-        lines.push(Line::from(own));
-    }
-    if let Some(warning) = bottleneck(mem, app.cores) {
-        lines.push(Line::from(Span::styled(
-            format!("⚠ {warning}"),
-            theme.bad(),
-        )));
-    }
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    Line::from(own)
 }
 
 #[cfg(test)]
