@@ -317,18 +317,27 @@ pub struct RunOptions {
     pub headless: bool,
     /// Constant number of VUs (with --duration, replaces the profile's stages).
     /// Not with --stages: the two say different things about the load.
-    #[arg(long, value_name = "N", value_parser = parse_vus, conflicts_with = "stages")]
+    /// `-c`/`--concurrency` as in oha and hey.
+    #[arg(short = 'c', long, visible_alias = "concurrency", value_name = "N", value_parser = parse_vus, conflicts_with = "stages")]
     pub vus: Option<u32>,
     /// Run length. With --vus: one flat stage; with stages: caps the run's length.
-    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]
+    /// `-z` as in oha.
+    #[arg(short = 'z', long, value_name = "DURATION", value_parser = parse_positive_duration)]
     pub duration: Option<Duration>,
+    /// Send N requests in all, then stop (oha's `-n`): split exactly across the
+    /// --vus VUs (VU i sends N/VUs, the first N%VUs one more). In a journey
+    /// profile each pick (a request or a whole flow) counts as one.
+    #[arg(short = 'n', long = "requests", value_name = "N", value_parser = parse_requests,
+          conflicts_with_all = ["stages", "rate", "rate_stages"])]
+    pub requests: Option<u64>,
     /// Stages in k6 syntax, replacing the profile's: "30s:10,1m:50,30s:0".
     #[arg(long, value_name = "STAGES")]
     pub stages: Option<String>,
     /// Open model: send N requests (iterations) per second on a fixed timeline,
     /// whatever the responses do, for --duration (default 30s). Late requests are
     /// measured from when they should have started.
-    #[arg(long, value_name = "N", value_parser = parse_rate, conflicts_with_all = ["vus", "stages"])]
+    /// `-q` as in oha.
+    #[arg(short = 'q', long, value_name = "N", value_parser = parse_rate, conflicts_with_all = ["vus", "stages"])]
     pub rate: Option<u32>,
     /// Open model with a ramping rate, targets in requests per second:
     /// "30s:50,1m:500,30s:0".
@@ -352,6 +361,33 @@ pub struct RunOptions {
     /// Speak HTTP/2 (prior knowledge on http://, ALPN on https://).
     #[arg(long)]
     pub http2: bool,
+    /// The request method of a URL run (or of a one-request profile); `-X` as in
+    /// curl. Default GET, or POST with -d/--json.
+    #[arg(short = 'm', short_alias = 'X', long, value_name = "METHOD")]
+    pub method: Option<String>,
+    /// A request header, curl style: `-H "Authorization: Bearer $T"`. Repeatable;
+    /// added to every request (a profile's own header of that name wins).
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE", value_parser = parse_header)]
+    pub headers: Vec<(String, String)>,
+    /// The request body of a URL run (or a one-request profile): text, `@FILE`, or
+    /// `@-` for stdin.
+    #[arg(short = 'd', long, value_name = "BODY", conflicts_with = "json")]
+    pub data: Option<String>,
+    /// A JSON body (text, `@FILE` or `@-`), sent as `Content-Type: application/json`.
+    #[arg(long, value_name = "BODY")]
+    pub json: Option<String>,
+    /// HTTP basic authentication, `USER:PASS` (sent as an Authorization header,
+    /// which snapshots and logs redact).
+    #[arg(short = 'a', long, value_name = "USER:PASS")]
+    pub basic_auth: Option<String>,
+    /// Give up on opening a connection (TCP and TLS) after this long; counted as
+    /// `timeout` (the whole request still has --timeout).
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]
+    pub connect_timeout: Option<Duration>,
+    /// A new connection for every request (`Connection: close`), as oha's
+    /// `--disable-keepalive`.
+    #[arg(long)]
+    pub disable_keepalive: bool,
     /// Accept any TLS certificate (self-signed targets).
     #[arg(long)]
     pub insecure: bool,
@@ -398,6 +434,11 @@ pub struct RunOptions {
     /// Seconds between headless progress lines.
     #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration, default_value = "5s")]
     pub progress_every: Duration,
+    /// Serve the live run to Prometheus at http://ADDR/metrics (OpenMetrics text):
+    /// VUs, target, requests and errors, latency quantiles, drops, thresholds,
+    /// loader CPU and memory. Port 0 picks a free port (printed on stderr).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -421,6 +462,22 @@ pub struct DemoArgs {
 }
 
 impl Cli {
+    /// The command line with `run` put in front of a URL (or a profile path) given
+    /// where a subcommand belongs, so `loadpilot http://host/api -c 50` works as
+    /// oha does. A bare word (a misspelt subcommand) is left for clap to judge.
+    pub fn implicit_run(
+        args: impl IntoIterator<Item = std::ffi::OsString>,
+    ) -> Vec<std::ffi::OsString> {
+        let mut args: Vec<std::ffi::OsString> = args.into_iter().collect();
+        let looks_like_target = args.get(1).and_then(|a| a.to_str()).is_some_and(|a| {
+            !a.starts_with('-') && (a.contains("://") || a.contains(['.', ':', '/']))
+        });
+        if looks_like_target {
+            args.insert(1, "run".into());
+        }
+        args
+    }
+
     /// The `--threads` of a command that runs load, if given.
     pub fn worker_threads(&self) -> Option<usize> {
         match &self.command {
@@ -461,6 +518,30 @@ pub fn parse_vus(text: &str) -> Result<u32, String> {
         return Err("0 VUs would send nothing; give at least 1".into());
     }
     crate::limits::check_vus(n).map_err(|e| e.to_string())
+}
+
+/// A total request count for `-n`: at least 1.
+pub fn parse_requests(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(0) => Err("-n 0 would send nothing; give at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("\"{text}\" is not a whole number of requests")),
+    }
+}
+
+/// A curl-style header, `Name: value`.
+fn parse_header(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once(':')
+        .ok_or_else(|| format!("\"{text}\" is not a header: write it as \"Name: value\""))?;
+    let name = name.trim();
+    http::HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| format!("\"{name}\" is not a valid header name"))?;
+    let value = value.trim();
+    http::HeaderValue::from_str(value).map_err(|_| {
+        format!("the value of header \"{name}\" has characters HTTP does not allow")
+    })?;
+    Ok((name.to_string(), value.to_string()))
 }
 
 fn parse_key_value(text: &str) -> Result<(String, String), String> {

@@ -127,7 +127,12 @@ fn import(
 }
 
 /// `loadpilot run <profile|url>`, with the demo target in front when `--demo`.
-async fn run_profile(args: RunArgs) -> Result<ExitCode, AppError> {
+async fn run_profile(mut args: RunArgs) -> Result<ExitCode, AppError> {
+    if looks_like_url(&args.target)
+        && let Some(note) = crate::quick::url_run_defaults(&mut args.opts)
+    {
+        crate::stdout::eprint_line(&format!("loadpilot: {note}"));
+    }
     let (profile, demo) = load_target(&args.target, args.demo, &args.opts).await?;
     let outcome = execute(profile, &args.opts, demo.as_ref().map(|d| d.pid), None).await;
     // The demo target outlives the run (its drop stops the server).
@@ -155,6 +160,13 @@ async fn load_target(
         }
         p
     } else {
+        if !Path::new(target).exists()
+            && let Some(url) = crate::quick::scheme_hint(target)
+        {
+            return Err(AppError::Usage(format!(
+                "\"{target}\" is neither a profile file nor a URL; did you mean {url}?"
+            )));
+        }
         load_profile(Path::new(target), &vars)?
     };
     Ok((profile, demo))
@@ -399,7 +411,14 @@ pub async fn execute(
         _ => None,
     };
     let exit_on_end = opts.exit_on_end || profile.exit_on_end;
+    let exporter = bind_exporter(opts).await?;
     let session = Session::start(profile, opts, demo_pid)?;
+    // Cancelled when this function returns, however it returns.
+    let exporter_stop = CancellationToken::new();
+    let _exporter_guard = exporter_stop.clone().drop_guard();
+    if let Some(exporter) = exporter {
+        tokio::spawn(exporter.serve(session.frames.clone(), exporter_stop.clone()));
+    }
     let signals_done = CancellationToken::new();
     let signalled = CancellationToken::new();
     let signals = tokio::spawn(shutdown::watch_signals(
@@ -482,6 +501,22 @@ fn spawn_front_end(
     }
 }
 
+/// `--metrics-listen`: bound before the run, so a busy or bad address is a usage
+/// error before any request is sent; the address is printed (port 0 picks one).
+async fn bind_exporter(opts: &RunOptions) -> Result<Option<crate::exporter::Exporter>, AppError> {
+    let Some(addr) = opts.metrics_listen else {
+        return Ok(None);
+    };
+    let exporter = crate::exporter::Exporter::bind(addr).await.map_err(|e| {
+        AppError::Usage(format!("--metrics-listen {addr}: cannot listen there: {e}"))
+    })?;
+    let bound = exporter
+        .local_addr()
+        .map_err(|e| AppError::Runtime(e.into()))?;
+    crate::stdout::eprint_line(&format!("metrics: http://{bound}/metrics"));
+    Ok(Some(exporter))
+}
+
 /// find-limit's end: the last step judged from the final record, the result
 /// printed (and kept in the summary JSON and the snapshot), and its exit code:
 /// 0 when a limit was found, 99 when even the first step failed.
@@ -540,7 +575,17 @@ fn finish(output: &RunOutput, opts: &RunOptions, baseline: Option<&BaselineSumma
         .is_terminal()
         .then(|| crossterm::terminal::size().ok().map(|(cols, _)| cols))
         .flatten();
-    crate::stdout::print(&summary.render_text_width(width));
+    let text = summary.render_text_width(width);
+    // `--summary-json -` keeps stdout pure JSON (for `| jq`); the text goes to stderr.
+    if opts
+        .summary_json
+        .as_deref()
+        .is_some_and(crate::fsutil::is_stdout)
+    {
+        crate::stdout::eprint_line(text.trim_end());
+    } else {
+        crate::stdout::print(&text);
+    }
     if let Some(baseline) = baseline {
         crate::stdout::print(&baseline.deltas(summary));
     }

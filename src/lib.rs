@@ -14,12 +14,14 @@
 //! and of a response):
 //!
 //! - edge: [`cli`] (the command line), [`dispatch`] (a command line → work → exit
-//!   code), [`import`] (HAR and curl → profile).
+//!   code), [`import`] (HAR and curl → profile), [`quick`] (oha/curl-style
+//!   request flags and the defaults of a URL run).
 //! - front ends: [`ui`] (live dashboard, snapshot viewer, compare view, baseline
 //!   overlay), [`headless`] (progress lines).
 //! - run: [`session`] (starts engine, aggregator and samplers; collects the
 //!   result), [`shutdown`] (signals).
-//! - outputs: [`report`] (the summary), [`export`] (`report` formats), [`compare`],
+//! - outputs: [`report`] (the summary), [`export`] (`report` formats), [`exporter`]
+//!   (`--metrics-listen`: the live frame for Prometheus), [`compare`],
 //!   [`merge`], [`snapshot`] (the saved run: versioned JSON, lossless histograms,
 //!   range checks).
 //! - core: [`engine`] (controller, VU pool, HTTP client, checks, journeys),
@@ -52,6 +54,7 @@ pub mod dispatch;
 pub mod engine;
 pub mod error;
 pub mod export;
+pub mod exporter;
 pub mod finder;
 pub mod fit;
 pub mod format;
@@ -64,6 +67,7 @@ pub mod metrics;
 pub mod outcome;
 pub mod plan;
 pub mod profile;
+pub mod quick;
 pub mod redact;
 pub mod report;
 pub mod session;

@@ -4,7 +4,7 @@ use std::time::Duration;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = loadpilot::Cli::parse();
+    let cli = loadpilot::Cli::parse_from(loadpilot::Cli::implicit_run(std::env::args_os()));
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("LOADPILOT_LOG"))
         .with_writer(std::io::stderr)

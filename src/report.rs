@@ -65,6 +65,8 @@ pub struct RequestSummary {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ClassSummary {
+    /// Serialised as its public label (`429`, `5xx`, `timeout`), never the enum's name.
+    #[serde(serialize_with = "class_label")]
     pub class: OutcomeClass,
     pub label: &'static str,
     pub count: u64,
@@ -90,12 +92,17 @@ pub struct ThresholdResult {
 impl ClassSummary {
     /// Status codes with counts, `401×4 404×2`.
     pub fn statuses_text(&self) -> String {
-        self.statuses
-            .iter()
-            .map(|(code, n)| format!("{code}×{n}"))
-            .collect::<Vec<_>>()
-            .join(" ")
+        statuses_text(&self.statuses)
     }
+}
+
+/// Status codes with counts, `200×95 201×5`.
+pub fn statuses_text(statuses: &[(u16, u64)]) -> String {
+    statuses
+        .iter()
+        .map(|(code, n)| format!("{code}×{n}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Latency percentiles in milliseconds (the service time beside the main figures).
@@ -141,9 +148,19 @@ impl ArrivalSummary {
     }
 }
 
+fn class_label<S: serde::Serializer>(class: &OutcomeClass, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(class.label())
+}
+
+/// The version of the summary JSON's shape (`docs/summary-format.md`); bumped when
+/// a field changes meaning or goes away, not when one is added.
+pub const SUMMARY_SCHEMA_VERSION: u32 = 1;
+
 /// The end-of-run summary.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Summary {
+    /// [`SUMMARY_SCHEMA_VERSION`].
+    pub schema_version: u32,
     pub profile: String,
     pub target: String,
     pub duration_s: f64,
@@ -152,6 +169,8 @@ pub struct Summary {
     pub overall: ScopeSummary,
     pub requests: Vec<RequestSummary>,
     pub error_classes: Vec<ClassSummary>,
+    /// Status codes of the successful (`ok`) responses, with counts.
+    pub ok_statuses: Vec<(u16, u64)>,
     pub thresholds: Vec<ThresholdResult>,
     /// All thresholds passed.
     pub passed: bool,
@@ -193,6 +212,7 @@ impl Summary {
             })
             .collect();
         Summary {
+            schema_version: SUMMARY_SCHEMA_VERSION,
             profile: record.profile_name.clone(),
             target: record.target.clone(),
             duration_s: secs,
@@ -222,6 +242,7 @@ impl Summary {
                     }
                 })
                 .collect(),
+            ok_statuses: record.by_status[OutcomeClass::Ok.index()].clone(),
             passed: thresholds.iter().all(|t| t.passed),
             thresholds,
             aborted_by_threshold: record.aborted_by_threshold,
@@ -299,6 +320,12 @@ impl Summary {
             crate::fit::facts_line(&facts, width),
         );
         out.push_str(&self.model_text());
+        if !self.ok_statuses.is_empty() {
+            out.push_str(&format!(
+                "ok by status: {}\n\n",
+                statuses_text(&self.ok_statuses)
+            ));
+        }
         out.push_str(&self.requests_table().render(width));
         out.push('\n');
         if !self.error_classes.is_empty() {

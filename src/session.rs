@@ -31,6 +31,7 @@ pub fn apply_options(
     profile: &mut Profile,
     opts: &RunOptions,
 ) -> Result<Option<Duration>, AppError> {
+    crate::quick::apply_request_flags(profile, opts).map_err(|e| AppError::Usage(e.to_string()))?;
     if apply_rate_options(profile, opts)? {
         return finish_options(profile, opts, None);
     }
@@ -48,6 +49,13 @@ pub fn apply_options(
             parse_stages(stages).map_err(|e| AppError::Usage(format!("--stages: {e}")))?;
     }
     let mut max_duration = None;
+    if opts.requests.is_some() {
+        // `-n`: all VUs at once until their shares are sent, `-z` as a cap.
+        let vus = opts.vus.unwrap_or(crate::quick::URL_RUN_VUS);
+        let cap = opts.duration.unwrap_or(crate::limits::MAX_DURATION);
+        profile.load.stages = flat_stages(vus, cap);
+        return finish_options(profile, opts, None);
+    }
     match (opts.vus, opts.duration) {
         // A flat load: all VUs at once (a zero-length first stage), then hold them.
         (Some(vus), Some(duration)) => profile.load.stages = flat_stages(vus, duration),
@@ -106,6 +114,13 @@ fn apply_rate_options(profile: &mut Profile, opts: &RunOptions) -> Result<bool, 
                 .into(),
         ));
     }
+    if opts.requests.is_some() && profile.load.model == LoadModel::Rate {
+        return Err(usage(
+            "-n counts the requests of VUs (the closed model); this run uses the open \
+             model: give its length with -z instead"
+                .into(),
+        ));
+    }
     if let Some(max) = opts.max_vus {
         if profile.load.model != LoadModel::Rate {
             return Err(usage(
@@ -151,6 +166,17 @@ fn finish_options(
         profile.thresholds.push(t);
     }
     Ok(max_duration)
+}
+
+/// The target as the header and summary name it: the base URL, led by the method
+/// when the run sends one kind of request (`POST http://host:8080`).
+fn target_label(profile: &Profile) -> String {
+    match profile.requests.as_slice() {
+        [only] if profile.journey.flows.is_empty() => {
+            format!("{} {}", only.method, profile.base_url)
+        }
+        _ => profile.base_url.clone(),
+    }
 }
 
 /// What the run's latency histograms measure: from intended start in the open
@@ -285,6 +311,15 @@ fn aggregator_config(
     }
 }
 
+/// The HTTP client's options: protocol, TLS, connect timeout, keep-alive.
+fn client_config(opts: &RunOptions) -> Result<ClientConfig, AppError> {
+    let mut client = ClientConfig::new(opts.http2, opts.insecure)
+        .map_err(|e| AppError::Runtime(anyhow::anyhow!(e)))?;
+    client.connect_timeout = opts.connect_timeout;
+    client.keep_alive = !opts.disable_keepalive;
+    Ok(client)
+}
+
 /// What the engine needs: the prepared requests, the client, the schedule and its bounds.
 fn engine_config(
     profile: &Profile,
@@ -302,6 +337,7 @@ fn engine_config(
         graceful_stop: profile.load.graceful_stop,
         start,
         seed: rand::random(),
+        request_budget: None,
         model: profile.load.model,
         arrival: crate::engine::arrival::ArrivalLimits {
             max_vus: profile.load.max_vus,
@@ -330,8 +366,7 @@ impl Session {
     ) -> Result<Session, AppError> {
         let max_duration = apply_options(&mut profile, opts)?;
         let prepared = prepare_requests(&profile)?;
-        let client = ClientConfig::new(opts.http2, opts.insecure)
-            .map_err(|e| AppError::Runtime(anyhow::anyhow!(e)))?;
+        let client = client_config(opts)?;
         let meta = Arc::new(SnapshotMeta::new(&profile, opts));
         for warning in &meta.warnings {
             eprintln!("warning: {warning}");
@@ -339,7 +374,7 @@ impl Session {
         let redactor = meta.redactor.clone();
         // The URL and names kept in the record are redacted once, here, so every
         // output (summary, dashboard, snapshot, reports) shows the redacted form.
-        let target = redactor.text(&crate::redact::redact_url(&profile.base_url));
+        let target = redactor.text(&crate::redact::redact_url(&target_label(&profile)));
         let start = Instant::now();
         let started_at = chrono::Utc::now();
         let final_path = opts
@@ -373,7 +408,10 @@ impl Session {
             },
         );
         let engine = crate::engine::spawn(
-            engine_config(&profile, prepared, client, max_duration, start),
+            EngineConfig {
+                request_budget: opts.requests,
+                ..engine_config(&profile, prepared, client, max_duration, start)
+            },
             EngineChannels {
                 commands: command_rx,
                 events: event_tx,

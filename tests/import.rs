@@ -24,11 +24,8 @@ async fn run_imported(profile: &Path, base: &str) -> serde_json::Value {
     run.args(["--summary-json", "-"]);
     let out = output(run).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let stdout = text(&out.stdout);
-    let json = &stdout[stdout
-        .find("\n{")
-        .expect("the JSON follows the text summary")..];
-    serde_json::from_str(json).unwrap()
+    // `--summary-json -`: stdout is the JSON alone.
+    serde_json::from_slice(&out.stdout).expect("stdout is the summary JSON")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

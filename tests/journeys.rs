@@ -478,3 +478,63 @@ fn bad_input_is_a_clear_validation_error() {
     assert_eq!(e.field(), Some("setup[0].path"));
     assert!(e.message().contains("unknown variable \"{{job}}\""), "{e}");
 }
+
+/// `{{…}}` in checks is expanded per VU like everywhere else: each VU's check
+/// names its own user (a literal `{{user}}` would match nothing), and a template
+/// that renders to something else fails the check.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn templates_in_checks_are_expanded_per_vu() {
+    let t = target().await;
+    let toml = format!(
+        r#"{HEAD}
+[load]
+stages = "0s:3,1500ms:3"
+graceful_stop = "5s"
+
+[[setup]]
+name = "login"
+method = "POST"
+path = "/login"
+json = {{ username = "vu{{{{vu}}}}" }}
+extract = {{ token = "$.token" }}
+
+[[request]]
+name = "me"
+path = "/api/me"
+headers = {{ Authorization = "Bearer {{{{token}}}}" }}
+check = {{ status = 200, body_contains = "\"vu{{{{vu}}}}\"", json = {{ "$.user" = "vu{{{{vu}}}}" }} }}
+
+[[request]]
+name = "other"
+path = "/api/me"
+headers = {{ Authorization = "Bearer {{{{token}}}}" }}
+check = {{ body_contains = "\"vu{{{{vu}}}}x\"" }}
+"#
+    );
+    let out = run(journey(&t, &toml)).await;
+    let me = out
+        .summary
+        .requests
+        .iter()
+        .find(|r| r.name == "me")
+        .unwrap();
+    assert!(me.stats.count > 5, "{:?}", me.stats);
+    assert_eq!(me.stats.errors, 0, "{:?}", out.summary.error_classes);
+    let other = out
+        .summary
+        .requests
+        .iter()
+        .find(|r| r.name == "other")
+        .unwrap();
+    assert!(other.stats.count > 5, "{:?}", other.stats);
+    assert_eq!(other.stats.errors, other.stats.count, "vuNx never matches");
+    let check = out
+        .summary
+        .error_classes
+        .iter()
+        .find(|c| c.label == "check")
+        .expect("check failures");
+    let message = check.last_message.as_deref().unwrap();
+    assert!(message.contains("body_contains \"\"vu"), "{message}");
+    assert!(!message.contains("{{"), "rendered, not literal: {message}");
+}

@@ -330,3 +330,23 @@ fn the_exit_on_end_profile_key_closes_the_dashboard_when_the_run_ends() {
     s.wait_for("the dashboard header", vus);
     assert_closed_by_itself(&mut s);
 }
+
+/// A URL run's dashboard header names the method (`-m POST`), and a run with
+/// no load flags plans oha's 10 s.
+#[test]
+fn the_header_names_the_method_of_a_url_run() {
+    let port = common::closed_port();
+    let url = format!("http://127.0.0.1:{port}/orders");
+    let mut s = start(&[&url, "-m", "POST", "-d", "x", "--no-snapshot"]);
+    let expected = format!("orders → POST http://127.0.0.1:{port}");
+    s.wait_for("the method in the header", |screen| {
+        (screen.contains(&expected) && screen.contains("/ 00:10")).then_some(())
+    });
+    s.press("q");
+    s.wait_for("the run to finish", |screen| {
+        screen.contains("run finished — q to quit").then_some(())
+    });
+    s.press("q");
+    let status = s.wait_exit();
+    assert_eq!(status.exit_code(), 0, "{}", s.contents());
+}

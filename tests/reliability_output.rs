@@ -167,15 +167,14 @@ async fn special_files_are_written_in_place_and_dash_is_stdout() {
     assert!(text(&reader.join().unwrap()).starts_with("t_s,requests,errors"));
     assert!(is_fifo(&fifo));
 
-    // `--summary-json -`: the JSON follows the text summary on stdout.
+    // `--summary-json -`: stdout is the JSON alone (for `| jq`), the text summary
+    // goes to stderr.
     let mut cmd = short_run(&t.url("/ping"), "1s");
     cmd.args(["--no-snapshot", "--summary-json", "-"]);
     let out = output(cmd).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let stdout = text(&out.stdout);
-    let at = stdout.find("\n{").expect("JSON after the summary") + 1;
-    assert!(stdout[..at].contains("loadpilot summary"), "{stdout}");
-    let json: serde_json::Value = serde_json::from_str(&stdout[at..]).unwrap();
+    assert!(text(&out.stderr).contains("loadpilot summary"));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["requests"][0]["name"], "/ping");
     assert!(!dir.path().join("-").exists());
 }

@@ -41,14 +41,20 @@ const MAX_PENDING: usize = 100_000;
 const AUTO_MAX_VUS: (u32, u32) = (100, 10_000);
 
 /// The arrival rate from `at` on: `rate` per second, changing by `slope` per
-/// second until `until` (seconds after `at`), then flat. The engine sends a new
-/// curve whenever the plan changes course.
+/// second until `until` (seconds after `at`), then flat, and none from `end`
+/// (seconds after `at`) on. The engine sends a new curve whenever the plan
+/// changes course.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RateCurve {
     pub at: Instant,
     pub rate: f64,
     pub slope: f64,
     pub until: f64,
+    /// Where the run's schedule ends: no arrival is due at or after it. The
+    /// engine notices the end on its next tick, which a loaded machine delays;
+    /// the timeline must not issue arrivals in that gap. `f64::INFINITY` while
+    /// the end is not in sight (held, steered by hand).
+    pub end: f64,
 }
 
 impl RateCurve {
@@ -59,6 +65,7 @@ impl RateCurve {
             rate: 0.0,
             slope: 0.0,
             until: 0.0,
+            end: f64::INFINITY,
         }
     }
 
@@ -70,14 +77,19 @@ impl RateCurve {
 
     /// Arrivals between `at` and `t` seconds after it.
     pub fn count_to(&self, t: f64) -> f64 {
-        let t = t.max(0.0);
+        let t = t.clamp(0.0, self.end);
         let ramp = t.min(self.until);
         let ramped = self.rate * ramp + self.slope * ramp * ramp / 2.0;
         ramped + self.rate_at(self.until) * (t - ramp).max(0.0)
     }
 
-    /// When (seconds after `at`) the count reaches `n`; `None` if it never does.
+    /// When (seconds after `at`) the count reaches `n`; `None` if it never
+    /// does, or only at or after the curve's end.
     pub fn time_of(&self, n: f64) -> Option<f64> {
+        self.unbounded_time_of(n).filter(|&t| t < self.end)
+    }
+
+    fn unbounded_time_of(&self, n: f64) -> Option<f64> {
         if n <= 0.0 {
             return Some(0.0);
         }
@@ -409,7 +421,26 @@ mod tests {
             rate,
             slope,
             until,
+            end: f64::INFINITY,
         }
+    }
+
+    #[test]
+    fn no_arrival_is_due_at_or_after_the_end() {
+        // 100/s for 3 s: arrivals 0..300 at 0, 10 ms, … 2.99 s; none at 3 s or
+        // later however late the engine notices the end.
+        let start = Instant::now();
+        let mut tl = Timeline::new(RateCurve {
+            at: start,
+            end: 3.0,
+            ..curve(100.0, 0.0, 0.0)
+        });
+        let mut n = 0;
+        while tl.pop_due(start + Duration::from_secs(10)).is_some() {
+            n += 1;
+        }
+        assert_eq!(n, 300);
+        assert_eq!(tl.next_due(), None);
     }
 
     #[test]

@@ -47,6 +47,10 @@ pub struct ClientConfig {
     /// Speak HTTP/2 (prior knowledge on http://, ALPN on https://).
     pub http2: bool,
     pub tls: Arc<rustls::ClientConfig>,
+    /// `--connect-timeout`: the most a connection (TCP and TLS) may take to open.
+    pub connect_timeout: Option<std::time::Duration>,
+    /// False with `--disable-keepalive`: each connection serves one request.
+    pub keep_alive: bool,
 }
 
 /// The TLS client configuration could not be built (no usable protocol versions
@@ -60,6 +64,8 @@ impl ClientConfig {
         Ok(ClientConfig {
             http2,
             tls: Arc::new(tls_config(http2, insecure)?),
+            connect_timeout: None,
+            keep_alive: true,
         })
     }
 }
@@ -276,7 +282,7 @@ impl VuClient {
         if slot.as_ref().is_none_or(Conn::is_closed) {
             let origin = &self.prepared.origins[req.origin];
             *slot = Some(
-                connect(origin, &self.config)
+                connect_within(origin, &self.config)
                     .await
                     .map_err(SendError::Fatal)?,
             );
@@ -299,6 +305,10 @@ impl VuClient {
             }
         };
         let response = sent.map_err(SendError::from_hyper)?;
+        if !self.config.keep_alive {
+            // The request is under way; the next one opens a fresh connection.
+            *slot = None;
+        }
         read_response(response, req.keep_body, received)
             .await
             .map_err(SendError::Fatal)
@@ -388,6 +398,25 @@ impl SendError {
             SendError::Stale(f) | SendError::Fatal(f) => f,
         }
     }
+}
+
+/// [`connect`], bounded by `--connect-timeout` when given (then a `timeout`).
+async fn connect_within(origin: &Origin, config: &ClientConfig) -> Result<Conn, Failure> {
+    let Some(limit) = config.connect_timeout else {
+        return connect(origin, config).await;
+    };
+    tokio::time::timeout(limit, connect(origin, config))
+        .await
+        .unwrap_or_else(|_| {
+            Err(Failure::new(
+                OutcomeClass::Timeout,
+                format!(
+                    "connecting to {} took longer than the connect timeout of {}",
+                    origin.host_port(),
+                    fmt_duration(limit)
+                ),
+            ))
+        })
 }
 
 /// Resolves, connects, does TLS and the HTTP handshake, classifying each failure.

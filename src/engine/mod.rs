@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::command::Command;
 use crate::metrics::recorder::Batch;
-use crate::plan::{LoadModel, Plan, Stage, format_stages};
+use crate::plan::{LoadModel, Plan, PlanMode, Stage, format_stages};
 use crate::profile::ThinkTime;
 use crate::vocab::{EngineEvent, EngineStatus};
 use crate::vocab::{LogKind, RunMode, StageStatus};
@@ -49,6 +49,9 @@ pub struct EngineConfig {
     /// Shared with the aggregator so times agree.
     pub start: Instant,
     pub seed: u64,
+    /// `-n`: the requests (picks) to send in all, split across the first stage's
+    /// VUs; the run ends when every VU has sent its share.
+    pub request_budget: Option<u64>,
     /// The closed model (targets are VUs) or the open model (arrivals per second).
     pub model: LoadModel,
     /// The open model's pool limits.
@@ -124,6 +127,16 @@ impl Engine {
             abort: vu_abort.clone(),
             batches: ch.batches.clone(),
             seed: config.seed,
+            budget: config.request_budget.map(|total| vu::RequestBudget {
+                total,
+                vus: config
+                    .stages
+                    .iter()
+                    .map(|s| s.target)
+                    .max()
+                    .unwrap_or(1)
+                    .max(1),
+            }),
         });
         let plan = Plan::new(config.stages.clone());
         let end_at = config
@@ -190,8 +203,22 @@ impl Engine {
                 break EngineEnd::Completed;
             }
             self.reconcile().await;
+            if self.budget_spent() {
+                let total = self.config.request_budget.unwrap_or_default();
+                self.log(LogKind::Stage, format!("all {total} requests sent (-n)"))
+                    .await;
+                break EngineEnd::Completed;
+            }
         };
         self.shut_down(end).await
+    }
+
+    /// With `-n`: every VU has sent its share and ended.
+    fn budget_spent(&self) -> bool {
+        match &self.pool {
+            Executor::Vus(pool) => self.config.request_budget.is_some() && pool.all_ended(),
+            Executor::Rate(_) => false,
+        }
     }
 
     /// Applies one operator command and reports it.
@@ -239,9 +266,30 @@ impl Engine {
             .await;
     }
 
+    /// Seconds from `now` to the run's end as far as it is known: the cap on
+    /// its length, and the schedule's end while its clock runs (holding or
+    /// steering by hand freezes it, so the end is then out of sight).
+    fn seconds_to_end(&self, now: Instant) -> f64 {
+        let cap = self.config.max_duration.map_or(f64::INFINITY, |cap| {
+            (self.config.start + cap)
+                .saturating_duration_since(now)
+                .as_secs_f64()
+        });
+        let schedule = if self.plan.mode() == PlanMode::Ramping {
+            self.plan
+                .total()
+                .saturating_sub(self.plan.clock())
+                .as_secs_f64()
+        } else {
+            f64::INFINITY
+        };
+        cap.min(schedule)
+    }
+
     async fn reconcile(&mut self) {
         let paused = *self.run_state.borrow() == RunState::Paused;
         let mut panics = Vec::new();
+        let end = self.seconds_to_end(Instant::now());
         match &mut self.pool {
             Executor::Vus(pool) => {
                 panics = pool.reap();
@@ -258,6 +306,7 @@ impl Engine {
                         rate: self.plan.level(),
                         slope,
                         until,
+                        end,
                     }
                 };
                 pool.set_curve(curve);

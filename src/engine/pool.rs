@@ -36,6 +36,11 @@ impl VuPool {
         self.tasks.len()
     }
 
+    /// VUs were started and every one has ended on its own (a `-n` budget spent).
+    pub fn all_ended(&self) -> bool {
+        self.next_id > 0 && self.tasks.is_empty()
+    }
+
     /// Starts or retires VUs until `target` are active. Retired VUs finish their
     /// in-flight request first.
     pub fn scale_to(&mut self, target: u32) {

@@ -41,6 +41,27 @@ pub struct VuShared {
     pub batches: mpsc::Sender<Batch>,
     /// Base seed; each VU mixes in its id.
     pub seed: u64,
+    /// `-n`: the total to send, split across the VUs.
+    pub budget: Option<RequestBudget>,
+}
+
+/// `-n N` with `V` VUs: VU `i` sends `N / V`, the first `N % V` one more, so the
+/// shares add up to exactly `N`. VUs added later (ids from `V`) get none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestBudget {
+    pub total: u64,
+    pub vus: u32,
+}
+
+impl RequestBudget {
+    /// VU `id`'s share.
+    pub fn share(self, id: u64) -> u64 {
+        let vus = u64::from(self.vus.max(1));
+        if id >= vus {
+            return 0;
+        }
+        self.total / vus + u64::from(id < self.total % vus)
+    }
 }
 
 /// The pause before a VU's next request after its connection failed (connect, DNS,
@@ -181,6 +202,8 @@ pub async fn run_vu(
     let retired = retire.cancelled();
     tokio::pin!(aborted, retired);
     let mut backoff = ConnectBackoff::default();
+    // `-n`: how many picks this VU may still make.
+    let mut left = shared.budget.map(|b| b.share(id));
     'run: loop {
         while *run_state.borrow_and_update() == RunState::Paused {
             st.recorder.flush();
@@ -208,6 +231,11 @@ pub async fn run_vu(
                 }
                 continue;
             }
+        }
+        match &mut left {
+            Some(0) => break,
+            Some(n) => *n -= 1,
+            None => {}
         }
         st.vu.iteration += 1;
         if st.vu.iteration > 1 {
@@ -342,6 +370,15 @@ pub async fn run_arrival_vu(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_budget_shares_add_up_exactly() {
+        let b = RequestBudget { total: 10, vus: 4 };
+        let shares: Vec<u64> = (0..5).map(|id| b.share(id)).collect();
+        assert_eq!(shares, vec![3, 3, 2, 2, 0]);
+        let few = RequestBudget { total: 2, vus: 3 };
+        assert_eq!((0..3).map(|id| few.share(id)).sum::<u64>(), 2);
+    }
 
     #[test]
     fn connect_failures_back_off_and_success_resets() {

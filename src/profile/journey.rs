@@ -105,6 +105,24 @@ pub struct RequestTemplate {
     /// Headers whose values are templates (they override prepared ones by name).
     pub headers: Vec<(String, Template)>,
     pub body: Option<Template>,
+    /// `check.body_contains` with `{{…}}` in it.
+    pub check_body_contains: Option<Template>,
+    /// `check.header` values with `{{…}}` (they replace the prepared ones by name).
+    pub check_headers: Vec<(String, Template)>,
+    /// `check.json` string values with `{{…}}`, by index in `Check::json`.
+    pub check_json: Vec<(usize, Template)>,
+}
+
+impl RequestTemplate {
+    /// Nothing to render per request.
+    pub fn is_empty(&self) -> bool {
+        self.path.is_none()
+            && self.headers.is_empty()
+            && self.body.is_none()
+            && self.check_body_contains.is_none()
+            && self.check_headers.is_empty()
+            && self.check_json.is_empty()
+    }
 }
 
 /// `extract = { token = "$.token" }`: where one variable comes from.

@@ -57,12 +57,12 @@ pub(crate) fn resolve_request(
         headers,
         body,
         check: match &table.check {
-            Some(check) => resolve_check(ctx, prefix, check)?,
+            Some(check) => resolve_check(ctx, prefix, check, b, &mut template)?,
             None => Check::default(),
         },
     };
     let mut extras = resolve_extras(ctx, prefix, table, b)?;
-    if template.path.is_some() || !template.headers.is_empty() || template.body.is_some() {
+    if !template.is_empty() {
         extras.template = Some(template);
     }
     Ok((spec, extras))
@@ -423,19 +423,31 @@ fn resolve_multipart(
     })
 }
 
-fn resolve_check(ctx: &Ctx<'_>, prefix: &str, raw: &RawCheck) -> Result<Check, ProfileError> {
+/// A request's `check` table. `{{…}}` templates in `body_contains`, `header`
+/// values and `json` string values are compiled into `template` and expanded per
+/// request like the rest of the request.
+fn resolve_check(
+    ctx: &Ctx<'_>,
+    prefix: &str,
+    raw: &RawCheck,
+    b: &Builder,
+    template: &mut RequestTemplate,
+) -> Result<Check, ProfileError> {
     let field = |key: &str| format!("{prefix}.check.{key}");
     let (status, status_ranges) = match &raw.status {
         None => (None, Vec::new()),
         Some(status) => resolve_check_status(ctx, &field("status"), status)?,
     };
-    let body_contains = raw
-        .body_contains
-        .as_ref()
-        .map(|s| no_template(ctx, s, &field("body_contains"), s.get_ref()))
-        .transpose()?
-        .map(|s| ctx.subst(s, &field("body_contains")))
-        .transpose()?;
+    let body_contains = match &raw.body_contains {
+        None => None,
+        Some(needle) => {
+            let here = field("body_contains");
+            let written = ctx.subst(needle, &here)?;
+            let (text, compiled) = compile_template(ctx, b, needle, &here, &written)?;
+            template.check_body_contains = compiled;
+            Some(text)
+        }
+    };
     let max_duration = raw
         .max_duration
         .as_ref()
@@ -446,8 +458,8 @@ fn resolve_check(ctx: &Ctx<'_>, prefix: &str, raw: &RawCheck) -> Result<Check, P
         body_contains,
         max_duration,
         status_ranges,
-        json: resolve_check_json(ctx, &field("json"), raw)?,
-        headers: resolve_check_headers(ctx, &field("header"), raw)?,
+        json: resolve_check_json(ctx, &field("json"), raw, b, template)?,
+        headers: resolve_check_headers(ctx, &field("header"), raw, b, template)?,
     })
 }
 
@@ -496,13 +508,17 @@ fn resolve_check_json(
     ctx: &Ctx<'_>,
     field: &str,
     raw: &RawCheck,
+    b: &Builder,
+    template: &mut RequestTemplate,
 ) -> Result<Vec<(JsonQuery, serde_json::Value)>, ProfileError> {
     let mut json = Vec::new();
     for (key, value) in raw.json.as_ref().map_or(&[][..], |j| &j.0[..]) {
         let here = format!("{field}.{}", super::locate::quote_key(key.get_ref()));
         let query = JsonQuery::parse(key.get_ref()).map_err(|why| ctx.err(key, &here, why))?;
-        if let toml::Value::String(text) = value.get_ref() {
-            no_template(ctx, value, &here, text)?;
+        if let toml::Value::String(text) = value.get_ref()
+            && let (_, Some(compiled)) = compile_template(ctx, b, value, &here, text)?
+        {
+            template.check_json.push((json.len(), compiled));
         }
         json.push((query, ctx.json(value, &here)?));
     }
@@ -514,6 +530,8 @@ fn resolve_check_headers(
     ctx: &Ctx<'_>,
     field: &str,
     raw: &RawCheck,
+    b: &Builder,
+    template: &mut RequestTemplate,
 ) -> Result<Vec<(String, HeaderExpect)>, ProfileError> {
     let mut headers = Vec::new();
     for (key, value) in raw.header.as_ref().map_or(&[][..], |h| &h.0[..]) {
@@ -529,8 +547,14 @@ fn resolve_check_headers(
             toml::Value::Boolean(true) => HeaderExpect::Present,
             toml::Value::Boolean(false) => HeaderExpect::Absent,
             toml::Value::String(s) => {
-                no_template(ctx, value, &here, s)?;
-                HeaderExpect::Equals(ctx.subst_str(s, value, &here)?)
+                let written = ctx.subst_str(s, value, &here)?;
+                let (text, compiled) = compile_template(ctx, b, value, &here, &written)?;
+                if let Some(compiled) = compiled {
+                    template
+                        .check_headers
+                        .push((key.get_ref().clone(), compiled));
+                }
+                HeaderExpect::Equals(text)
             }
             _ => {
                 return Err(ctx
@@ -541,20 +565,4 @@ fn resolve_check_headers(
         headers.push((key.get_ref().clone(), expect));
     }
     Ok(headers)
-}
-
-/// Checks compare with fixed text: a `{{…}}` template there would be compared
-/// literally and never match, so it is refused rather than silently ignored.
-fn no_template<'s, T>(
-    ctx: &Ctx<'_>,
-    at: &'s Spanned<T>,
-    field: &str,
-    text: &str,
-) -> Result<&'s Spanned<T>, ProfileError> {
-    if has_placeholder(text) {
-        return Err(ctx
-            .err(at, field, format!("\"{text}\": {{{{…}}}} templates are not expanded in checks"))
-            .with_hint("checks compare with fixed text; use ${VAR} (set with -e) for a value known at start, or check the extracted value with a later request"));
-    }
-    Ok(at)
 }

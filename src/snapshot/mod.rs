@@ -319,6 +319,9 @@ pub struct Snapshot {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub journey: Option<JourneyRecord>,
     pub error_classes: Vec<ClassRecord>,
+    /// Status codes of the successful responses, with counts (`[[200, 9], [201, 1]]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ok_statuses: Vec<(u16, u64)>,
     /// One row per second.
     pub series: Vec<SecondRow>,
     /// Each second's latency histogram (HdrHistogram V2 + DEFLATE, base64), index = second.
@@ -522,6 +525,7 @@ impl Snapshot {
                     last_message: record.last_message[c.index()].clone(),
                 })
                 .collect(),
+            ok_statuses: record.by_status[OutcomeClass::Ok.index()].clone(),
             series: record.series.clone(),
             second_histograms: record.second_histograms.clone(),
             events: record
@@ -551,6 +555,7 @@ impl Snapshot {
     pub fn to_record(&self) -> Result<RunRecord, SnapshotError> {
         let mut by_status = vec![Vec::new(); OutcomeClass::COUNT];
         let mut last_message = vec![None; OutcomeClass::COUNT];
+        by_status[OutcomeClass::Ok.index()] = self.ok_statuses.clone();
         for c in &self.error_classes {
             by_status[c.class.index()] = c.statuses.clone();
             last_message[c.class.index()] = c.last_message.clone();

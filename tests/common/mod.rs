@@ -4,6 +4,7 @@
 
 pub mod bin;
 pub mod pty;
+pub mod recorder;
 
 // Not every test file drives the binary.
 #[allow(unused_imports)]

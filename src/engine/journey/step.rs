@@ -12,6 +12,7 @@ use super::record_executed;
 use crate::engine::client::{Detail, Executed};
 use crate::engine::request::PreparedRequest;
 use crate::outcome::{Outcome, OutcomeClass};
+use crate::profile::HeaderExpect;
 use crate::profile::data::json_to_var;
 use crate::profile::journey::{
     Extract, ExtractSource, MetricRule, MetricSource, RequestTemplate, StepExtras,
@@ -198,6 +199,32 @@ fn render(
         req.headers
             .insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
         req.body = Bytes::from(body);
+    }
+    render_checks(req, template, &mut ctx).map_err(unset)
+}
+
+/// The request's checks with their `{{…}}` templates expanded, so a check
+/// compares with what this VU sent or extracted. `Err(slot)`: a variable not set.
+fn render_checks(
+    req: &mut PreparedRequest,
+    template: &RequestTemplate,
+    ctx: &mut RenderCtx<'_>,
+) -> Result<(), u16> {
+    if let Some(needle) = &template.check_body_contains {
+        req.check.body_contains = Some(needle.render(ctx)?);
+    }
+    for (name, value) in &template.check_headers {
+        let value = value.render(ctx)?;
+        for (n, expect) in &mut req.check.headers {
+            if n == name {
+                *expect = HeaderExpect::Equals(value.clone());
+            }
+        }
+    }
+    for (index, value) in &template.check_json {
+        if let Some((_, want)) = req.check.json.get_mut(*index) {
+            *want = serde_json::Value::String(value.render(ctx)?);
+        }
     }
     Ok(())
 }

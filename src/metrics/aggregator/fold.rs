@@ -156,7 +156,8 @@ impl Aggregator {
                     add(&mut self.open.scopes[slot], s);
                 }
             }
-            if s.class.is_error() {
+            // Successes keep their codes too (200×n, 201×m); no response, no code.
+            if s.status != 0 {
                 count_status(&mut rec.by_status[s.class.index()], s.status);
             }
         }
