@@ -74,6 +74,10 @@ pub enum CliCommand {
         /// rates `+N%` in percentage points, for rps `-N%`. Repeatable.
         #[arg(long = "fail-if", value_name = "RULE")]
         fail_if: Vec<String>,
+        /// Refuse (exit 2) to compare runs of different profiles; without it the
+        /// comparison is printed with a warning.
+        #[arg(long)]
+        strict: bool,
     },
     /// Write a profile from a browser recording (HAR) or a curl command line.
     ///
@@ -329,8 +333,9 @@ pub struct RunOptions {
     #[arg(long)]
     pub headless: bool,
     /// Constant number of VUs (with --duration, replaces the profile's stages).
+    /// Not with --stages: the two say different things about the load.
     /// `-c`/`--concurrency` as in oha and hey.
-    #[arg(short = 'c', long, visible_alias = "concurrency", value_name = "N", value_parser = parse_vus)]
+    #[arg(short = 'c', long, visible_alias = "concurrency", value_name = "N", value_parser = parse_vus, conflicts_with = "stages")]
     pub vus: Option<u32>,
     /// Run length. With --vus: one flat stage; with stages: caps the run's length.
     /// `-z` as in oha.
@@ -410,6 +415,11 @@ pub struct RunOptions {
     /// deltas in the header.
     #[arg(long, value_name = "SNAPSHOT")]
     pub baseline: Option<PathBuf>,
+    /// Close the dashboard when the run ends (the summary is then printed, as
+    /// headless); without it the final screen stays until `q`. Also the
+    /// profile key `exit_on_end = true`.
+    #[arg(long)]
+    pub exit_on_end: bool,
     /// Write the end-of-run summary as JSON to FILE (`-` is stdout, after the
     /// text summary; a device or FIFO is written in place).
     #[arg(long, value_name = "FILE")]

@@ -44,6 +44,9 @@ pub enum Command {
     RampTo { target: u32, over_ms: u64 },
     /// Record an operator annotation in the event log and on the charts.
     Annotate { text: String },
+    /// Move the run's hard end (`--duration` or the schedule's length) later by
+    /// `secs` seconds. Nothing else moves the end: steering the VUs does not.
+    ExtendRun { secs: u64 },
     /// End the run gracefully (in-flight requests finish within `graceful_stop`).
     Stop,
 }
@@ -79,6 +82,10 @@ impl Command {
                 humantime::format_duration(std::time::Duration::from_millis(*over_ms))
             ),
             Command::Annotate { text } => format!("note: {text}"),
+            Command::ExtendRun { secs } => format!(
+                "run extended by {}",
+                humantime::format_duration(std::time::Duration::from_secs(*secs))
+            ),
             Command::Stop => "stop".into(),
         }
     }

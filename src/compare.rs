@@ -86,7 +86,7 @@ impl Metric {
 
     fn show(self, v: f64) -> String {
         if self.is_latency() {
-            format!("{v:.1}ms")
+            crate::format::ms_fixed(v)
         } else if self.is_rate() {
             format!("{:.2}%", v * 100.0)
         } else {
@@ -303,12 +303,27 @@ pub struct Comparison {
     pub rows: Vec<Row>,
     /// Requests present in only one of the runs.
     pub unmatched: Vec<String>,
+    /// The two runs' profile names when they differ: the figures then compare
+    /// different workloads, which the header says (and `--strict` refuses).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub different_profiles: Option<(String, String)>,
 }
 
 impl Comparison {
     pub fn new(before: &Snapshot, after: &Snapshot) -> Result<Comparison, SnapshotError> {
         let b = Summary::from_record(&before.to_record()?);
         let a = Summary::from_record(&after.to_record()?);
+        Ok(Comparison::between(
+            describe(before),
+            &b,
+            describe(after),
+            &a,
+        ))
+    }
+
+    /// Two summaries side by side (a saved run against a saved run, or a
+    /// headless run against its `--baseline`), each called by its label.
+    pub fn between(before: String, b: &Summary, after: String, a: &Summary) -> Comparison {
         let mut rows = Vec::new();
         let mut scopes: Vec<(&str, &ScopeSummary, &ScopeSummary)> =
             vec![("overall", &b.overall, &a.overall)];
@@ -345,11 +360,22 @@ impl Comparison {
                 }
             }
         }
-        Ok(Comparison {
-            before: describe(before),
-            after: describe(after),
+        Comparison {
+            before,
+            after,
             rows,
             unmatched,
+            different_profiles: (b.profile != a.profile)
+                .then(|| (b.profile.clone(), a.profile.clone())),
+        }
+    }
+
+    /// The header's warning when the runs come from different profiles.
+    pub fn profile_warning(&self) -> Option<String> {
+        self.different_profiles.as_ref().map(|(b, a)| {
+            format!(
+                "warning: the runs come from different profiles (\"{b}\" and \"{a}\"): the figures compare different workloads"
+            )
         })
     }
 
@@ -376,7 +402,7 @@ impl Comparison {
         let change = if row.metric.is_rate() {
             format!("{:+.2} pp", row.change * 100.0)
         } else if row.metric.is_latency() {
-            format!("{:+.1}ms", row.change)
+            crate::format::ms_change(row.change)
         } else {
             format!("{:+.1}/s", row.change)
         };
@@ -403,6 +429,10 @@ impl Comparison {
 
     fn text_with(&self, failures: &[String], width: Option<u16>) -> String {
         let mut out = format!("before: {}\nafter:  {}\n", self.before, self.after);
+        if let Some(warning) = self.profile_warning() {
+            out.push_str(&warning);
+            out.push('\n');
+        }
         let mut table = Table::new();
         if let Some(width) = width {
             table
@@ -432,6 +462,9 @@ impl Comparison {
             "## loadpilot compare\n\n- before: {}\n- after: {}\n\n",
             self.before, self.after
         );
+        if let Some(warning) = self.profile_warning() {
+            let _ = writeln!(md, "> {warning}\n");
+        }
         md.push_str("| scope | metric | before | after | change | relative | verdict |\n|---|---|---:|---:|---:|---:|---|\n");
         for row in &self.rows {
             let [b, a, c, r, v] = Self::cells(row);
@@ -474,6 +507,31 @@ fn describe(s: &Snapshot) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 13 point 5: compare reads durations as the summary does.
+    #[test]
+    fn durations_read_like_everywhere_else() {
+        let scope = |p95_ms: f64| ScopeSummary {
+            count: 10,
+            errors: 0,
+            error_rate: 0.0,
+            rps: 1.0,
+            min_ms: 0.0,
+            mean_ms: 0.0,
+            p50_ms: 0.4,
+            p90_ms: 0.0,
+            p95_ms,
+            p99_ms: 0.0,
+            max_ms: 0.0,
+            classes: Default::default(),
+        };
+        let row = Row::new("overall", Metric::P95, &scope(1560.6), &scope(12.3));
+        let [before, after, change, _, _] = Comparison::cells(&row);
+        assert_eq!((before.as_str(), after.as_str()), ("1.56s", "12.3ms"));
+        assert_eq!(change, "-1.55s");
+        let row = Row::new("overall", Metric::P50, &scope(1.0), &scope(1.0));
+        assert_eq!(Comparison::cells(&row)[0], "400µs");
+    }
 
     #[test]
     fn parses_rules() {

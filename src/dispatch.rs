@@ -48,7 +48,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             after,
             format,
             fail_if,
-        } => compare(&before, &after, format, &fail_if).await,
+            strict,
+        } => compare(&before, &after, format, &fail_if, strict).await,
         CliCommand::Merge {
             files,
             output,
@@ -265,6 +266,7 @@ async fn compare(
     after: &Path,
     format: CompareFormat,
     fail_if: &[String],
+    strict: bool,
 ) -> Result<ExitCode, AppError> {
     let rules = fail_if
         .iter()
@@ -272,6 +274,14 @@ async fn compare(
         .collect::<Result<Vec<_>, _>>()?;
     let (before, after) = (read_snapshot(before)?, read_snapshot(after)?);
     let comparison = Comparison::new(&before, &after)?;
+    // Without --strict the warning heads the comparison (text, markdown) or
+    // sits in it (`different_profiles` in JSON).
+    if let Some(warning) = comparison.profile_warning().filter(|_| strict) {
+        return Err(AppError::Usage(format!(
+            "--strict: {}",
+            warning.trim_start_matches("warning: ")
+        )));
+    }
     let failures = comparison.failures(&rules);
     let text = comparison.render(format, &failures);
     if format == CompareFormat::Text
@@ -399,6 +409,12 @@ pub async fn execute(
         Some(path) => Some(Arc::new(crate::ui::baseline::Baseline::load(path)?)),
         None => None,
     };
+    // Without a dashboard to draw it on, the baseline's deltas end the summary.
+    let baseline_summary = match (&opts.baseline, interactive(opts)) {
+        (Some(path), false) => Some(BaselineSummary::load(path)?),
+        _ => None,
+    };
+    let exit_on_end = opts.exit_on_end || profile.exit_on_end;
     let exporter = bind_exporter(opts).await?;
     let session = Session::start(profile, opts, demo_pid)?;
     // Cancelled when this function returns, however it returns.
@@ -430,9 +446,10 @@ pub async fn execute(
     let progress = search.is_some().then_some(progress);
     let front_end = spawn_front_end(&session, opts, baseline, progress);
     let output = session.wait().await;
-    if signalled.is_cancelled() {
-        // Stopped by a signal: the run is over, so close the dashboard too
-        // (nothing is in flight any more for the hard stop to cut).
+    if signalled.is_cancelled() || exit_on_end {
+        // Stopped by a signal, or asked to (`--exit-on-end`): the run is over,
+        // so close the dashboard too (nothing is in flight any more for the
+        // hard stop to cut).
         abort.cancel();
     }
     // Otherwise the dashboard stays up on the final frame until the operator quits.
@@ -446,10 +463,15 @@ pub async fn execute(
             let (steps, pending) = task.await.unwrap_or_default();
             finish_search(&output, opts, &config, steps, pending)
         }
-        None => finish(&output, opts),
+        None => finish(&output, opts, baseline_summary.as_ref()),
     };
     ui_result?;
     Ok(code)
+}
+
+/// Whether the run gets the dashboard: a terminal on both ends and no `--headless`.
+fn interactive(opts: &RunOptions) -> bool {
+    !opts.headless && std::io::stdout().is_terminal() && std::io::stdin().is_terminal()
 }
 
 /// The dashboard on a terminal (with find-limit's steps pane when `search` is
@@ -460,9 +482,7 @@ fn spawn_front_end(
     baseline: Option<Arc<crate::ui::baseline::Baseline>>,
     search: Option<tokio::sync::watch::Receiver<crate::finder::SearchProgress>>,
 ) -> tokio::task::JoinHandle<anyhow::Result<()>> {
-    let interactive =
-        !opts.headless && std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
-    if interactive {
+    if interactive(opts) {
         let ui = crate::ui::UiContext {
             dashboard: session.frames.clone(),
             commands: session.commands.clone(),
@@ -534,6 +554,7 @@ fn finish_search(
             summary_json: None,
             ..opts.clone()
         },
+        None,
     );
     crate::stdout::print(&result.render_text());
     if let Some(path) = &opts.summary_json {
@@ -557,17 +578,26 @@ fn finish_search(
 /// and picks the exit code. Nothing here fails the run: a file that cannot be
 /// written is reported, and the thresholds still decide between 0 and 99 (1 only
 /// when they passed but a result was lost).
-fn finish(output: &RunOutput, opts: &RunOptions) -> ExitCode {
+fn finish(output: &RunOutput, opts: &RunOptions, baseline: Option<&BaselineSummary>) -> ExitCode {
     let summary = &output.summary;
+    // On a terminal the tables fit its width; in a pipe or file they keep theirs.
+    let width = std::io::stdout()
+        .is_terminal()
+        .then(|| crossterm::terminal::size().ok().map(|(cols, _)| cols))
+        .flatten();
+    let text = summary.render_text_width(width);
     // `--summary-json -` keeps stdout pure JSON (for `| jq`); the text goes to stderr.
     if opts
         .summary_json
         .as_deref()
         .is_some_and(crate::fsutil::is_stdout)
     {
-        crate::stdout::eprint_line(summary.render_text().trim_end());
+        crate::stdout::eprint_line(text.trim_end());
     } else {
-        crate::stdout::print(&summary.render_text());
+        crate::stdout::print(&text);
+    }
+    if let Some(baseline) = baseline {
+        crate::stdout::print(&baseline.deltas(summary));
     }
     let mut lost = false;
     if let Some(path) = &opts.summary_json {
@@ -584,6 +614,33 @@ fn finish(output: &RunOutput, opts: &RunOptions) -> ExitCode {
         ExitCode::from(crate::error::EXIT_RUNTIME)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// A headless run's `--baseline`: the saved run's summary, to print the
+/// deltas against at the end.
+struct BaselineSummary {
+    label: String,
+    summary: crate::report::Summary,
+}
+
+impl BaselineSummary {
+    fn load(path: &Path) -> Result<BaselineSummary, AppError> {
+        let record = read_snapshot(path)?.to_record()?;
+        Ok(BaselineSummary {
+            label: format!("baseline {}", path.display()),
+            summary: crate::report::Summary::from_record(&record),
+        })
+    }
+
+    /// The comparison table (baseline before, this run after), as `compare` prints it.
+    fn deltas(&self, run: &crate::report::Summary) -> String {
+        let comparison =
+            Comparison::between(self.label.clone(), &self.summary, "this run".into(), run);
+        format!(
+            "\nagainst the baseline:\n{}",
+            comparison.render(CompareFormat::Text, &[])
+        )
     }
 }
 

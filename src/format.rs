@@ -6,14 +6,26 @@ use std::time::Duration;
 
 use crate::threshold::{HealthMetric, Stat};
 
-/// Milliseconds with one fixed decimal, as the summaries print them (`12.3ms`, `1.25s`).
+/// Milliseconds with one fixed decimal, as the summaries print them (`850µs`,
+/// `12.3ms`, `1.25s`): under a millisecond in whole microseconds, never `0.0ms`.
 pub fn ms_fixed(v: f64) -> String {
     if v >= 1000.0 {
         format!("{:.2}s", v / 1000.0)
+    } else if v < 1.0 {
+        format!("{:.0}µs", v * 1000.0)
     } else {
         format!("{v:.1}ms")
     }
 }
+
+/// A change of latency with its sign, read like [`ms_fixed`]: `+1.25s`, `−850µs`.
+pub fn ms_change(v: f64) -> String {
+    let sign = if v < 0.0 { '-' } else { '+' };
+    format!("{sign}{}", ms_fixed(v.abs()))
+}
+
+/// What a figure shows when there is nothing to measure (no samples).
+pub const NO_SAMPLES: &str = "—";
 
 /// Bytes in the largest fitting binary unit, always one decimal (summaries).
 pub fn bytes_fixed(n: u64) -> String {
@@ -34,7 +46,7 @@ pub fn bytes_fixed(n: u64) -> String {
 /// A statistic's value with its unit, as people read it.
 pub fn format_stat(stat: Stat, value: f64) -> String {
     match stat {
-        Stat::Percentile { .. } | Stat::Mean => format!("{value:.1}ms"),
+        Stat::Percentile { .. } | Stat::Mean => ms_fixed(value),
         Stat::ErrorRate | Stat::DroppedRate | Stat::ClassRate { .. } | Stat::MetricRate => {
             format!("{:.2}%", value * 100.0)
         }
@@ -182,5 +194,10 @@ mod tests {
         assert_eq!(pct(0.0123), "1.2%");
         assert_eq!(sparkline(&[0, 1, 2, 4], 6), "   ▃▅█");
         assert_eq!(bar(0.5, 4), "██░░");
+        assert_eq!(ms_fixed(0.203), "203µs");
+        assert_eq!(ms_fixed(12.34), "12.3ms");
+        assert_eq!(ms_fixed(1560.6), "1.56s");
+        assert_eq!(ms_change(1560.6), "+1.56s");
+        assert_eq!(ms_change(-0.5), "-500µs");
     }
 }

@@ -32,6 +32,7 @@
 //! - vocabulary: [`vocab`] (run mode, stage status, log entries, engine events and
 //!   status), [`outcome`] (error classes), [`command`] (operator commands),
 //!   [`error`] (`AppError`, exit codes), [`format`](mod@format) (every number formatter),
+//!   [`fit`] (text tables that fit the terminal's width),
 //!   [`limits`] (the bounds every input obeys, and `LimitError`), [`redact`] (secrets out of every
 //!   output), [`fsutil`] (output files: atomic, or in place for devices and FIFOs),
 //!   [`stdout`] (stdout/stderr that may be closed).
@@ -55,6 +56,7 @@ pub mod error;
 pub mod export;
 pub mod exporter;
 pub mod finder;
+pub mod fit;
 pub mod format;
 pub mod fsutil;
 pub mod headless;

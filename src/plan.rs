@@ -331,6 +331,23 @@ impl Plan {
         (from + (to - from) * frac, (to - from) / span, left)
     }
 
+    /// True while the schedule itself keeps the target where it is: ramping
+    /// through a stage whose start and end targets are equal.
+    pub fn is_flat(&self) -> bool {
+        self.mode == PlanMode::Ramping && self.scheduled_ramp().1 == 0.0
+    }
+
+    /// The current stage's place among the stages that take time, 1-based, and
+    /// how many of those there are (at least 1). A zero-length stage is a jump,
+    /// not a stage: `--vus 5 --duration 20s` is one stage, not two.
+    pub fn timed_position(&self) -> (usize, usize) {
+        let timed = |s: &&Stage| !s.duration.is_zero();
+        let index = self.stage_index().min(self.stages.len());
+        let before = self.stages[..index].iter().filter(timed).count();
+        let count = self.stages.iter().filter(timed).count().max(1);
+        ((before + 1).min(count), count)
+    }
+
     /// Freezes the stage clock at the current target. After a manual change the
     /// clock is already frozen; the plan is then simply held at that target.
     pub fn hold(&mut self) {
@@ -569,6 +586,26 @@ mod tests {
         p.switch_unit(500, 300);
         assert_eq!(p.target(), 300);
         assert!(p.stages().iter().all(|st| st.target <= 300));
+    }
+
+    #[test]
+    fn a_flat_run_is_one_holding_stage() {
+        let mut p = Plan::new(flat_stages(5, Duration::from_secs(20)));
+        assert_eq!(p.timed_position(), (1, 1));
+        assert!(p.is_flat());
+        at(&mut p, 10.0);
+        assert_eq!((p.timed_position(), p.is_flat()), ((1, 1), true));
+        let mut ramp = Plan::new(vec![s(10, 10), s(0, 20), s(10, 20), s(10, 0)]);
+        assert_eq!((ramp.timed_position(), ramp.is_flat()), ((1, 3), false));
+        at(&mut ramp, 12.0);
+        assert_eq!((ramp.timed_position(), ramp.is_flat()), ((2, 3), true));
+        ramp.add_manual(5);
+        assert!(
+            !ramp.is_flat(),
+            "a manual target is not the schedule's hold"
+        );
+        ramp.resume();
+        assert!(!ramp.is_flat(), "resuming ramps from 25 back to 20");
     }
 
     #[test]

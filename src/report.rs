@@ -11,7 +11,8 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Table};
 use serde::Serialize;
 
-use crate::format::{bytes_fixed, format_stat, ms_fixed};
+use crate::fit::FitTable;
+use crate::format::{NO_SAMPLES, bytes_fixed, format_stat, ms_fixed};
 use crate::metrics::aggregator::RunRecord;
 use crate::metrics::journey_summary::JourneySummary;
 use crate::metrics::scope::{ScopeStats, quantile_ms};
@@ -313,19 +314,31 @@ impl Summary {
         out
     }
 
-    /// The summary as text tables for a terminal or a CI log.
+    /// The summary as text tables at their natural width (files, pipes, CI logs).
     pub fn render_text(&self) -> String {
+        self.render_text_width(None)
+    }
+
+    /// The summary with its wide tables fitted to `width` columns (a terminal):
+    /// columns dropped in a fixed order, only the last one wrapped.
+    pub fn render_text_width(&self, width: Option<u16>) -> String {
+        let facts = [
+            format!("duration {:.1}s", self.duration_s),
+            format!("{} requests", self.overall.count),
+            format!("{:.1} req/s", self.overall.rps),
+            format!(
+                "{} errors ({:.2}%)",
+                self.overall.errors,
+                self.overall.error_rate * 100.0
+            ),
+            format!("in {}", bytes_fixed(self.bytes_in)),
+            format!("out {}", bytes_fixed(self.bytes_out)),
+        ];
         let mut out = format!(
-            "loadpilot summary: {} → {}\nduration {:.1}s · {} requests · {:.1} req/s · {} errors ({:.2}%) · in {} · out {}\n\n",
+            "loadpilot summary: {} → {}\n{}\n\n",
             self.profile,
             self.target,
-            self.duration_s,
-            self.overall.count,
-            self.overall.rps,
-            self.overall.errors,
-            self.overall.error_rate * 100.0,
-            bytes_fixed(self.bytes_in),
-            bytes_fixed(self.bytes_out),
+            crate::fit::facts_line(&facts, width),
         );
         out.push_str(&self.model_text());
         if let Some(health) = &self.health {
@@ -337,7 +350,7 @@ impl Summary {
                 statuses_text(&self.ok_statuses)
             ));
         }
-        out.push_str(&self.requests_table().to_string());
+        out.push_str(&self.requests_table().render(width));
         out.push('\n');
         if self.stages.len() >= 2 {
             out.push('\n');
@@ -352,7 +365,7 @@ impl Summary {
         }
         if !self.error_classes.is_empty() {
             out.push('\n');
-            out.push_str(&self.error_classes_table().to_string());
+            out.push_str(&self.error_classes_table().render(width));
             out.push('\n');
         }
         if let Some(journey) = &self.journey {
@@ -378,12 +391,16 @@ impl Summary {
         out
     }
 
-    /// One row per request, then the overall row.
-    fn requests_table(&self) -> Table {
-        let mut table = Table::new();
-        table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
-            "request", "count", "rps", "p50", "p90", "p95", "p99", "max", "errors", "by class",
-        ]);
+    /// One row per request, then the overall row. Too wide for the terminal,
+    /// it drops "by class", then p90, max, rps and p50.
+    fn requests_table(&self) -> FitTable {
+        let mut table = FitTable::new(
+            vec![
+                "request", "count", "rps", "p50", "p90", "p95", "p99", "max", "errors", "by class",
+            ],
+            vec![9, 4, 7, 2, 3],
+            Some(9),
+        );
         let rows = self
             .requests
             .iter()
@@ -398,31 +415,38 @@ impl Summary {
                 .map(|(label, n)| format!("{label}:{n}"))
                 .collect::<Vec<_>>()
                 .join(" ");
+            // A request that never ran has no latency and no error rate, not zeros.
+            let measured = |text: String| {
+                if s.count == 0 {
+                    right(NO_SAMPLES.into())
+                } else {
+                    right(text)
+                }
+            };
             table.add_row(vec![
                 Cell::new(name),
                 right(s.count.to_string()),
                 right(format!("{:.1}", s.rps)),
-                right(ms_fixed(s.p50_ms)),
-                right(ms_fixed(s.p90_ms)),
-                right(ms_fixed(s.p95_ms)),
-                right(ms_fixed(s.p99_ms)),
-                right(ms_fixed(s.max_ms)),
-                right(format!("{:.2}%", s.error_rate * 100.0)),
+                measured(ms_fixed(s.p50_ms)),
+                measured(ms_fixed(s.p90_ms)),
+                measured(ms_fixed(s.p95_ms)),
+                measured(ms_fixed(s.p99_ms)),
+                measured(ms_fixed(s.max_ms)),
+                measured(format!("{:.2}%", s.error_rate * 100.0)),
                 Cell::new(classes),
             ]);
         }
         table
     }
 
-    fn error_classes_table(&self) -> Table {
-        let mut table = Table::new();
-        table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
-            "error class",
-            "count",
-            "share",
-            "statuses",
-            "last message",
-        ]);
+    /// Error classes; too wide, it drops the statuses, then the share; the last
+    /// message wraps.
+    fn error_classes_table(&self) -> FitTable {
+        let mut table = FitTable::new(
+            vec!["error class", "count", "share", "statuses", "last message"],
+            vec![3, 2],
+            Some(4),
+        );
         for c in &self.error_classes {
             table.add_row(vec![
                 Cell::new(c.label),

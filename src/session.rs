@@ -36,6 +36,15 @@ pub fn apply_options(
     if apply_rate_options(profile, opts)? {
         return finish_options(profile, opts, None);
     }
+    if opts.vus.is_some() && opts.stages.is_some() {
+        // Whatever else is given (`--duration` would otherwise pick `--vus`
+        // and drop the stages without a word), the two contradict each other.
+        return Err(AppError::Usage(
+            "--vus cannot be combined with --stages: use --vus N --duration D for a flat \
+             load, or --stages alone"
+                .into(),
+        ));
+    }
     if let Some(stages) = &opts.stages {
         let (stages, names) = parse_named_stages_for(stages, crate::plan::LoadModel::Vus)
             .map_err(|e| AppError::Usage(format!("--stages: {e}")))?;
@@ -56,7 +65,7 @@ pub fn apply_options(
             profile.load.stages = flat_stages(vus, duration);
             profile.load.stage_names.clear();
         }
-        (Some(vus), None) if opts.stages.is_none() => {
+        (Some(vus), None) => {
             // Keep the profile's timing but flatten it at `vus`.
             let total = profile
                 .load
@@ -71,11 +80,6 @@ pub fn apply_options(
             };
             profile.load.stages = flat_stages(vus, duration);
             profile.load.stage_names.clear();
-        }
-        (Some(_), None) => {
-            return Err(AppError::Usage(
-                "--vus cannot be combined with --stages".into(),
-            ));
         }
         (None, Some(duration)) => max_duration = Some(duration),
         (None, None) => {}

@@ -32,6 +32,16 @@ impl RunMode {
         }
     }
 
+    /// The label the header and progress lines show: a scheduled stage whose
+    /// start and end targets are equal is a hold, whatever drives it.
+    pub fn label_in(self, stage: &StageStatus) -> &'static str {
+        if self == RunMode::Ramping && stage.flat {
+            RunMode::Hold.label()
+        } else {
+            self.label()
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             RunMode::Ramping => "RAMPING",
@@ -84,6 +94,30 @@ pub struct StageStatus {
     pub progress: f64,
     /// The current stage's own target.
     pub stage_target: u32,
+    /// 1-based number of the current stage among the stages that take time (the
+    /// 0 s jump a flat run starts with is not a stage anyone watches); 0 when
+    /// unknown (older snapshots), then [`StageStatus::position`] counts every stage.
+    #[serde(default)]
+    pub number: usize,
+    /// How many stages take time.
+    #[serde(default)]
+    pub timed: usize,
+    /// The current stage keeps its target (start equals end): it holds.
+    #[serde(default)]
+    pub flat: bool,
+}
+
+impl StageStatus {
+    /// "Stage N of M" as people count them: `(N, M)`, or `None` without stages.
+    pub fn position(&self) -> Option<(usize, usize)> {
+        if self.count == 0 {
+            None
+        } else if self.number == 0 || self.timed == 0 {
+            Some(((self.index + 1).min(self.count), self.count))
+        } else {
+            Some((self.number.min(self.timed), self.timed))
+        }
+    }
 }
 
 /// What kind of line an event-log entry is (for colour and chart markers).

@@ -84,6 +84,18 @@ async fn summary_json_and_progress_lines() {
             && progress[0].contains("p95")
             && progress[0].contains("errors")
     );
+    // A flat run is one stage that holds, and no second is printed twice.
+    assert!(
+        progress.iter().all(|l| l.contains("stage 1/1 HOLD ")),
+        "{stderr}"
+    );
+    let seconds: Vec<&str> = progress
+        .iter()
+        .map(|l| l.split(']').next().unwrap())
+        .collect();
+    let mut unique = seconds.clone();
+    unique.dedup();
+    assert_eq!(seconds, unique, "a progress line printed twice: {stderr}");
 }
 
 #[test]
@@ -413,4 +425,135 @@ async fn scheduler_flag_sets_where_vus_run() {
         assert_eq!(summary["overall"]["errors"], 0, "{mode}");
         assert_eq!(summary["worker_threads"], 2, "{mode}");
     }
+}
+
+/// Issue 13 point 7: `--duration` no longer silently drops `--stages` beside `--vus`.
+#[test]
+fn vus_with_stages_is_refused_even_with_a_duration() {
+    let out = loadpilot()
+        .args([
+            "run",
+            "--headless",
+            "--no-snapshot",
+            "http://127.0.0.1:1/",
+            "--vus",
+            "3",
+            "--stages",
+            "2s:3",
+            "--duration",
+            "3s",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("--vus") && stderr.contains("--stages"),
+        "{stderr}"
+    );
+}
+
+/// Issue 13 point 7: a headless run with `--baseline` ends its summary with
+/// the deltas against the saved run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headless_baseline_prints_the_deltas() {
+    let t = target().await;
+    let dir = tempfile::tempdir().unwrap();
+    let before = dir.path().join("before.json");
+    let mut first = loadpilot();
+    first.args([
+        "run",
+        "--headless",
+        &t.url("/ping"),
+        "--vus",
+        "2",
+        "--duration",
+        "1s",
+    ]);
+    first.arg("--out").arg(&before);
+    let out = output(first).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!text(&out.stdout).contains("against the baseline"));
+
+    let mut second = loadpilot();
+    second.args([
+        "run",
+        "--headless",
+        "--no-snapshot",
+        &t.url("/delay/5"),
+        "--vus",
+        "2",
+        "--duration",
+        "1s",
+    ]);
+    second.arg("--baseline").arg(&before);
+    let out = output(second).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let deltas = stdout
+        .split_once("against the baseline:")
+        .expect("the summary ends with the baseline's deltas")
+        .1;
+    assert!(deltas.contains("this run"), "{stdout}");
+    let p50 = deltas
+        .lines()
+        .find(|l| l.contains("overall") && l.contains("p50"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    // 5 ms of delay against a plain ping: p50 went up.
+    assert!(p50.contains("WORSE"), "{p50}");
+}
+
+/// Issue 13 point 7: `compare` of runs of different profiles warns in its
+/// header; `--strict` refuses with exit 2.
+#[test]
+fn compare_of_different_profiles_warns_and_strict_refuses() {
+    let fixtures =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/snapshots");
+    let dir = tempfile::tempdir().unwrap();
+    let mut other: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fixtures.join("after.json")).unwrap()).unwrap();
+    other["profile_name"] = "search".into();
+    let after = dir.path().join("other.json");
+    std::fs::write(&after, serde_json::to_vec(&other).unwrap()).unwrap();
+    let before = fixtures.join("before.json");
+
+    let same = loadpilot()
+        .arg("compare")
+        .arg(&before)
+        .arg(fixtures.join("after.json"))
+        .output()
+        .unwrap();
+    assert!(!text(&same.stdout).contains("different profiles"));
+
+    let out = loadpilot()
+        .arg("compare")
+        .arg(&before)
+        .arg(&after)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let head: Vec<String> = text(&out.stdout)
+        .lines()
+        .take(3)
+        .map(String::from)
+        .collect();
+    assert!(
+        head[2].starts_with("warning: the runs come from different profiles")
+            && head[2].contains("\"search\""),
+        "{head:?}"
+    );
+
+    let out = loadpilot()
+        .args(["compare", "--strict"])
+        .arg(&before)
+        .arg(&after)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("different profiles"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
 }

@@ -436,6 +436,91 @@ async fn duration_caps_a_longer_schedule() {
     only("ok", &out);
 }
 
+/// Issue 13 point 1: steering the VUs (which freezes the stage clock) must not
+/// stretch the run past `--duration`; the reported end stays the real end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn steering_never_moves_the_end_of_the_run() {
+    let t = target().await;
+    let p = profile(&t.url(""), &[("/ping", 1)], flat(2, Duration::from_secs(2)));
+    let session = Session::start(p, &opts(), None).unwrap();
+    let collector = tokio::spawn(frames_until_done(session.frames.clone()));
+    let started = std::time::Instant::now();
+    for _ in 0..3 {
+        session
+            .commands
+            .send(Command::AddVus { delta: 2 })
+            .await
+            .unwrap();
+    }
+    session.commands.send(Command::Hold).await.unwrap();
+    let out = tokio::time::timeout(Duration::from_secs(20), session.wait())
+        .await
+        .expect("the run ends at its duration although the operator steered")
+        .unwrap();
+    assert_eq!(out.end, EngineEnd::Completed);
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "ran {:?} for a 2 s run",
+        started.elapsed()
+    );
+    let frames = collector.await.unwrap();
+    assert!(
+        frames
+            .iter()
+            .all(|f| f.planned.is_none_or(|p| p == Duration::from_secs(2))),
+        "the header's total stays the real end"
+    );
+    assert!(out.record.duration < Duration::from_secs(4));
+}
+
+/// `]` (Command::ExtendRun) moves the end later, holds the last target past
+/// the schedule, and is logged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extending_the_run_moves_its_end_and_is_logged() {
+    let t = target().await;
+    let p = profile(&t.url(""), &[("/ping", 1)], flat(2, Duration::from_secs(1)));
+    let session = Session::start(p, &opts(), None).unwrap();
+    let mut frames = session.frames.clone();
+    session
+        .commands
+        .send(Command::ExtendRun { secs: 2 })
+        .await
+        .unwrap();
+    let extended = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            if frames.borrow_and_update().planned == Some(Duration::from_secs(3)) {
+                return;
+            }
+            frames.changed().await.unwrap();
+        }
+    })
+    .await;
+    assert!(extended.is_ok(), "the header total became 3 s");
+    let out = tokio::time::timeout(Duration::from_secs(20), session.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(out.end, EngineEnd::Completed);
+    assert!(
+        out.record.duration >= Duration::from_millis(2800),
+        "the run lasted its extension: {:?}",
+        out.record.duration
+    );
+    let series_vus: Vec<u32> = out.record.series.iter().map(|r| r.vus).collect();
+    assert!(
+        series_vus.iter().skip(1).any(|v| *v == 2),
+        "the last target holds past the schedule: {series_vus:?}"
+    );
+    assert!(
+        out.record
+            .log
+            .iter()
+            .any(|e| e.kind == LogKind::Operator && e.text == "run extended by 2s"),
+        "{:?}",
+        out.record.log
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn per_request_stats_and_weights() {
     let t = target().await;

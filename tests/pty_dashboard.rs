@@ -61,12 +61,15 @@ fn demo_dashboard_keys_steer_the_run_and_quit_restores_the_terminal() {
     let (_, target0) = s.wait_for("the dashboard header", vus);
     assert!(s.alternate_screen());
 
-    // `+` twice: +20 VUs; the header shows the engine's new target, then the VUs active.
+    // `+` three times: +30 VUs; the header shows the engine's new target, then the
+    // VUs active. (Not +20: from 0 that is the first stage's own target, and
+    // resuming a stage at its own target is a scheduled HOLD, not a ramp.)
     s.press("+");
     s.press("+");
-    let target = s.wait_for("target +20", |screen| {
+    s.press("+");
+    let target = s.wait_for("target +30", |screen| {
         let (_, target) = vus(screen)?;
-        (target >= target0 + 20 && mode(screen) == Some("MANUAL")).then_some(target)
+        (target >= target0 + 30 && mode(screen) == Some("MANUAL")).then_some(target)
     });
     s.wait_for("the new VUs active", |screen| {
         let (active, now) = vus(screen)?;
@@ -283,6 +286,49 @@ fn open_model_dashboard_shows_and_steers_the_rate_and_switches_latency() {
     assert_eq!(json["latency_basis"]["basis"], "intended_start");
     assert!(json["overall"]["arrivals"].as_u64().unwrap() > 0);
     assert!(json["overall"]["service_us"].is_string());
+}
+
+/// The run's summary printed after the dashboard closed by itself.
+fn assert_closed_by_itself(s: &mut Pty) {
+    let status = s.wait_exit();
+    // 0, or 99 when a short demo run failed a threshold: either way it ended by itself.
+    assert!(
+        status.success() || status.exit_code() == 99,
+        "exit status {status:?}:\n{}",
+        s.contents()
+    );
+    assert!(!s.alternate_screen(), "the terminal was restored");
+    assert!(
+        s.contents().contains("│ overall "),
+        "the summary follows the dashboard:\n{}",
+        s.contents()
+    );
+}
+
+/// Issue 13 point 8: `--exit-on-end` closes the dashboard when the run ends,
+/// with no key pressed.
+#[test]
+fn exit_on_end_closes_the_dashboard_when_the_run_ends() {
+    let mut s = start(&["demo", "--no-snapshot", "--duration", "2s", "--exit-on-end"]);
+    s.wait_for("the dashboard header", vus);
+    assert!(s.alternate_screen());
+    assert_closed_by_itself(&mut s);
+}
+
+/// Issue 13 point 8: the profile key `exit_on_end = true` does the same.
+#[test]
+fn the_exit_on_end_profile_key_closes_the_dashboard_when_the_run_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("unattended.toml");
+    std::fs::write(
+        &profile,
+        "name = \"unattended\"\nbase_url = \"http://127.0.0.1:1\"\nexit_on_end = true\n\n\
+         [load]\nstages = \"0s:2,2s:2\"\n\n[[request]]\npath = \"/ping\"\n",
+    )
+    .unwrap();
+    let mut s = start(&["run", profile.to_str().unwrap(), "--demo", "--no-snapshot"]);
+    s.wait_for("the dashboard header", vus);
+    assert_closed_by_itself(&mut s);
 }
 
 /// A URL run's dashboard header names the method (`-m POST`), and a run with

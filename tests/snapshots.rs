@@ -218,6 +218,55 @@ fn report_markdown_and_junit_match_their_snapshot_files() {
     insta::assert_snapshot!("report_junit", report(ReportFormat::Junit));
 }
 
+/// Issue 13 point 5: the summary's tables fit 80 and 160 columns (columns
+/// dropped in a fixed order, only the last message wrapped), times under 1 ms
+/// read in µs, and a request with no samples reads `—`, not zeros.
+#[test]
+fn the_summary_fits_80_and_160_columns() {
+    let record = snapshot::read(&fixture("after.json"))
+        .unwrap()
+        .to_record()
+        .unwrap();
+    let mut summary = Summary::from_record(&record);
+    let mut idle = summary.requests[0].clone();
+    idle.name = "never-ran".into();
+    idle.stats = loadpilot::report::ScopeSummary {
+        count: 0,
+        errors: 0,
+        error_rate: 0.0,
+        rps: 0.0,
+        min_ms: 0.0,
+        mean_ms: 0.0,
+        p50_ms: 0.0,
+        p90_ms: 0.0,
+        p95_ms: 0.0,
+        p99_ms: 0.0,
+        max_ms: 0.0,
+        classes: Default::default(),
+    };
+    summary.requests.push(idle);
+    summary.requests[0].stats.p50_ms = 0.203;
+    for width in [80u16, 160] {
+        let text = summary.render_text_width(Some(width));
+        for line in text.lines() {
+            assert!(
+                line.chars().count() <= usize::from(width),
+                "{width} columns: {line:?} is wider:\n{text}"
+            );
+        }
+        let idle_row = text
+            .lines()
+            .find(|l| l.contains("never-ran"))
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(
+            idle_row.contains("—") && !idle_row.contains("0.0ms"),
+            "{idle_row}"
+        );
+        assert!(text.contains("203µs"), "{text}");
+        insta::assert_snapshot!(format!("summary_{width}_columns"), text);
+    }
+}
+
 #[test]
 fn report_data_formats() {
     let json: serde_json::Value = serde_json::from_str(&report(ReportFormat::Json)).unwrap();

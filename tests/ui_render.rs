@@ -85,6 +85,7 @@ fn healthy() -> Dashboard {
         count: 6,
         progress: 0.4,
         stage_target: 60,
+        ..Default::default()
     };
     d.mode = RunMode::Ramping;
     d.vus_active = 48;

@@ -113,6 +113,17 @@ pub struct Engine {
     vu_abort: CancellationToken,
     last_status: Option<EngineStatus>,
     last_stage: Option<usize>,
+    /// The run's hard end, in run time: `--duration` or the schedule's length,
+    /// moved only by [`Command::ExtendRun`]. Holding, pausing or steering the VUs
+    /// freezes the stage clock but never this end.
+    end_at: Duration,
+    /// Set by an extension: the run then outlives its schedule (holding the last
+    /// stage's target) until `end_at`.
+    extended: bool,
+    /// Run time on the engine's own clock, which never stops (the stage clock
+    /// does): it starts with the stage clock, so an untouched schedule and its
+    /// end agree to the tick however late the engine task started.
+    run_clock: Duration,
 }
 
 impl Engine {
@@ -140,6 +151,9 @@ impl Engine {
             workers: config.workers.clone(),
         });
         let plan = Plan::new(config.stages.clone());
+        let end_at = config
+            .max_duration
+            .map_or(plan.total(), |cap| cap.min(plan.total()));
         let pool = match config.model {
             LoadModel::Vus => Executor::Vus(VuPool::new(shared.clone())),
             LoadModel::Rate => {
@@ -164,6 +178,9 @@ impl Engine {
             vu_abort,
             last_status: None,
             last_stage: None,
+            end_at,
+            extended: false,
+            run_clock: Duration::ZERO,
         }
     }
 
@@ -194,12 +211,10 @@ impl Engine {
             if *self.run_state.borrow() == RunState::Running {
                 self.plan.advance(now - last);
             }
+            self.run_clock += now - last;
             last = now;
-            let over_time = self
-                .config
-                .max_duration
-                .is_some_and(|cap| self.config.start.elapsed() >= cap);
-            if self.plan.is_finished() || over_time {
+            let over_time = self.run_clock >= self.end_at;
+            if (self.plan.is_finished() && !self.extended) || over_time {
                 break EngineEnd::Completed;
             }
             self.reconcile().await;
@@ -271,6 +286,11 @@ impl Engine {
                 };
                 self.switch_model(LoadModel::Vus, busy.max(1));
             }
+            Command::ExtendRun { secs } => {
+                let by = Duration::from_secs(*secs);
+                self.end_at = (self.end_at + by).min(crate::limits::MAX_DURATION);
+                self.extended = true;
+            }
             Command::Annotate { .. } | Command::Stop => {}
         }
         self.applied(command, before).await;
@@ -317,16 +337,12 @@ impl Engine {
             .await;
     }
 
-    /// Seconds from `now` to the run's end as far as it is known: the cap on
-    /// its length, and the schedule's end while its clock runs (holding or
-    /// steering by hand freezes it, so the end is then out of sight).
-    fn seconds_to_end(&self, now: Instant) -> f64 {
-        let cap = self.config.max_duration.map_or(f64::INFINITY, |cap| {
-            (self.config.start + cap)
-                .saturating_duration_since(now)
-                .as_secs_f64()
-        });
-        let schedule = if self.plan.mode() == PlanMode::Ramping {
+    /// Seconds to the run's end as far as it is known: its hard end
+    /// (`--duration`, the schedule, `]`), and the schedule's end while its clock
+    /// runs (holding or steering by hand freezes it; an extended run outlives it).
+    fn seconds_to_end(&self) -> f64 {
+        let cap = self.end_at.saturating_sub(self.run_clock).as_secs_f64();
+        let schedule = if self.plan.mode() == PlanMode::Ramping && !self.extended {
             self.plan
                 .total()
                 .saturating_sub(self.plan.clock())
@@ -340,7 +356,7 @@ impl Engine {
     async fn reconcile(&mut self) {
         let paused = *self.run_state.borrow() == RunState::Paused;
         let mut panics = Vec::new();
-        let end = self.seconds_to_end(Instant::now());
+        let end = self.seconds_to_end();
         match &mut self.pool {
             Executor::Vus(pool) => {
                 panics = pool.reap();
@@ -377,13 +393,14 @@ impl Engine {
         if self.last_stage != Some(stage) && !self.plan.stages().is_empty() {
             self.last_stage = Some(stage);
             let s = self.plan.stages()[stage];
-            let text = format!(
-                "stage {}/{}: to {} over {}",
-                stage + 1,
-                self.plan.stages().len(),
-                self.model.format_target(s.target),
-                humantime::format_duration(s.duration)
-            );
+            let (number, count) = self.plan.timed_position();
+            let target = self.model.format_target(s.target);
+            let over = humantime::format_duration(s.duration);
+            let text = if self.plan.is_flat() {
+                format!("stage {number}/{count}: hold {target} for {over}")
+            } else {
+                format!("stage {number}/{count}: to {target} over {over}")
+            };
             self.log(LogKind::Stage, text).await;
         }
         let mode = if paused {
@@ -396,7 +413,6 @@ impl Engine {
 
     async fn report(&mut self, mode: RunMode) {
         let stages = self.plan.stages();
-        let planned_stages = self.plan.total();
         let status = EngineStatus {
             vus_active: self.pool.active(),
             model: self.model,
@@ -407,12 +423,11 @@ impl Engine {
                 count: stages.len(),
                 progress: self.plan.stage_progress(),
                 stage_target: stages.get(self.plan.stage_index()).map_or(0, |s| s.target),
+                number: self.plan.timed_position().0,
+                timed: self.plan.timed_position().1,
+                flat: self.plan.is_flat(),
             },
-            planned: Some(
-                self.config
-                    .max_duration
-                    .map_or(planned_stages, |cap| cap.min(planned_stages)),
-            ),
+            planned: Some(self.end_at),
         };
         if self.last_status != Some(status) {
             self.last_status = Some(status);

@@ -48,6 +48,9 @@ pub struct Profile {
     pub thresholds: Vec<Threshold>,
     /// End the run as soon as a threshold fails.
     pub abort_on_fail: bool,
+    /// `exit_on_end = true`: the dashboard closes when the run ends instead of
+    /// staying on the final frame (unattended runs on a terminal).
+    pub exit_on_end: bool,
     /// `redact = [...]`: extra header or variable names whose values are secrets,
     /// and literal values to hide from every output (never serialised: it may hold secrets).
     #[serde(skip)]
@@ -451,6 +454,7 @@ impl Profile {
             }],
             thresholds: Vec::new(),
             abort_on_fail: false,
+            exit_on_end: false,
             redact: Vec::new(),
             journey: Journey::default(),
         })

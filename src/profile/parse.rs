@@ -154,6 +154,7 @@ fn resolve(ctx: &Ctx<'_>, raw: RawProfile) -> Result<Profile, ProfileError> {
         requests,
         thresholds,
         abort_on_fail,
+        exit_on_end: raw.exit_on_end.unwrap_or(false),
         redact: raw.redact.iter().map(|r| r.get_ref().clone()).collect(),
         journey,
     })

@@ -35,6 +35,8 @@ pub(crate) struct RawProfile {
     /// Extra secret header/variable names and literal values to hide.
     #[serde(default)]
     pub redact: Vec<Spanned<String>>,
+    /// Close the dashboard when the run ends (`--exit-on-end`).
+    pub exit_on_end: Option<bool>,
 }
 
 /// One `[[persona]]`: a kind of user with its own share of the VUs.

@@ -225,6 +225,12 @@ pub const BINDINGS: &[Binding] = &[
         modes: Modes::LIVE,
     },
     Binding {
+        keys: &[Key::ch(']')],
+        action: KeyAction::ExtendRun,
+        help: "run one minute longer (the end is fixed otherwise)",
+        modes: Modes::LIVE,
+    },
+    Binding {
         keys: &[Key::ch('p')],
         action: KeyAction::TogglePause,
         help: "pause / unpause all VUs",
@@ -408,6 +414,7 @@ pub const FOOTER: Footer = &[
     (WINDOWS, "window"),
     (&[KeyAction::LogScale], "log"),
     (&[KeyAction::PickBaseline], "baseline"),
+    (&[KeyAction::ExtendRun], "+1m"),
 ];
 
 /// The viewer's footer.

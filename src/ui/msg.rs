@@ -77,6 +77,8 @@ pub enum KeyAction {
     /// Open the annotation prompt.
     Annotate,
     SkipStage,
+    /// Move the run's end one minute later.
+    ExtendRun,
     /// Pause, or unpause when the engine reports PAUSED.
     TogglePause,
     /// Closed model → open model at the throughput of the last second.

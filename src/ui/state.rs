@@ -32,6 +32,8 @@ pub use super::msg::{Effect, KeyAction, Msg, PromptEdit, Refusal, TimeWindow};
 pub const HINT_TTL: Duration = Duration::from_secs(2);
 /// A second `q`/Ctrl-C within this long quits without waiting for the graceful stop.
 pub const QUIT_WINDOW: Duration = Duration::from_secs(2);
+/// How much later `]` moves the run's end.
+pub const EXTEND_RUN_BY: Duration = Duration::from_secs(60);
 /// Local (UI-only) log lines kept.
 const LOCAL_LOG_CAP: usize = 50;
 /// Longest annotation accepted by the prompt, in characters.
@@ -481,6 +483,7 @@ impl App {
             | KeyAction::Hold
             | KeyAction::Resume
             | KeyAction::SkipStage
+            | KeyAction::ExtendRun
             | KeyAction::TogglePause
             | KeyAction::SwitchToRate
             | KeyAction::SwitchToVus => self.steer_key(action, now),
@@ -522,6 +525,12 @@ impl App {
             KeyAction::SkipStage => self.steer(Command::SkipStage, now),
             KeyAction::SwitchToRate => self.switch_model(LoadModel::Rate, now),
             KeyAction::SwitchToVus => self.switch_model(LoadModel::Vus, now),
+            KeyAction::ExtendRun => self.steer(
+                Command::ExtendRun {
+                    secs: EXTEND_RUN_BY.as_secs(),
+                },
+                now,
+            ),
             KeyAction::TogglePause => {
                 let command = if self.dashboard.mode == RunMode::Paused {
                     Command::Unpause
@@ -775,6 +784,10 @@ mod tests {
         assert_eq!(
             key(&mut app, KeyAction::SkipStage, now),
             sent(Command::SkipStage)
+        );
+        assert_eq!(
+            key(&mut app, KeyAction::ExtendRun, now),
+            sent(Command::ExtendRun { secs: 60 })
         );
         assert_eq!(
             key(&mut app, KeyAction::TogglePause, now),

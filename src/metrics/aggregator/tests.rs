@@ -68,6 +68,7 @@ fn status(vus: u32, stage: usize) -> EngineEvent {
             count: 2,
             progress: 0.0,
             stage_target: vus,
+            ..Default::default()
         },
         planned: Some(Duration::from_secs(10)),
         model: Default::default(),

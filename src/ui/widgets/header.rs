@@ -83,13 +83,9 @@ fn status_line(app: &App) -> Line<'static> {
     let d = &app.dashboard;
     let theme = &app.theme;
     let mut spans = vec![Span::raw(" ")];
-    if d.stage.count > 0 {
+    if let Some((number, count)) = d.stage.position() {
         spans.push(Span::styled("stage ", theme.dim()));
-        spans.push(Span::raw(format!(
-            "{}/{} ",
-            (d.stage.index + 1).min(d.stage.count),
-            d.stage.count
-        )));
+        spans.push(Span::raw(format!("{number}/{count} ")));
         spans.push(Span::styled(
             format::bar(d.stage.progress, STAGE_BAR_WIDTH),
             theme.accent(),
@@ -104,7 +100,7 @@ fn status_line(app: &App) -> Line<'static> {
         spans.push(Span::styled(" VIEW ", theme.mode(d.mode)));
     } else {
         spans.push(Span::styled(
-            format!(" {} ", d.mode.label()),
+            format!(" {} ", d.mode.label_in(&d.stage)),
             theme.mode(d.mode),
         ));
     }
