@@ -320,6 +320,7 @@ impl FindLimitIo {
             watch_pid: self.watch_pid,
             watch_url: self.watch_url.clone(),
             watch_every: self.watch_every,
+            driven: true,
             ..RunOptions::default()
         }
     }
@@ -328,6 +329,11 @@ impl FindLimitIo {
 /// Options shared by `run` and `demo`.
 #[derive(Debug, Clone, Args, Default)]
 pub struct RunOptions {
+    /// Set by find-limit, never on the command line: the search reshapes the
+    /// schedule as it goes (refining steps, the ramp-down), so the first
+    /// schedule's length is no hard end; `--duration` still is.
+    #[arg(skip)]
+    pub driven: bool,
     /// Run without the dashboard: progress lines on stderr, a summary on stdout.
     /// Implied when stdout is not a terminal.
     #[arg(long)]

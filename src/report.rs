@@ -354,7 +354,7 @@ impl Summary {
         out.push('\n');
         if self.stages.len() >= 2 {
             out.push('\n');
-            out.push_str(&stages::stages_table(&self.stages).to_string());
+            out.push_str(&stages::stages_table(&self.stages).render(width));
             out.push('\n');
         }
         if !self.recoveries.is_empty() {

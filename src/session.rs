@@ -355,6 +355,7 @@ fn engine_config(
         start,
         seed: rand::random(),
         request_budget: None,
+        driven: false,
         model: profile.load.model,
         arrival: crate::engine::arrival::ArrivalLimits {
             max_vus: profile.load.max_vus,
@@ -442,6 +443,7 @@ impl Session {
         let engine = crate::engine::spawn(
             EngineConfig {
                 request_budget: opts.requests,
+                driven: opts.driven,
                 ..engine_config(&profile, prepared, client, max_duration, start, workers)
             },
             EngineChannels {

@@ -54,6 +54,9 @@ pub struct EngineConfig {
     /// `-n`: the requests (picks) to send in all, split across the first stage's
     /// VUs; the run ends when every VU has sent its share.
     pub request_budget: Option<u64>,
+    /// A driver (find-limit) reshapes the schedule as it goes: the run ends with
+    /// its schedule or at `max_duration`, never at the first schedule's length.
+    pub driven: bool,
     /// The closed model (targets are VUs) or the open model (arrivals per second).
     pub model: LoadModel,
     /// The open model's pool limits.
@@ -151,9 +154,10 @@ impl Engine {
             workers: config.workers.clone(),
         });
         let plan = Plan::new(config.stages.clone());
-        let end_at = config
-            .max_duration
-            .map_or(plan.total(), |cap| cap.min(plan.total()));
+        let end_at = match (config.driven, config.max_duration) {
+            (true, cap) => cap.unwrap_or(crate::limits::MAX_DURATION),
+            (false, cap) => cap.map_or(plan.total(), |cap| cap.min(plan.total())),
+        };
         let pool = match config.model {
             LoadModel::Vus => Executor::Vus(VuPool::new(shared.clone())),
             LoadModel::Rate => {
@@ -427,7 +431,11 @@ impl Engine {
                 timed: self.plan.timed_position().1,
                 flat: self.plan.is_flat(),
             },
-            planned: Some(self.end_at),
+            planned: Some(if self.config.driven {
+                self.end_at.min(self.plan.total())
+            } else {
+                self.end_at
+            }),
         };
         if self.last_status != Some(status) {
             self.last_status = Some(status);

@@ -3,11 +3,11 @@
 //! shows even when the whole run's figures hide it — and the recovery after each
 //! stage that lowered the load (see [`crate::metrics::recovery`]).
 
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Cell, CellAlignment, Table};
+use comfy_table::{Cell, CellAlignment};
 use serde::Serialize;
 
 use super::ScopeSummary;
+use crate::fit::FitTable;
 use crate::format::ms_fixed;
 use crate::metrics::aggregator::RunRecord;
 use crate::metrics::recovery::Recovery;
@@ -53,12 +53,16 @@ pub fn stage_summaries(record: &RunRecord) -> Vec<StageSummary> {
         .collect()
 }
 
-/// One row per stage.
-pub fn stages_table(stages: &[StageSummary]) -> Table {
-    let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
-        "stage", "from", "to", "target", "count", "rps", "p50", "p95", "p99", "errors",
-    ]);
+/// One row per stage. Too wide for the terminal, it drops the stage's end,
+/// its start, p50, the target and rps, in that order.
+pub fn stages_table(stages: &[StageSummary]) -> FitTable {
+    let mut table = FitTable::new(
+        vec![
+            "stage", "from", "to", "target", "count", "rps", "p50", "p95", "p99", "errors",
+        ],
+        vec![2, 1, 6, 3, 5],
+        None,
+    );
     let right = |text: String| Cell::new(text).set_alignment(CellAlignment::Right);
     for s in stages {
         table.add_row(vec![
