@@ -15,30 +15,9 @@ set -euo pipefail
 HOLD=${1:-10s}
 RUNS=${2:-3}
 STEP=20
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-WORK=$(mktemp -d)
-TARGET_PID=""
-cleanup() {
-  [ -n "$TARGET_PID" ] && kill "$TARGET_PID" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-if [ -z "${LP:-}" ]; then
-  echo "building loadpilot (release)..." >&2
-  (cd "$ROOT" && cargo build --release --quiet)
-  LP="$ROOT/target/release/loadpilot"
-fi
-
-"$LP" target --listen 127.0.0.1:0 --workers 4 >"$WORK/target.out" 2>&1 &
-TARGET_PID=$!
-URL=""
-for _ in $(seq 50); do
-  URL=$(sed -n 's/^loadpilot target listening on //p' "$WORK/target.out")
-  [ -n "$URL" ] && break
-  sleep 0.1
-done
-[ -n "$URL" ] || { echo "the demo target did not start" >&2; exit 1; }
+. "$(dirname "$0")/bench-common.sh"
+build_loadpilot
+start_demo_target --workers 4
 
 echo "loadpilot: $LP ($("$LP" --version)), hold $HOLD, step $STEP/s, $(nproc) CPUs"
 echo

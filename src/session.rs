@@ -339,6 +339,7 @@ fn client_config(opts: &RunOptions) -> Result<ClientConfig, AppError> {
 /// What the engine needs: the prepared requests, the client, the schedule and its bounds.
 fn engine_config(
     profile: &Profile,
+    opts: &RunOptions,
     prepared: Arc<Prepared>,
     client: ClientConfig,
     max_duration: Option<Duration>,
@@ -354,8 +355,8 @@ fn engine_config(
         graceful_stop: profile.load.graceful_stop,
         start,
         seed: rand::random(),
-        request_budget: None,
-        driven: false,
+        request_budget: opts.requests,
+        driven: opts.driven,
         model: profile.load.model,
         arrival: crate::engine::arrival::ArrivalLimits {
             max_vus: profile.load.max_vus,
@@ -378,6 +379,10 @@ pub struct SnapshotFailure {
 
 impl Session {
     /// Applies `opts` to `profile` and starts the engine, the aggregator and the samplers.
+    ///
+    /// Over 80 lines on purpose: it is the one place every channel of a run is
+    /// made and handed to its sender and receiver, so the wiring reads top to
+    /// bottom as in `src/lib.rs`'s map (each step before it is a function).
     pub fn start(
         mut profile: Profile,
         opts: &RunOptions,
@@ -386,21 +391,10 @@ impl Session {
         let max_duration = apply_options(&mut profile, opts)?;
         let prepared = prepare_requests(&profile)?;
         let client = client_config(opts)?;
-        let meta = Arc::new(SnapshotMeta::new(&profile, opts));
-        for warning in &meta.warnings {
-            eprintln!("warning: {warning}");
-        }
-        let redactor = meta.redactor.clone();
-        // The URL and names kept in the record are redacted once, here, so every
-        // output (summary, dashboard, snapshot, reports) shows the redacted form.
-        let target = redactor.text(&crate::redact::redact_url(&target_label(&profile)));
+        let (meta, target) = snapshot_meta(&profile, opts);
         let start = Instant::now();
         let started_at = chrono::Utc::now();
-        let final_path = opts
-            .out
-            .clone()
-            .unwrap_or_else(|| crate::snapshot::default_path(&profile.name, started_at));
-        check_outputs(opts, &final_path)?;
+        let final_path = output_path(opts, &profile, started_at)?;
         let stop = CancellationToken::new();
         let abort = CancellationToken::new();
         let done = CancellationToken::new();
@@ -415,10 +409,7 @@ impl Session {
         let (frame_tx, frame_rx) =
             watch::channel(Arc::new(Dashboard::empty(&profile.name, &target)));
         let watch_names = watch_names(&profile, opts)?;
-        let threads = opts.threads.map_or_else(default_threads, usize::from);
-        let workers = VuWorkers::start(opts.scheduler, threads).map_err(|e| {
-            AppError::Runtime(anyhow::anyhow!("cannot start the VU worker threads: {e}"))
-        })?;
+        let workers = start_workers(opts)?;
         let worker_threads = workers.threads();
         let memory = start_sysmon(opts, demo_pid, &watch_names, done.clone());
         let aggregator = crate::metrics::aggregator::spawn(
@@ -428,7 +419,7 @@ impl Session {
                 target,
                 start,
                 started_at,
-                &redactor,
+                &meta.redactor,
                 &watch_names,
             ),
             AggregatorChannels {
@@ -441,11 +432,15 @@ impl Session {
             },
         );
         let engine = crate::engine::spawn(
-            EngineConfig {
-                request_budget: opts.requests,
-                driven: opts.driven,
-                ..engine_config(&profile, prepared, client, max_duration, start, workers)
-            },
+            engine_config(
+                &profile,
+                opts,
+                prepared,
+                client,
+                max_duration,
+                start,
+                workers,
+            ),
             EngineChannels {
                 commands: command_rx,
                 events: event_tx,
@@ -507,6 +502,22 @@ impl Session {
 
 /// Refuses, before any request is sent, output paths that cannot be written: a
 /// run whose results would be lost at the end is not worth starting.
+/// Where the final snapshot goes (`--out`, or a name from the profile and the
+/// time), once every output is known to be writable: a bad path is refused
+/// before any request is sent.
+fn output_path(
+    opts: &RunOptions,
+    profile: &Profile,
+    started_at: chrono::DateTime<chrono::Utc>,
+) -> Result<PathBuf, AppError> {
+    let path = opts
+        .out
+        .clone()
+        .unwrap_or_else(|| crate::snapshot::default_path(&profile.name, started_at));
+    check_outputs(opts, &path)?;
+    Ok(path)
+}
+
 fn check_outputs(opts: &RunOptions, snapshot: &std::path::Path) -> Result<(), AppError> {
     if !opts.no_snapshot {
         crate::fsutil::check_writable(snapshot).map_err(|e| {
@@ -650,6 +661,27 @@ fn watch_names(profile: &Profile, opts: &RunOptions) -> Result<Vec<String>, AppE
         )));
     }
     Ok(names)
+}
+
+/// The snapshot's description of the run (its warnings printed once) and the
+/// target's label. The URL and names kept in the record are redacted once, here,
+/// so every output (summary, dashboard, snapshot, reports) shows the redacted form.
+fn snapshot_meta(profile: &Profile, opts: &RunOptions) -> (Arc<SnapshotMeta>, String) {
+    let meta = Arc::new(SnapshotMeta::new(profile, opts));
+    for warning in &meta.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let target = meta
+        .redactor
+        .text(&crate::redact::redact_url(&target_label(profile)));
+    (meta, target)
+}
+
+/// The threads VUs run on (`--threads`, `--scheduler`).
+fn start_workers(opts: &RunOptions) -> Result<VuWorkers, AppError> {
+    let threads = opts.threads.map_or_else(default_threads, usize::from);
+    VuWorkers::start(opts.scheduler, threads)
+        .map_err(|e| AppError::Runtime(anyhow::anyhow!("cannot start the VU worker threads: {e}")))
 }
 
 /// One VU thread per core when `--threads` is not given.

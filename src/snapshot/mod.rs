@@ -477,6 +477,45 @@ fn secs(d: Duration) -> f64 {
     d.as_secs_f64()
 }
 
+/// Each error class the run saw (a count or a message), with its statuses.
+fn error_class_records(record: &RunRecord) -> Vec<ClassRecord> {
+    OutcomeClass::errors()
+        .filter(|c| {
+            record.overall.classes[c.index()] > 0 || record.last_message[c.index()].is_some()
+        })
+        .map(|c| ClassRecord {
+            class: c,
+            statuses: record.by_status[c.index()].clone(),
+            last_message: record.last_message[c.index()].clone(),
+        })
+        .collect()
+}
+
+fn event_records(record: &RunRecord) -> Vec<EventRecord> {
+    record
+        .log
+        .iter()
+        .map(|e| EventRecord {
+            at_s: secs(e.at),
+            kind: e.kind,
+            text: e.text.clone(),
+        })
+        .collect()
+}
+
+fn action_entries(record: &RunRecord) -> Vec<ActionEntry> {
+    record
+        .actions
+        .iter()
+        .map(|a| ActionEntry {
+            at_s: secs(a.at),
+            command: a.command.clone(),
+            vus_before: a.vus_before,
+            vus_after: a.vus_after,
+        })
+        .collect()
+}
+
 impl Snapshot {
     pub fn from_record(record: &RunRecord, meta: &SnapshotMeta) -> Snapshot {
         Snapshot {
@@ -522,39 +561,12 @@ impl Snapshot {
                 .collect(),
             personas: persona_scopes(record),
             journey: JourneyRecord::from_stats(&record.journey),
-            error_classes: OutcomeClass::errors()
-                .filter(|c| {
-                    record.overall.classes[c.index()] > 0
-                        || record.last_message[c.index()].is_some()
-                })
-                .map(|c| ClassRecord {
-                    class: c,
-                    statuses: record.by_status[c.index()].clone(),
-                    last_message: record.last_message[c.index()].clone(),
-                })
-                .collect(),
+            error_classes: error_class_records(record),
             ok_statuses: record.by_status[OutcomeClass::Ok.index()].clone(),
             series: record.series.clone(),
             second_histograms: record.second_histograms.clone(),
-            events: record
-                .log
-                .iter()
-                .map(|e| EventRecord {
-                    at_s: secs(e.at),
-                    kind: e.kind,
-                    text: e.text.clone(),
-                })
-                .collect(),
-            actions: record
-                .actions
-                .iter()
-                .map(|a| ActionEntry {
-                    at_s: secs(a.at),
-                    command: a.command.clone(),
-                    vus_before: a.vus_before,
-                    vus_after: a.vus_after,
-                })
-                .collect(),
+            events: event_records(record),
+            actions: action_entries(record),
             health: record.health.clone(),
             stage_starts_s: record.stage_starts.iter().map(|d| secs(*d)).collect(),
             find_limit: None,
