@@ -76,10 +76,18 @@ async fn every_quick_start_command_runs_as_written() {
             .stdin(std::process::Stdio::null());
         let out = output(cmd).await;
         let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{line}\n{command}\n{stdout}\n{stderr}"
+        // The demo profile's thresholds judge a two-minute ramp; shortened to 2 s a
+        // request such as `ping` may not be picked at all ("no data"), so its exit
+        // may be 99 (thresholds), as in the other demo tests. Anything else is 0.
+        let allowed: &[i32] = if line.contains("profiles/demo.toml") {
+            &[0, 99]
+        } else {
+            &[0]
+        };
+        assert!(
+            out.status.code().is_some_and(|c| allowed.contains(&c)),
+            "exit {:?}: {line}\n{command}\n{stdout}\n{stderr}",
+            out.status.code()
         );
         if line.starts_with("loadpilot import --curl") {
             assert!(
