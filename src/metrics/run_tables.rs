@@ -21,8 +21,8 @@ impl RunTables {
     }
 
     /// A live run at `now`, its series still in the aggregator's store (copied
-    /// only when the run has been through a drop in load, the one time recovery
-    /// reads it).
+    /// only when the run has been through a drop in load or has a window
+    /// threshold, the times recovery reads it).
     pub fn live(record: &RunRecord, now: Duration, series: &SeriesStore) -> RunTables {
         RunTables::build(record, now, || series.rows())
     }
@@ -32,9 +32,11 @@ impl RunTables {
         end: Duration,
         series: impl FnOnce() -> Vec<SecondRow>,
     ) -> RunTables {
+        // Recoveries follow a drop in load or a failing window threshold.
         let dropped_load = (1..record.stage_starts.len().min(record.stages.len()))
             .any(|i| record.stages[i].target < record.stages[i - 1].target);
-        let recoveries = if dropped_load {
+        let windowed = record.thresholds.iter().any(|t| t.window_s.is_some());
+        let recoveries = if dropped_load || windowed {
             let rows = series();
             recoveries(&RunShape {
                 series: &rows,

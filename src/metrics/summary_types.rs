@@ -54,13 +54,29 @@ pub struct StageSummary {
     pub stats: ScopeSummary,
 }
 
-/// One drop in load and how long the target took to recover from it.
+/// What the target recovers from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    /// A stage lowered the load.
+    LoadDrop,
+    /// A sliding-window threshold (`p95_1m < 1s`) failed.
+    FailingWindow,
+}
+
+/// One drop in load, or one failing window, and how long the target took to
+/// recover from it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Recovery {
-    /// The stage that lowered the load (0-based) and its label.
+    pub cause: Cause,
+    /// The failing window's threshold (`p95_1m < 1s`); only for a failing window.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<String>,
+    /// The stage that lowered the load, or the one the window failed in
+    /// (0-based), and its label.
     pub stage: usize,
     pub stage_name: String,
-    /// When the load dropped, seconds of run time.
+    /// When the load dropped or the window first failed, seconds of run time.
     pub at_s: f64,
     /// Seconds until p95 and error rate were back; `None`: not within the run.
     pub seconds: Option<f64>,

@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Paragraph};
 
 use crate::format;
 use crate::metrics::dashboard::RunMode;
-use crate::metrics::summary_types::{Recovery, StageSummary};
+use crate::metrics::summary_types::{Cause, Recovery, StageSummary};
 use crate::ui::state::App;
 
 use super::columns::{self, Column, Fit, TableRow};
@@ -133,8 +133,9 @@ fn cells(app: &App, s: &StageSummary, now: bool) -> Vec<String> {
 
 type StyleOf = fn(&crate::ui::theme::Theme) -> ratatui::style::Style;
 
-/// `recovery into cool-down @00:40: 3.0s`; a drop not recovered from says so
-/// (live: still recovering).
+/// `recovery into cool-down @00:40: 3.0s` after a drop in load, `recovery
+/// p95_1m < 1s @00:12: 4.0s` after a failing window; one not recovered from
+/// says so (live: still recovering).
 fn recovery(r: &Recovery, live: bool) -> (String, StyleOf) {
     let at = format::clock(std::time::Duration::from_secs_f64(r.at_s));
     let (took, style): (String, StyleOf) = match r.seconds {

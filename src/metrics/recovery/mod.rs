@@ -3,9 +3,12 @@
 //! the run's `p95` and `error_rate` thresholds, or, for a figure without one,
 //! within 10% of what the target did before at that load (the latest earlier
 //! stage whose load was at most the new one: in warm-up → normal → peak →
-//! stress → recovery, `normal`).
+//! stress → recovery, `normal`). And after each failing window of a sliding-window
+//! threshold, whatever the load did (see [`failing`]).
 //!
 //! Read from the per-second series, so a live run, a snapshot and a report agree.
+
+mod failing;
 
 use std::time::Duration;
 
@@ -19,7 +22,7 @@ const REFERENCE_SLACK: f64 = 1.10;
 /// An error rate this low counts as no errors (a reference of 0% allows none otherwise).
 const ERROR_RATE_FLOOR: f64 = 0.001;
 
-pub use crate::metrics::summary_types::Recovery;
+pub use crate::metrics::summary_types::{Cause, Recovery};
 
 /// What recovery reads of a run (the record's parts; this module sits below it).
 pub struct RunShape<'a> {
@@ -29,11 +32,21 @@ pub struct RunShape<'a> {
     pub series: &'a [SecondRow],
     pub per_stage: &'a [ScopeStats],
     pub thresholds: &'a [Threshold],
+    /// Each second's latency histogram (encoded), beside `series`.
+    pub second_histograms: &'a [Vec<u8>],
 }
 
 impl RunShape<'_> {
     fn stage_label(&self, i: usize) -> String {
         stage_label(self.stage_names, i)
+    }
+
+    /// The stage running at `at` (the last one started by then).
+    fn stage_at(&self, at: Duration) -> usize {
+        self.stage_starts
+            .iter()
+            .rposition(|&start| start <= at)
+            .unwrap_or(0)
     }
 }
 
@@ -45,8 +58,18 @@ pub fn stage_label(names: &[Option<String>], i: usize) -> String {
     }
 }
 
-/// Every drop in load the run went through, with its recovery.
+/// Every drop in load the run went through and every failing window, with its
+/// recovery, in the order they happened.
 pub fn recoveries(record: &RunShape<'_>) -> Vec<Recovery> {
+    let mut out = load_drops(record);
+    let drops: Vec<f64> = out.iter().map(|r| r.at_s).collect();
+    out.extend(failing::failing_windows(record, &drops));
+    out.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
+    out
+}
+
+/// Every drop in load, with its recovery.
+fn load_drops(record: &RunShape<'_>) -> Vec<Recovery> {
     let mut out = Vec::new();
     for i in 1..record.stage_starts.len().min(record.stages.len()) {
         let (before, now) = (record.stages[i - 1].target, record.stages[i].target);
@@ -58,6 +81,8 @@ pub fn recoveries(record: &RunShape<'_>) -> Vec<Recovery> {
             continue;
         };
         out.push(Recovery {
+            cause: Cause::LoadDrop,
+            threshold: None,
             stage: i,
             stage_name: record.stage_label(i),
             at_s: at.as_secs_f64(),
@@ -71,7 +96,7 @@ pub fn recoveries(record: &RunShape<'_>) -> Vec<Recovery> {
 }
 
 /// The longest recovery, ms (what `recovery_time < 30s` reads): infinite when a
-/// drop was never recovered from, `None` when the load never dropped.
+/// drop or failing window was never recovered from, `None` when there was neither.
 pub fn worst_ms(record: &RunShape<'_>) -> Option<f64> {
     recoveries(record)
         .iter()
