@@ -4,8 +4,8 @@
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Table};
 
-use crate::metrics::aggregator::RunRecord;
 use crate::metrics::journey::JourneyStats;
+use crate::metrics::record::RunRecord;
 use crate::metrics::scope::{ScopeStats, quantile_ms};
 
 pub use crate::metrics::summary_types::{

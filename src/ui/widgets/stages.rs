@@ -143,8 +143,9 @@ fn recovery(r: &Recovery, live: bool) -> (String, StyleOf) {
         None if live => ("recovering…".into(), |t| t.warn()),
         None => ("not recovered".into(), |t| t.bad()),
     };
-    (
-        format!("recovery into {} @{at}: {took}", r.stage_name),
-        style,
-    )
+    let after = match (r.cause, &r.threshold) {
+        (Cause::FailingWindow, Some(threshold)) => threshold.clone(),
+        _ => format!("into {}", r.stage_name),
+    };
+    (format!("recovery {after} @{at}: {took}"), style)
 }
