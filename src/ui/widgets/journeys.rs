@@ -1,7 +1,7 @@
 //! The journeys pane (`f`): one row per flow — how many ran, the share that
 //! succeeded, flow time p50/p95/p99 — then each custom metric's rate, each
-//! persona's share of errors and p95, and the failing checks; the checks' pass
-//! rate is in the title. Figures come from the frame's journey summary (the
+//! persona's success share and p95, and the failing checks (marked `metric`,
+//! `persona`, `check`); the checks' pass rate is in the title. Figures come from the frame's journey summary (the
 //! end-of-run summary's own rows), over the run so far live and the whole run in
 //! `open`.
 
@@ -111,35 +111,41 @@ fn rows(j: &JourneySummary, theme: &Theme) -> Vec<TableRow> {
             )
         })
         .collect();
+    // Metrics, personas and checks say what they are in the last column (kept
+    // at every width), so their names keep the room.
     rows.extend(j.metrics.iter().map(|m| {
-        TableRow::new(
-            vec![
-                format!("metric {}", m.name),
-                format::count(m.total as f64),
-                format::pct(m.rate),
-            ],
-            theme.accent(),
-        )
+        let cells = vec![
+            m.name.clone(),
+            format::count(m.total as f64),
+            format::pct(m.rate),
+            String::new(),
+            String::new(),
+            "metric".into(),
+        ];
+        TableRow::new(cells, theme.accent())
     }));
     rows.extend(j.personas.iter().map(|p| {
-        TableRow::new(
-            vec![
-                format!("persona {}", p.name),
-                format::count(p.requests as f64),
-                format::pct(1.0 - p.error_rate),
-                DASH.into(),
-                format::ms(p.p95_ms),
-                DASH.into(),
-            ],
-            theme.dim(),
-        )
+        let cells = vec![
+            p.name.clone(),
+            format::count(p.requests as f64),
+            format::pct(1.0 - p.error_rate),
+            String::new(),
+            format::ms(p.p95_ms),
+            "persona".into(),
+        ];
+        TableRow::new(cells, theme.dim())
     }));
     if let Some(c) = &j.checks {
         rows.extend(c.failing.iter().take(FAILING_SHOWN).map(|(label, n)| {
-            TableRow::new(
-                vec![format!("✗ {label}"), format::count(*n as f64)],
-                theme.bad(),
-            )
+            let cells = vec![
+                format!("✗ {label}"),
+                format::count(*n as f64),
+                String::new(),
+                String::new(),
+                String::new(),
+                "check".into(),
+            ];
+            TableRow::new(cells, theme.bad())
         }));
     }
     rows
