@@ -205,7 +205,7 @@ fn journeys_pane_160x48() {
     // Figures from the folded statistics: checks 392 of 400 passed; the
     // custom metric hit 160 of 200.
     assert!(shown.contains("Journeys checks 98% ✓"), "{shown}");
-    assert!(shown.contains("metric cache_hit"), "{shown}");
+    assert!(shown.contains("cache_hit"), "{shown}");
     assert!(shown.contains("80%"), "{shown}");
     assert!(shown.contains("✗ pay: body_contains \"ok\""), "{shown}");
     insta::assert_snapshot!(t.backend());
