@@ -1,7 +1,8 @@
 //! The event log: the newest entries from the frame merged with UI-only lines,
 //! coloured by kind. A narrow pane (80×24) keeps each entry's time but drops the
-//! kind's tag (the colour stays) and says long messages in shorter words
-//! ([`abbreviate`]) before cutting them at a word; zoomed, entries wrap in full.
+//! kind's tag (the colour stays) and says messages in shorter words
+//! ([`abbreviate`]); a line still too long is cut at a word. Zoomed, entries
+//! wrap in full.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -52,21 +53,23 @@ fn tag(kind: LogKind) -> &'static str {
     }
 }
 
-/// `text` in at most `width` characters: as it is when it fits, else in the
-/// [`SHORTER`] words, then cut after the last whole word that fits, marked `…`.
-pub fn abbreviate(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
+/// `text` in at most `width` characters: as it is when it fits (or in the
+/// [`SHORTER`] words when `short` asks for them, as narrow panes do for every
+/// line alike), else in the shorter words, then cut after the last whole word
+/// that fits, marked `…`.
+pub fn abbreviate(text: &str, width: usize, short: bool) -> String {
+    if !short && text.chars().count() <= width {
         return text.to_string();
     }
-    let mut short = text.to_string();
-    for (long, shorter) in SHORTER {
-        short = short.replace(long, shorter);
+    let mut shorter = text.to_string();
+    for (long, word) in SHORTER {
+        shorter = shorter.replace(long, word);
     }
-    if short.chars().count() <= width {
-        return short;
+    if shorter.chars().count() <= width {
+        return shorter;
     }
     let room = width.saturating_sub(1);
-    let cut: String = short.chars().take(room).collect();
+    let cut: String = shorter.chars().take(room).collect();
     // Cut at a word when one ends in the last half of the room; else mid-word.
     let at_word = cut
         .rfind(' ')
@@ -106,7 +109,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
                 6
             };
             let room = usize::from(inner.width).saturating_sub(used);
-            let text = abbreviate(&e.text, room);
+            let text = abbreviate(&e.text, room, !tagged);
             spans.push(if tagged {
                 Span::raw(text)
             } else {
@@ -128,24 +131,32 @@ mod tests {
 
     #[test]
     fn long_messages_say_it_shorter_then_cut_at_a_word() {
-        assert_eq!(abbreviate("hold", 30), "hold");
+        assert_eq!(abbreviate("hold", 30, false), "hold");
         assert_eq!(
-            abbreviate("threshold error_rate < 1% failed (now 11%)", 30),
+            abbreviate("threshold error_rate < 1% failed (now 11%)", 30, false),
             "error_rate < 1% ✗ (11%)"
         );
         assert_eq!(
-            abbreviate("stage 2/5: to 60 VUs over 20s", 25),
+            abbreviate("stage 2/5: to 60 VUs over 20s", 25, false),
             "stage 2/5 → 60 VUs in 20s"
         );
         assert_eq!(
-            abbreviate("first timeout error: slow: no complete response", 30),
+            abbreviate("first timeout error: slow: no complete response", 30, false),
             "1st timeout: slow: no response"
         );
         let cut = abbreviate(
             "first connect error: refused: connecting to 127.0.0.1:1",
             25,
+            false,
         );
         assert_eq!(cut, "1st connect: refused:…");
         assert!(cut.chars().count() <= 25);
+    }
+
+    #[test]
+    fn narrow_panes_use_the_short_words_on_every_line() {
+        let text = "first 5xx error: flaky: HTTP 503";
+        assert_eq!(abbreviate(text, 40, false), text);
+        assert_eq!(abbreviate(text, 40, true), "1st 5xx: flaky: HTTP 503");
     }
 }
