@@ -35,7 +35,6 @@ const SHORTER: &[(&str, &str)] = &[
     ("connection", "conn"),
     ("connecting", "conn"),
     ("requests", "reqs"),
-    ("snapshot saved: ", "saved "),
     ("graceful stop", "stop"),
     ("in-flight", "open"),
 ];
