@@ -16,52 +16,12 @@ use crate::format::{NO_SAMPLES, bytes_fixed, format_stat, ms_fixed};
 use crate::metrics::aggregator::RunRecord;
 use crate::metrics::journey_summary::JourneySummary;
 use crate::metrics::scope::{ScopeStats, quantile_ms};
+pub use crate::metrics::stage_summary::{ScopeSummary, StageSummary};
 use crate::outcome::OutcomeClass;
-use crate::threshold::Stat;
 pub use health::{HealthSummary, StageLeak};
-pub use stages::{StageSummary, recovery_line};
+pub use stages::recovery_line;
 
 use crate::metrics::recovery::Recovery;
-
-/// Latency and counts of one scope, in milliseconds.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct ScopeSummary {
-    pub count: u64,
-    pub errors: u64,
-    pub error_rate: f64,
-    pub rps: f64,
-    pub min_ms: f64,
-    pub mean_ms: f64,
-    pub p50_ms: f64,
-    pub p90_ms: f64,
-    pub p95_ms: f64,
-    pub p99_ms: f64,
-    pub max_ms: f64,
-    /// Requests by class label (`ok`, `429`, `timeout`, …), classes with none left out.
-    pub classes: BTreeMap<String, u64>,
-}
-
-impl ScopeSummary {
-    fn new(stats: &ScopeStats, secs: f64) -> ScopeSummary {
-        let ms = |us: u64| us as f64 / 1000.0;
-        let h = &stats.hist;
-        let q = |quantile: f64| quantile_ms(h, quantile);
-        ScopeSummary {
-            count: stats.requests(),
-            errors: stats.errors(),
-            error_rate: stats.error_rate(),
-            rps: stats.stat(Stat::Rps, secs),
-            min_ms: if h.is_empty() { 0.0 } else { ms(h.min()) },
-            mean_ms: if h.is_empty() { 0.0 } else { h.mean() / 1000.0 },
-            p50_ms: q(0.50),
-            p90_ms: q(0.90),
-            p95_ms: q(0.95),
-            p99_ms: q(0.99),
-            max_ms: if h.is_empty() { 0.0 } else { ms(h.max()) },
-            classes: stats.class_counts(),
-        }
-    }
-}
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct RequestSummary {

@@ -240,6 +240,9 @@ pub struct Dashboard {
     pub memory: SystemStatus,
     /// The newest event-log entries (up to 200), oldest first.
     pub log: Vec<LogEntry>,
+    /// Per-stage rows, recoveries and journeys (the stages and journeys panes);
+    /// rebuilt once a second live, shared by the frames in between.
+    pub tables: Arc<crate::metrics::summary_types::RunTables>,
 }
 
 impl Dashboard {
@@ -272,6 +275,7 @@ impl Dashboard {
             latency_limits_ms: Vec::new(),
             memory: SystemStatus::default(),
             log: Vec::new(),
+            tables: Arc::default(),
         }
     }
 

@@ -6,6 +6,7 @@
 //! Callers supply what only they know (the time shown, engine status, memory, the
 //! series up to that time and the totals over it); the builder derives the rest.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::metrics::dashboard::{
@@ -14,6 +15,7 @@ use crate::metrics::dashboard::{
 };
 use crate::metrics::record::StatusCounts;
 use crate::metrics::scope::ScopeStats;
+use crate::metrics::summary_types::RunTables;
 use crate::outcome::OutcomeClass;
 use crate::threshold::{Threshold, Verdict, latency_limits};
 use crate::vocab::{EngineStatus, LatencyBasis};
@@ -65,6 +67,8 @@ pub struct FrameInput<'a> {
     pub log: Vec<LogEntry>,
     /// What the latency figures measure.
     pub latency_basis: LatencyBasis,
+    /// The stages and journeys panes' rows (see [`crate::metrics::run_tables`]).
+    pub tables: Arc<RunTables>,
 }
 
 /// The frame.
@@ -105,6 +109,7 @@ pub fn build(input: FrameInput<'_>) -> Dashboard {
         latency_limits_ms: latency_limits(input.thresholds),
         memory: input.memory,
         log: input.log,
+        tables: input.tables,
     }
 }
 

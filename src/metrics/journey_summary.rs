@@ -3,67 +3,14 @@
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Table};
-use serde::Serialize;
 
-use crate::metrics::aggregator::RunRecord;
 use crate::metrics::journey::JourneyStats;
+use crate::metrics::record::RunRecord;
 use crate::metrics::scope::{ScopeStats, quantile_ms};
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct FlowSummary {
-    pub name: String,
-    pub count: u64,
-    pub failed: u64,
-    pub failure_rate: f64,
-    pub p50_ms: f64,
-    pub p95_ms: f64,
-    pub max_ms: f64,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct CheckSummary {
-    pub passed: u64,
-    pub failed: u64,
-    pub pass_rate: f64,
-    /// Failing checks by label, most failures first.
-    pub failing: Vec<(String, u64)>,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct MetricSummary {
-    pub name: String,
-    pub hits: u64,
-    pub total: u64,
-    pub rate: f64,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct ChunkSummary {
-    pub count: u64,
-    pub bytes: u64,
-    /// Mean throughput while reading chunks, 10^6 bytes per second.
-    pub mb_per_sec: f64,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct PersonaSummary {
-    pub name: String,
-    pub weight: u32,
-    pub requests: u64,
-    pub errors: u64,
-    pub error_rate: f64,
-    pub p95_ms: f64,
-}
-
-/// Journey results; `None` in the summary for plain profiles.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct JourneySummary {
-    pub flows: Vec<FlowSummary>,
-    pub checks: Option<CheckSummary>,
-    pub metrics: Vec<MetricSummary>,
-    pub chunks: Option<ChunkSummary>,
-    pub personas: Vec<PersonaSummary>,
-}
+pub use crate::metrics::summary_types::{
+    CheckSummary, ChunkSummary, FlowSummary, JourneySummary, MetricSummary, PersonaSummary,
+};
 
 fn p_ms(s: &ScopeStats, q: f64) -> f64 {
     quantile_ms(&s.hist, q)
@@ -183,6 +130,7 @@ fn flows(j: &JourneyStats) -> Vec<FlowSummary> {
             failure_rate: s.error_rate(),
             p50_ms: p_ms(s, 0.5),
             p95_ms: p_ms(s, 0.95),
+            p99_ms: p_ms(s, 0.99),
             max_ms: p_ms(s, 1.0),
         })
         .collect()

@@ -3,55 +3,13 @@
 //! shows even when the whole run's figures hide it — and the recovery after each
 //! stage that lowered the load (see [`crate::metrics::recovery`]).
 
-use comfy_table::{Cell, CellAlignment};
-use serde::Serialize;
-
-use super::ScopeSummary;
 use crate::fit::FitTable;
 use crate::format::ms_fixed;
-use crate::metrics::aggregator::RunRecord;
 use crate::metrics::recovery::{Cause, Recovery};
+use crate::metrics::stage_summary::StageSummary;
+use comfy_table::{Cell, CellAlignment};
 
-/// One stage's results.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct StageSummary {
-    /// 1-based.
-    pub stage: usize,
-    /// The stage's name, or `stage N`.
-    pub name: String,
-    /// The run time the stage covered, seconds.
-    pub from_s: f64,
-    pub to_s: f64,
-    /// The stage's target in the run's unit (VUs, or arrivals per second).
-    pub target: Option<u32>,
-    #[serde(flatten)]
-    pub stats: ScopeSummary,
-}
-
-/// The stages worth a table: those that recorded requests or have a name.
-pub fn stage_summaries(record: &RunRecord) -> Vec<StageSummary> {
-    record
-        .per_stage
-        .iter()
-        .enumerate()
-        .filter(|(i, stats)| {
-            stats.requests() > 0 || matches!(record.stage_names.get(*i), Some(Some(_)))
-        })
-        .map(|(i, stats)| {
-            let (from, to) = record
-                .stage_span(i, record.duration)
-                .unwrap_or((record.duration, record.duration));
-            StageSummary {
-                stage: i + 1,
-                name: record.stage_label(i),
-                from_s: from.as_secs_f64(),
-                to_s: to.as_secs_f64(),
-                target: record.stages.get(i).map(|s| s.target),
-                stats: ScopeSummary::new(stats, (to - from).as_secs_f64()),
-            }
-        })
-        .collect()
-}
+pub use crate::metrics::stage_summary::stage_summaries;
 
 /// One row per stage. Too wide for the terminal, it drops the stage's end,
 /// its start, p50, the target and rps, in that order.

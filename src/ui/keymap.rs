@@ -351,6 +351,18 @@ pub const BINDINGS: &[Binding] = &[
         modes: Modes::DASHBOARDS,
     },
     Binding {
+        keys: &[Key::ch('f')],
+        action: KeyAction::ToggleJourneys,
+        help: "journeys pane / requests",
+        modes: Modes::DASHBOARDS,
+    },
+    Binding {
+        keys: &[Key::ch('g')],
+        action: KeyAction::ToggleStages,
+        help: "stages pane / requests",
+        modes: Modes::DASHBOARDS,
+    },
+    Binding {
         keys: &[Key::plain(KeyCode::Tab)],
         action: KeyAction::ZoomNext,
         help: "zoom the next pane (or click a pane)",
@@ -398,26 +410,29 @@ const WINDOWS: &[KeyAction] = &[
     KeyAction::Window(TimeWindow::All),
 ];
 
-/// The live dashboard's footer.
+/// The live dashboard's footer, most used first: a narrow terminal drops
+/// groups from the end (see `widgets::footer`).
 pub const FOOTER: Footer = &[
     (&[KeyAction::Quit], "quit"),
     (&[KeyAction::Help], "help"),
     (&[KeyAction::VusUp, KeyAction::VusDown], "±1"),
     (&[KeyAction::VusUp10, KeyAction::VusDown10], "±10"),
+    (&[KeyAction::TogglePause], "pause"),
     (&[KeyAction::Hold], "hold"),
     (&[KeyAction::Resume], "resume"),
-    (&[KeyAction::TogglePause], "pause"),
     (&[KeyAction::SkipStage], "skip"),
-    (&[KeyAction::Annotate], "note"),
     (&[KeyAction::ZoomNext], "zoom"),
-    (&[KeyAction::DoubleVus, KeyAction::HalveVus], "×2 ÷2"),
+    (&[KeyAction::ToggleJourneys], "journeys"),
+    (&[KeyAction::ToggleStages], "stages"),
+    (&[KeyAction::Annotate], "note"),
     (WINDOWS, "window"),
+    (&[KeyAction::DoubleVus, KeyAction::HalveVus], "×2 ÷2"),
     (&[KeyAction::LogScale], "log"),
-    (&[KeyAction::PickBaseline], "baseline"),
     (&[KeyAction::ExtendRun], "+1m"),
+    (&[KeyAction::PickBaseline], "baseline"),
 ];
 
-/// The viewer's footer.
+/// The viewer's footer, most used first.
 pub const VIEWER_FOOTER: Footer = &[
     (&[KeyAction::Quit], "quit"),
     (&[KeyAction::Help], "help"),
@@ -426,11 +441,13 @@ pub const VIEWER_FOOTER: Footer = &[
         &[KeyAction::CursorBack10, KeyAction::CursorForward10],
         "±10s",
     ),
+    (&[KeyAction::ZoomNext], "zoom"),
+    (&[KeyAction::ToggleJourneys], "journeys"),
+    (&[KeyAction::ToggleStages], "stages"),
     (
         &[KeyAction::CursorStart, KeyAction::CursorEnd],
         "first/last",
     ),
-    (&[KeyAction::ZoomNext], "zoom"),
     (WINDOWS, "window"),
     (&[KeyAction::LogScale], "log"),
 ];
@@ -546,6 +563,8 @@ mod tests {
             (key(KeyCode::Char('3')), KeyAction::Window(TimeWindow::M15)),
             (key(KeyCode::Char('4')), KeyAction::Window(TimeWindow::All)),
             (key(KeyCode::Char('l')), KeyAction::LogScale),
+            (key(KeyCode::Char('f')), KeyAction::ToggleJourneys),
+            (key(KeyCode::Char('g')), KeyAction::ToggleStages),
             (key(KeyCode::Tab), KeyAction::ZoomNext),
             (key(KeyCode::Esc), KeyAction::Back),
             (key(KeyCode::Char('?')), KeyAction::Help),

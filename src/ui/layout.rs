@@ -10,6 +10,9 @@ pub const MIN_HEIGHT: u16 = 16;
 /// From this size on every pane is shown at once.
 const FULL_WIDTH: u16 = 120;
 const FULL_HEIGHT: u16 = 36;
+/// Below the full size, the memory pane needs this many columns (it is left
+/// out first: requests matter more at 80×24).
+const MEMORY_WIDTH: u16 = 100;
 
 /// A dashboard pane (zoomable with Tab or a click).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,25 +105,42 @@ fn full(body: Rect) -> Vec<(Pane, Rect)> {
     ]
 }
 
-/// Small terminals (80×24): the per-request table is left out (Tab reaches it).
+/// Small terminals (80×24): panes by priority. Charts first, then the error
+/// classes and the table pane (requests, journeys, stages), then thresholds and
+/// events; memory, the least read, only from [`MEMORY_WIDTH`] columns on (Tab
+/// still zooms it).
 fn compact(body: Rect) -> Vec<(Pane, Rect)> {
-    let [charts, bottom] =
-        Layout::vertical([Constraint::Percentage(45), Constraint::Fill(1)]).areas(body);
+    let [charts, tables, bottom] = Layout::vertical([
+        Constraint::Percentage(40),
+        Constraint::Fill(1),
+        Constraint::Percentage(30),
+    ])
+    .areas(body);
     let [latency, throughput] = halves(charts);
-    let [left, right] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Fill(1)]).areas(bottom);
-    let [errors, log] =
-        Layout::vertical([Constraint::Percentage(50), Constraint::Fill(1)]).areas(left);
-    let [memory, thresholds] =
-        Layout::vertical([Constraint::Length(7), Constraint::Fill(1)]).areas(right);
-    vec![
+    let [errors, requests] = halves(tables);
+    let mut panes = vec![
         (Pane::Latency, latency),
         (Pane::Throughput, throughput),
         (Pane::Errors, errors),
-        (Pane::Memory, memory),
-        (Pane::Thresholds, thresholds),
-        (Pane::Log, log),
-    ]
+        (Pane::Requests, requests),
+    ];
+    if body.width >= MEMORY_WIDTH {
+        let [memory, thresholds, log] = Layout::horizontal([
+            Constraint::Percentage(30),
+            Constraint::Percentage(30),
+            Constraint::Fill(1),
+        ])
+        .areas(bottom);
+        panes.extend([
+            (Pane::Memory, memory),
+            (Pane::Thresholds, thresholds),
+            (Pane::Log, log),
+        ]);
+    } else {
+        let [thresholds, log] = halves(bottom);
+        panes.extend([(Pane::Thresholds, thresholds), (Pane::Log, log)]);
+    }
+    panes
 }
 
 fn halves(area: Rect) -> [Rect; 2] {
@@ -152,9 +172,15 @@ mod tests {
     fn compact_and_full_layouts() {
         let small = screen(Rect::new(0, 0, 80, 24), None, 2).unwrap();
         assert_eq!(small.panes.len(), 6);
+        let shown: Vec<Pane> = small.panes.iter().map(|(p, _)| *p).collect();
+        assert!(shown.contains(&Pane::Requests), "{shown:?}");
+        assert!(!shown.contains(&Pane::Memory), "{shown:?}");
+        let wider = screen(Rect::new(0, 0, 110, 30), None, 2).unwrap();
+        assert_eq!(wider.panes.len(), 7);
         let big = screen(Rect::new(0, 0, 160, 48), None, 3).unwrap();
         assert_eq!(big.panes.len(), 7);
-        for (_, rect) in big.panes.iter().chain(small.panes.iter()) {
+        let tiny = screen(Rect::new(0, 0, MIN_WIDTH, MIN_HEIGHT), None, 2).unwrap();
+        for (_, rect) in big.panes.iter().chain(&small.panes).chain(&tiny.panes) {
             assert!(rect.width >= 10 && rect.height >= 3, "{rect:?}");
         }
     }

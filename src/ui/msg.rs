@@ -45,6 +45,26 @@ impl TimeWindow {
     }
 }
 
+/// What the table pane (the requests pane's place) shows. `f` and `g` switch
+/// to journeys and stages and back.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TablePane {
+    /// Per request (during find-limit: its steps).
+    #[default]
+    Requests,
+    /// Flows with success rate and flow time, checks, custom metrics, personas.
+    Journeys,
+    /// Per stage: load, achieved rps, latency, errors, dropped, recoveries.
+    Stages,
+}
+
+impl TablePane {
+    /// `to`, or back to the requests when `to` is already shown.
+    pub fn toggle(self, to: TablePane) -> TablePane {
+        if self == to { TablePane::Requests } else { to }
+    }
+}
+
 /// An edit of the annotation prompt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PromptEdit {
@@ -90,6 +110,10 @@ pub enum KeyAction {
     LogScale,
     /// Latency pane: from intended start ↔ service time (open model, corrected runs).
     ServiceTime,
+    /// Table pane: journeys ↔ requests.
+    ToggleJourneys,
+    /// Table pane: stages ↔ requests.
+    ToggleStages,
     /// Zoom the next pane full screen (after the last one: back to all panes).
     ZoomNext,
     /// Close help / leave zoom.

@@ -12,10 +12,12 @@
 //!   from the record (the file keeps them for the whole run only);
 //! - per-request stats and threshold verdicts over the whole saved run (the file
 //!   keeps no per-second per-request data);
-//! - the event log up to the end of second `c`; mode DONE (the header says VIEW).
+//! - the event log up to the end of second `c`; mode DONE (the header says VIEW);
+//! - the per-stage rows, recoveries and journeys over the whole saved run.
 //!
 //! Frames are built in `App::update` when the cursor moves, never in `view`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::metrics::aggregator::RunRecord;
@@ -25,6 +27,7 @@ use crate::metrics::dashboard::{
 };
 use crate::metrics::frame::{self, FrameInput, FrameTotals};
 use crate::metrics::record::StatusCounts;
+use crate::metrics::run_tables::RunTables;
 use crate::metrics::series::SeriesStore;
 use crate::threshold::{Stat, Threshold, latency_limits};
 use crate::vocab::EngineStatus;
@@ -46,6 +49,8 @@ pub struct Replay {
     threshold_status: Vec<ThresholdStatus>,
     model: crate::plan::LoadModel,
     latency_basis: crate::vocab::LatencyBasis,
+    /// The stages and journeys panes' rows over the whole saved run.
+    tables: Arc<RunTables>,
 }
 
 impl Replay {
@@ -81,6 +86,7 @@ impl Replay {
             threshold_status,
             model: record.model(),
             latency_basis: record.latency,
+            tables: Arc::new(RunTables::of_record(record)),
         }
     }
 
@@ -142,6 +148,7 @@ impl Replay {
             threshold_status: self.threshold_status.clone(),
             log: frame::log_tail(self.log.iter().filter(|e| e.at < elapsed)),
             latency_basis: self.latency_basis,
+            tables: self.tables.clone(),
         })
     }
 
@@ -155,6 +162,7 @@ impl Replay {
         d.thresholds = self.threshold_status.clone();
         d.latency_limits_ms = latency_limits(&self.thresholds);
         d.log = frame::log_tail(self.log.iter());
+        d.tables = self.tables.clone();
         d
     }
 }
@@ -192,8 +200,6 @@ fn totals_of(series: &Series, row: &SecondRow) -> FrameTotals {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
     use crate::metrics::dashboard::{LogKind, Percentiles};
     use crate::metrics::frame::TREND_SECS;

@@ -26,7 +26,7 @@ use super::layout::{self, Pane};
 use super::replay::Replay;
 use super::theme::Theme;
 
-pub use super::msg::{Effect, KeyAction, Msg, PromptEdit, Refusal, TimeWindow};
+pub use super::msg::{Effect, KeyAction, Msg, PromptEdit, Refusal, TablePane, TimeWindow};
 
 /// How long a "sent: …" hint stays in the footer.
 pub const HINT_TTL: Duration = Duration::from_secs(2);
@@ -140,6 +140,8 @@ pub struct App {
     /// intended start (open model; `t`).
     pub show_service: bool,
     pub zoom: Option<Pane>,
+    /// What the requests pane's place shows (`f` journeys, `g` stages).
+    pub table: TablePane,
     pub help: bool,
     /// Short-lived footer hint and when it expires.
     pub hint: Option<(String, Instant)>,
@@ -195,6 +197,7 @@ impl App {
             log_scale: false,
             show_service: false,
             zoom: None,
+            table: TablePane::Requests,
             help: false,
             hint: None,
             size: (80, 24),
@@ -501,6 +504,8 @@ impl App {
             KeyAction::Window(_)
             | KeyAction::LogScale
             | KeyAction::ServiceTime
+            | KeyAction::ToggleJourneys
+            | KeyAction::ToggleStages
             | KeyAction::ZoomNext
             | KeyAction::Back
             | KeyAction::Help => self.view_key(action),
@@ -625,6 +630,8 @@ impl App {
             KeyAction::Window(window) => self.window = window,
             KeyAction::LogScale => self.log_scale = !self.log_scale,
             KeyAction::ServiceTime => self.show_service = !self.show_service,
+            KeyAction::ToggleJourneys => self.table = self.table.toggle(TablePane::Journeys),
+            KeyAction::ToggleStages => self.table = self.table.toggle(TablePane::Stages),
             KeyAction::ZoomNext => {
                 self.help = false;
                 self.zoom = match self.zoom {
@@ -906,6 +913,22 @@ mod tests {
             key(&mut app, KeyAction::SaveSnapshot, now),
             Some(Effect::SaveSnapshot)
         );
+    }
+
+    #[test]
+    fn f_and_g_switch_the_table_pane_and_back() {
+        let now = Instant::now();
+        let mut app = app_with(RunMode::Ramping, 5);
+        assert_eq!(app.table, TablePane::Requests);
+        assert_eq!(key(&mut app, KeyAction::ToggleJourneys, now), None);
+        assert_eq!(app.table, TablePane::Journeys);
+        key(&mut app, KeyAction::ToggleStages, now);
+        assert_eq!(app.table, TablePane::Stages);
+        key(&mut app, KeyAction::ToggleStages, now);
+        assert_eq!(app.table, TablePane::Requests);
+        key(&mut app, KeyAction::ToggleJourneys, now);
+        key(&mut app, KeyAction::ToggleJourneys, now);
+        assert_eq!(app.table, TablePane::Requests);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 
 use super::compare_view;
 use super::layout::{self, MIN_HEIGHT, MIN_WIDTH, Pane};
-use super::state::{App, ScreenState};
+use super::state::{App, ScreenState, TablePane};
 use super::widgets;
 
 pub fn view(app: &App, frame: &mut Frame) {
@@ -29,7 +29,10 @@ pub fn view(app: &App, frame: &mut Frame) {
             Pane::Latency => widgets::latency::render,
             Pane::Throughput => widgets::throughput::render,
             Pane::Errors => widgets::errors::render,
-            // find-limit's steps take the requests pane's place while it searches.
+            // The table pane: journeys or stages when asked for (`f`, `g`);
+            // find-limit's steps take the requests' place while it searches.
+            Pane::Requests if app.table == TablePane::Journeys => widgets::journeys::render,
+            Pane::Requests if app.table == TablePane::Stages => widgets::stages::render,
             Pane::Requests if app.search.is_some() => widgets::steps::render,
             Pane::Requests => widgets::requests::render,
             Pane::Memory => widgets::memory::render,

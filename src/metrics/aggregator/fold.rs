@@ -15,6 +15,7 @@ use crate::metrics::health::{HealthSample, HealthSeries};
 use crate::metrics::journey::JourneyStats;
 use crate::metrics::record::{ActionRecord, RunRecord};
 use crate::metrics::recorder::Batch;
+use crate::metrics::run_tables::RunTables;
 use crate::metrics::sample::Sample;
 use crate::metrics::scope::ScopeStats;
 use crate::metrics::series::SeriesStore;
@@ -70,6 +71,8 @@ pub struct Aggregator {
     expected_interval_us: Option<u64>,
     /// Per threshold: the sliding window's worst so far (`p95_1m`), if it has one.
     pub(super) windows: Vec<Option<WindowTracker>>,
+    /// The stages and journeys panes' rows as of the last closed second.
+    pub(super) tables: Arc<RunTables>,
 }
 
 impl Aggregator {
@@ -122,6 +125,7 @@ impl Aggregator {
                 _ => None,
             },
             windows,
+            tables: Arc::default(),
         }
     }
 
@@ -135,8 +139,11 @@ impl Aggregator {
     pub fn advance_clock(&mut self, elapsed: Duration) {
         self.set_time(elapsed);
         let now_s = elapsed.as_secs() as u32;
-        while self.open.t_s < now_s {
-            self.close_second();
+        if self.open.t_s < now_s {
+            while self.open.t_s < now_s {
+                self.close_second();
+            }
+            self.refresh_tables();
         }
     }
 
@@ -292,6 +299,12 @@ impl Aggregator {
         true
     }
 
+    /// Rebuilds the stages and journeys panes' rows (once a second: they read
+    /// histograms, too costly for every frame).
+    fn refresh_tables(&mut self) {
+        self.tables = Arc::new(RunTables::live(&self.record, self.now, &self.series));
+    }
+
     /// Closes the open second into a series row, its histogram and the recent window.
     fn close_second(&mut self) {
         let row = self.open_row();
@@ -396,6 +409,7 @@ impl Aggregator {
     pub fn finish(mut self, elapsed: Duration) -> RunRecord {
         self.set_time(elapsed);
         self.close_second();
+        self.refresh_tables();
         self.engine.mode = RunMode::Done;
         self.engine.vus_active = 0;
         let last_frame: Arc<Dashboard> = Arc::new(self.frame());

@@ -38,6 +38,7 @@ impl Aggregator {
             threshold_status: self.threshold_statuses(),
             log: frame::log_tail(r.log.iter()),
             latency_basis: r.latency,
+            tables: self.tables.clone(),
         })
     }
 

@@ -12,8 +12,6 @@ mod failing;
 
 use std::time::Duration;
 
-use serde::Serialize;
-
 use crate::metrics::dashboard::SecondRow;
 use crate::metrics::scope::ScopeStats;
 use crate::plan::Stage;
@@ -24,38 +22,7 @@ const REFERENCE_SLACK: f64 = 1.10;
 /// An error rate this low counts as no errors (a reference of 0% allows none otherwise).
 const ERROR_RATE_FLOOR: f64 = 0.001;
 
-/// What the target recovers from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Cause {
-    /// A stage lowered the load.
-    LoadDrop,
-    /// A sliding-window threshold (`p95_1m < 1s`) failed.
-    FailingWindow,
-}
-
-/// One drop in load, or one failing window, and how long the target took to
-/// recover from it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Recovery {
-    pub cause: Cause,
-    /// The failing window's threshold (`p95_1m < 1s`); only for a failing window.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub threshold: Option<String>,
-    /// The stage that lowered the load, or the one the window failed in
-    /// (0-based), and its label.
-    pub stage: usize,
-    pub stage_name: String,
-    /// When the load dropped or the window first failed, seconds of run time.
-    pub at_s: f64,
-    /// Seconds until p95 and error rate were back; `None`: not within the run.
-    pub seconds: Option<f64>,
-    /// The limits that count as recovered: p95 in ms and error rate as a fraction.
-    pub p95_limit_ms: f64,
-    pub error_rate_limit: f64,
-    /// Where the limits come from: `thresholds` or the reference stage's label.
-    pub reference: String,
-}
+pub use crate::metrics::summary_types::{Cause, Recovery};
 
 /// What recovery reads of a run (the record's parts; this module sits below it).
 pub struct RunShape<'a> {

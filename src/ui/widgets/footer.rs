@@ -1,5 +1,8 @@
 //! The bottom line: the annotation prompt while it is open; otherwise a status
 //! (run finished, a short-lived hint) followed by the keys from the key table.
+//! The key groups come most used first; those that do not fit the width are
+//! left out whole (a group is never cut mid-word), so 80 columns keep quit,
+//! help and the VU keys.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -41,9 +44,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         spans.push(Span::styled(hint.clone(), theme.warn()));
         spans.push(Span::raw("  "));
     }
+    let mut used: usize = spans.iter().map(Span::width).sum();
+    let width = usize::from(area.width);
     for (actions, text) in footer(mode) {
-        spans.push(Span::styled(group_keys(actions, mode), theme.key()));
-        spans.push(Span::styled(format!(" {text}  "), theme.dim()));
+        let keys = Span::styled(group_keys(actions, mode), theme.key());
+        let text = Span::styled(format!(" {text}"), theme.dim());
+        let needed = keys.width() + text.width();
+        if used + needed > width {
+            continue;
+        }
+        used += needed + 2;
+        spans.extend([keys, text, Span::raw("  ")]);
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -1,14 +1,17 @@
 //! One module per pane. Each `render` draws from `&App` (the newest immutable
 //! `Dashboard` plus UI state) into its rectangle and changes nothing.
 
+pub mod columns;
 pub mod errors;
 pub mod footer;
 pub mod header;
 pub mod help;
+pub mod journeys;
 pub mod latency;
 pub mod log;
 pub mod memory;
 pub mod requests;
+pub mod stages;
 pub mod steps;
 pub mod thresholds;
 pub mod throughput;

@@ -1,15 +1,50 @@
 //! Per named request: count, rate, p50/p95/p99, error share, coloured by the
-//! worst threshold that names it.
+//! worst threshold that names it. A narrow pane drops count, then p50 (see
+//! `columns`), never squeezing a figure.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Row, Table};
 
 use crate::format;
 use crate::ui::state::App;
 
+use super::columns::{self, Column, Fit, TableRow};
 use super::{pane_block, placeholder, title};
+
+const COLUMNS: [Column; 7] = [
+    Column {
+        title: "request",
+        width: 0,
+    },
+    Column {
+        title: "count",
+        width: 7,
+    },
+    Column {
+        title: "rps",
+        width: 6,
+    },
+    Column {
+        title: "p50",
+        width: 7,
+    },
+    Column {
+        title: "p95",
+        width: 7,
+    },
+    Column {
+        title: "p99",
+        width: 7,
+    },
+    Column {
+        title: "err",
+        width: 6,
+    },
+];
+/// Most wanted first: at 80×24 (a pane about 38 wide) name, errors, p95, p99.
+const PRIORITY: [usize; 7] = [0, 6, 4, 5, 2, 3, 1];
+const ERR: usize = 6;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
     let d = &app.dashboard;
@@ -24,45 +59,40 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
         placeholder(frame, area, block, "no requests yet", theme.dim());
         return;
     }
-    // Narrow panes drop the count column so names stay readable.
-    let with_count = area.width.saturating_sub(2) >= 64;
-    let right = |text: String| Cell::from(Line::from(text).right_aligned());
-    let rows = d.request_stats.iter().map(|r| {
-        let err_share = if r.count == 0 {
-            0.0
-        } else {
-            r.errors as f64 / r.count as f64
-        };
-        let name_style = r.threshold.map_or(theme.text(), |v| theme.verdict(v));
-        let mut cells = vec![Cell::from(r.name.clone()).style(name_style)];
-        if with_count {
-            cells.push(right(format::count(r.count as f64)));
-        }
-        cells.extend([
-            right(format::count(r.rps)),
-            right(format::us(r.latency.p50_us)),
-            right(format::us(r.latency.p95_us)),
-            right(format::us(r.latency.p99_us)),
-            right(format::pct(err_share)).style(if r.errors > 0 {
-                theme.bad()
+    let rows = d
+        .request_stats
+        .iter()
+        .map(|r| {
+            let err_share = if r.count == 0 {
+                0.0
             } else {
-                theme.text()
-            }),
-        ]);
-        Row::new(cells)
-    });
-    let mut header = vec![Cell::from("request")];
-    let mut widths = vec![Constraint::Min(8)];
-    if with_count {
-        header.push(right("count".into()));
-        widths.push(Constraint::Length(7));
-    }
-    for (title, width) in [("rps", 6), ("p50", 7), ("p95", 7), ("p99", 7), ("err", 6)] {
-        header.push(right(title.into()));
-        widths.push(Constraint::Length(width));
-    }
-    let table = Table::new(rows, widths)
-        .header(Row::new(header).style(theme.dim()))
-        .block(block);
-    frame.render_widget(table, area);
+                r.errors as f64 / r.count as f64
+            };
+            let mut row = TableRow::new(
+                vec![
+                    r.name.clone(),
+                    format::count(r.count as f64),
+                    format::count(r.rps),
+                    format::us(r.latency.p50_us),
+                    format::us(r.latency.p95_us),
+                    format::us(r.latency.p99_us),
+                    format::pct(err_share),
+                ],
+                theme.text(),
+            );
+            let name_style = r.threshold.map_or(theme.text(), |v| theme.verdict(v));
+            row.cell_styles.push((0, name_style));
+            if r.errors > 0 {
+                row.cell_styles.push((ERR, theme.bad()));
+            }
+            row
+        })
+        .collect();
+    let fit = Fit {
+        columns: &COLUMNS,
+        priority: &PRIORITY,
+        keep_last: false,
+        header_style: theme.dim(),
+    };
+    columns::render(frame, area, block, &fit, rows);
 }
