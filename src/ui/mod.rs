@@ -26,6 +26,7 @@
 //! run drawn faded behind a live one (`--baseline`, `b`) with deltas in the header.
 
 pub mod baseline;
+pub mod chart_window;
 pub mod compare_view;
 pub mod error;
 mod jobs;

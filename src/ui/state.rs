@@ -21,6 +21,7 @@ use crate::metrics::dashboard::{Dashboard, LogEntry, LogKind, RunMode};
 use crate::plan::LoadModel;
 
 use super::baseline::{Baseline, Deltas};
+use super::chart_window::{self, ChartWindow};
 use super::keymap::{self, KeyMode};
 use super::layout::{self, Pane};
 use super::replay::Replay;
@@ -135,7 +136,9 @@ pub struct App {
     /// compare view, the frame at the cursor.
     pub dashboard: Arc<Dashboard>,
     pub window: TimeWindow,
-    pub log_scale: bool,
+    /// The latency chart's scale as the operator chose it with `l`; `None`
+    /// leaves it to [`App::log_scale`]'s automatic choice.
+    pub log_scale: Option<bool>,
     /// The latency pane shows the service time instead of the latency from
     /// intended start (open model; `t`).
     pub show_service: bool,
@@ -192,7 +195,7 @@ impl App {
         App {
             dashboard,
             window: TimeWindow::M5,
-            log_scale: false,
+            log_scale: None,
             show_service: false,
             zoom: None,
             help: false,
@@ -246,6 +249,39 @@ impl App {
             ScreenState::Viewer(viewer) => Some(viewer),
             _ => None,
         }
+    }
+
+    /// The charts' x range and whether it spans the whole run (see
+    /// [`chart_window`]).
+    pub fn chart_window(&self) -> ChartWindow {
+        // The viewer's whole-run window spans the saved run and a baseline, so the
+        // cursor moves across it.
+        let saved_end = self.replay().map(|viewer| {
+            let end = viewer.replay.end_s();
+            self.baseline
+                .as_ref()
+                .map_or(end, |b| end.max(b.run.end_s()))
+        });
+        chart_window::chart_window(&self.dashboard, self.window, saved_end)
+    }
+
+    /// Whether the latency chart draws on a log scale: the operator's choice
+    /// (`l`), else by itself when p99 is far above p50 over the chart's range.
+    pub fn log_scale(&self) -> bool {
+        self.log_scale.unwrap_or_else(|| {
+            let (_, p) = chart_window::title_latency(
+                &self.dashboard,
+                self.window,
+                self.chart_window(),
+                self.shows_service(),
+            );
+            chart_window::wants_log(&p)
+        })
+    }
+
+    /// Whether the latency pane shows service time (`t`, when the run keeps it).
+    pub fn shows_service(&self) -> bool {
+        self.show_service && self.dashboard.latency_basis.has_service()
     }
 
     /// The open footer prompt.
@@ -623,7 +659,8 @@ impl App {
     fn view_key(&mut self, action: KeyAction) -> Option<Effect> {
         match action {
             KeyAction::Window(window) => self.window = window,
-            KeyAction::LogScale => self.log_scale = !self.log_scale,
+            // An explicit choice, the opposite of what is shown, wins from now on.
+            KeyAction::LogScale => self.log_scale = Some(!self.log_scale()),
             KeyAction::ServiceTime => self.show_service = !self.show_service,
             KeyAction::ZoomNext => {
                 self.help = false;
@@ -897,7 +934,10 @@ mod tests {
         assert_eq!(key(&mut app, KeyAction::Window(TimeWindow::M15), now), None);
         assert_eq!(app.window, TimeWindow::M15);
         assert_eq!(key(&mut app, KeyAction::LogScale, now), None);
-        assert!(app.log_scale);
+        assert_eq!(app.log_scale, Some(true));
+        assert!(app.log_scale());
+        key(&mut app, KeyAction::LogScale, now);
+        assert!(!app.log_scale(), "a second l switches back");
         assert_eq!(key(&mut app, KeyAction::Help, now), None);
         assert!(app.help);
         key(&mut app, KeyAction::Back, now);

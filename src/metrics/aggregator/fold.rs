@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::command::Command;
 use crate::format::format_stat;
+use crate::metrics::chart_latency::SlidingLatency;
 use crate::metrics::dashboard::{
     Dashboard, LogEntry, LogKind, RunMode, SecondRow, SystemStatus, Verdict,
 };
@@ -70,6 +71,8 @@ pub struct Aggregator {
     expected_interval_us: Option<u64>,
     /// Per threshold: the sliding window's worst so far (`p95_1m`), if it has one.
     pub(super) windows: Vec<Option<WindowTracker>>,
+    /// Latency over the charts' windows, moved a second at a time.
+    pub(super) chart_latency: SlidingLatency,
 }
 
 impl Aggregator {
@@ -122,6 +125,7 @@ impl Aggregator {
                 _ => None,
             },
             windows,
+            chart_latency: SlidingLatency::default(),
         }
     }
 
@@ -303,6 +307,8 @@ impl Aggregator {
         self.record
             .second_histograms
             .push(crate::metrics::hist_codec::encode(&open.scopes[0].hist));
+        self.chart_latency
+            .push(&open.scopes[0].hist, &self.record.second_histograms);
         self.last_second_requests
             .copy_from_slice(&open.per_request_counts);
         open.per_request_counts.fill(0);
