@@ -24,6 +24,7 @@ use super::baseline::{Baseline, Deltas};
 use super::chart_window::{self, ChartWindow};
 use super::keymap::{self, KeyMode};
 use super::layout::{self, Pane};
+use super::path_prompt::PathPicker;
 use super::replay::Replay;
 use super::theme::Theme;
 
@@ -57,6 +58,8 @@ pub enum PromptKind {
 pub struct Prompt {
     pub kind: PromptKind,
     pub text: String,
+    /// The `b` prompt's completion and snapshot choices.
+    pub picker: PathPicker,
 }
 
 /// What only the live dashboard has: the run can still be steered.
@@ -381,6 +384,7 @@ impl App {
             Msg::Prompt(edit) => self.edit_prompt(edit, now),
             Msg::Key(action) => self.key(action, now),
             Msg::BaselineLoaded(baseline) => self.baseline_loaded(baseline),
+            msg @ (Msg::SnapshotChoices(_) | Msg::PathMatches { .. }) => self.picker_answer(msg),
             Msg::Search(progress) => {
                 self.search = Some(progress);
                 None
@@ -439,10 +443,23 @@ impl App {
                 if prompt.text.chars().count() < PROMPT_MAX_CHARS && !c.is_control() {
                     prompt.text.push(c);
                 }
+                prompt.picker.edited();
                 None
             }
             PromptEdit::Backspace => {
                 prompt.text.pop();
+                prompt.picker.edited();
+                None
+            }
+            PromptEdit::Complete | PromptEdit::Older | PromptEdit::Newer
+                if prompt.kind != PromptKind::BaselinePath =>
+            {
+                None
+            }
+            PromptEdit::Complete => Some(Effect::CompletePath(prompt.text.clone())),
+            PromptEdit::Older | PromptEdit::Newer => {
+                let older = edit == PromptEdit::Older;
+                prompt.picker.step(&mut prompt.text, older);
                 None
             }
             PromptEdit::Cancel => {
@@ -611,8 +628,31 @@ impl App {
         if kind == PromptKind::BaselinePath || !done {
             live.prompt = Some(Prompt {
                 kind,
-                text: String::new(),
+                ..Prompt::default()
             });
+        }
+        // The snapshots ↑/↓ choose among are listed once, as the prompt opens.
+        (kind == PromptKind::BaselinePath).then_some(Effect::ListSnapshots)
+    }
+
+    /// The `b` prompt, while it is open.
+    fn baseline_prompt(&mut self) -> Option<&mut Prompt> {
+        self.live_mut()?
+            .prompt
+            .as_mut()
+            .filter(|p| p.kind == PromptKind::BaselinePath)
+    }
+
+    /// The loop's answers for the `b` prompt: its snapshot choices, and Tab's
+    /// matches (dropped if the text changed since Tab).
+    fn picker_answer(&mut self, msg: Msg) -> Option<Effect> {
+        let prompt = self.baseline_prompt()?;
+        match msg {
+            Msg::SnapshotChoices(choices) => prompt.picker.choices = choices,
+            Msg::PathMatches { typed, matches } if typed == prompt.text => {
+                prompt.picker.complete(&mut prompt.text, &matches);
+            }
+            _ => {}
         }
         None
     }
@@ -877,7 +917,10 @@ mod tests {
     fn b_prompts_for_a_baseline_path_and_asks_the_loop_to_load_it() {
         let now = Instant::now();
         let mut app = app_with(RunMode::Ramping, 5);
-        assert_eq!(key(&mut app, KeyAction::PickBaseline, now), None);
+        assert_eq!(
+            key(&mut app, KeyAction::PickBaseline, now),
+            Some(Effect::ListSnapshots)
+        );
         assert_eq!(app.prompt().map(|p| p.kind), Some(PromptKind::BaselinePath));
         for c in " runs/before.json ".chars() {
             app.update(Msg::Prompt(PromptEdit::Insert(c)), now);

@@ -1,6 +1,7 @@
 //! One module per pane. Each `render` draws from `&App` (the newest immutable
 //! `Dashboard` plus UI state) into its rectangle and changes nothing.
 
+pub mod baseline_prompt;
 pub mod errors;
 pub mod footer;
 pub mod header;
