@@ -67,6 +67,36 @@ pub fn merged_over(history: &[Vec<u8>], from: usize, to: usize) -> Percentiles {
     percentiles(&merged_hist(history, from, to))
 }
 
+/// Each [`CHART_WINDOWS_S`] window ending at second `last` (inclusive) that
+/// `wanted` asks for, merged from `history`. The windows are nested, so each
+/// second is decoded once: at most 900 decodes, whatever is asked.
+pub fn windows_ending_at(
+    history: &[Vec<u8>],
+    last: usize,
+    wanted: [bool; 3],
+) -> [Option<Percentiles>; 3] {
+    let Some(longest) = (0..3).rev().find(|&i| wanted[i]) else {
+        return [None; 3];
+    };
+    let mut merged = [new_histogram(), new_histogram(), new_histogram()];
+    let from = (last + 1).saturating_sub(CHART_WINDOWS_S[longest] as usize);
+    for (t, bytes) in history.iter().enumerate().take(last + 1).skip(from) {
+        let Ok(h) = hist_codec::decode(bytes) else {
+            continue;
+        };
+        for (i, m) in merged.iter_mut().enumerate() {
+            if wanted[i] && last - t < CHART_WINDOWS_S[i] as usize {
+                let _ = m.add(&h);
+            }
+        }
+    }
+    let mut out = [None; 3];
+    for i in 0..3 {
+        out[i] = wanted[i].then(|| percentiles(&merged[i]));
+    }
+    out
+}
+
 fn merged_hist(history: &[Vec<u8>], from: usize, to: usize) -> Histogram<u64> {
     let mut merged = new_histogram();
     for bytes in history.iter().take(to.saturating_add(1)).skip(from) {
@@ -108,6 +138,11 @@ mod tests {
         assert_eq!(m5, merged_over(&history, 100, 399));
         assert_eq!(m1, merged_over(&history, 340, 399));
         assert_eq!(m15, merged_over(&history, 0, 399));
+        // The viewer's one-pass merge gives the same windows.
+        assert_eq!(
+            windows_ending_at(&history, 399, [true, false, true]),
+            [Some(m1), None, Some(m15)]
+        );
     }
 
     #[test]

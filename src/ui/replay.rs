@@ -21,7 +21,7 @@
 use std::time::Duration;
 
 use crate::metrics::aggregator::RunRecord;
-use crate::metrics::chart_latency::merged_over;
+use crate::metrics::chart_latency::windows_ending_at;
 use crate::metrics::dashboard::{
     CHART_WINDOWS_S, Dashboard, LogEntry, Percentiles, RequestStat, RunMode, SecondRow, Series,
     StageStatus, SystemStatus, ThresholdStatus, WindowLatency,
@@ -159,20 +159,16 @@ impl Replay {
 
     /// The charts' window latency at cursor position `cursor`. A window at least
     /// as long as the run shows the whole run (the chart fits the run), so only
-    /// shorter windows are merged: at most 900 seconds, once per cursor move.
+    /// shorter windows are merged, in one pass over at most 900 seconds, once per
+    /// cursor move.
     fn window_latency(&self, cursor: usize) -> WindowLatency {
         let run_s = self.duration.as_secs_f64().ceil() as u32;
-        let mut last = [self.run_latency; 3];
-        for (out, &w) in last.iter_mut().zip(&CHART_WINDOWS_S) {
-            if run_s > w {
-                let from = (cursor + 1).saturating_sub(w as usize);
-                *out = merged_over(&self.second_histograms, from, cursor);
-            }
-        }
+        let wanted = CHART_WINDOWS_S.map(|w| run_s > w);
+        let merged = windows_ending_at(&self.second_histograms, cursor, wanted);
         WindowLatency {
             run: self.run_latency,
             run_service: self.run_service,
-            last,
+            last: merged.map(|p| p.unwrap_or(self.run_latency)),
         }
     }
 
