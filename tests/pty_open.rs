@@ -265,8 +265,14 @@ fn the_b_prompt_picks_snapshots_with_arrows_and_completes_paths_with_tab() {
         &[],
     );
     let footer = |screen: &str| screen.lines().last().unwrap_or_default().to_string();
-    s.wait_for("the dashboard", |screen| {
-        screen.contains("Latency").then_some(())
+    // A 30 s run in the default 5-minute window: the charts span its 30 s and
+    // the latency title reads the whole run.
+    s.wait_for("charts fitted to the run", |screen| {
+        let axis_ends_at_the_plan = screen
+            .lines()
+            .skip(2)
+            .any(|l| l.contains("00:30") && !l.contains("05:00"));
+        (screen.contains("Latency run ") && axis_ends_at_the_plan).then_some(())
     });
     s.press("b");
     s.wait_for("two snapshots to choose from", |screen| {
