@@ -45,6 +45,7 @@
 //!
 //! Snapshots travel as `SaveSnapshot` requests (mpsc, a `oneshot` reply inside)
 //! from the UI's saver to the aggregator, which answers with a copy of its state.
+pub mod agent;
 pub mod cli;
 pub mod command;
 pub mod compare;
