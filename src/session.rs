@@ -214,6 +214,14 @@ pub struct SnapshotSaver {
 }
 
 impl SnapshotSaver {
+    /// The folder the run's snapshots go to (what the `b` prompt offers).
+    pub fn dir(&self) -> PathBuf {
+        match self.final_path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+
     /// A copy of the run's record so far (what a mid-run snapshot holds).
     pub async fn record_now(&self) -> anyhow::Result<RunRecord> {
         let (reply, record) = oneshot::channel();

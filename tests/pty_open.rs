@@ -225,3 +225,104 @@ fn compare_on_a_terminal_overlays_both_runs_then_keeps_the_exit_code() {
     s.press("q");
     assert_eq!(s.wait_exit().exit_code(), 0);
 }
+
+/// The `b` prompt picks a baseline: ↑/↓ step through the run's snapshot folder
+/// newest first, Tab completes a path (a second Tab lists the matches), Enter
+/// loads the pick and the deltas line names it.
+#[test]
+fn the_b_prompt_picks_snapshots_with_arrows_and_completes_paths_with_tab() {
+    let dir = tempfile::tempdir().unwrap();
+    let snaps = dir.path().join("snaps");
+    std::fs::create_dir(&snaps).unwrap();
+    let target = Target::start();
+    let older = snaps.join("older-run.json");
+    make_snapshot(&target.url(), &older);
+    let newer = snaps.join("newer-run.json");
+    std::fs::copy(&older, &newer).unwrap();
+    let hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&older)
+        .unwrap()
+        .set_modified(hour_ago)
+        .unwrap();
+
+    // `--out` puts the run's snapshots, so the prompt's choices, in `snaps`.
+    let live = snaps.join("live.json");
+    let mut s = Pty::start(
+        30,
+        120,
+        &[
+            "run",
+            &target.url(),
+            "--vus",
+            "2",
+            "--duration",
+            "30s",
+            "--out",
+            live.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let footer = |screen: &str| screen.lines().last().unwrap_or_default().to_string();
+    // A 30 s run in the default 5-minute window: the charts span its 30 s and
+    // the latency title reads the whole run.
+    s.wait_for("charts fitted to the run", |screen| {
+        let axis_ends_at_the_plan = screen
+            .lines()
+            .skip(2)
+            .any(|l| l.contains("00:30") && !l.contains("05:00"));
+        (screen.contains("Latency run ") && axis_ends_at_the_plan).then_some(())
+    });
+    s.press("b");
+    s.wait_for("two snapshots to choose from", |screen| {
+        footer(screen).contains("↑↓ 2 recent").then_some(())
+    });
+    s.press("\x1b[B");
+    s.wait_for("the newest first", |screen| {
+        let f = footer(screen);
+        (f.contains("newer-run.json") && f.contains("snapshot 1/2")).then_some(())
+    });
+    s.press("\x1b[B");
+    s.wait_for("then the older one", |screen| {
+        footer(screen).contains("older-run.json").then_some(())
+    });
+    s.press("\x1b[A");
+    s.wait_for("back to the newer one", |screen| {
+        footer(screen).contains("newer-run.json").then_some(())
+    });
+    s.press("\x1b");
+    s.wait_for("the prompt closed", |screen| {
+        (!footer(screen).contains("baseline file")).then_some(())
+    });
+
+    // Tab: the folder's two snapshots share no prefix past the folder, so the
+    // first Tab adds nothing and the second lists them.
+    s.press("b");
+    s.press(&format!("{}/", snaps.display()));
+    s.press("\t");
+    std::thread::sleep(Duration::from_millis(200));
+    s.press("\t");
+    s.wait_for("the matches listed", |screen| {
+        let f = footer(screen);
+        (f.contains("newer-run.json  older-run.json")).then_some(())
+    });
+    // Typing narrows it; Tab completes the one match.
+    s.press("n\t");
+    s.wait_for("the path completed", |screen| {
+        let f = footer(screen);
+        f.contains(&format!("{}▏", newer.display())).then_some(())
+    });
+    s.press("\r");
+    s.wait_for("the baseline loaded", |screen| {
+        screen.contains("vs newer-run.json").then_some(())
+    });
+    s.press("q");
+    s.wait_for("the run to stop", |screen| {
+        screen.contains("run finished — q to quit").then_some(())
+    });
+    s.press("q");
+    let status = s.wait_exit();
+    assert!(status.success(), "{status:?}:\n{}", s.contents());
+    target.stop();
+}

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use loadpilot::metrics::dashboard::{
     ClassStat, Dashboard, LogEntry, LogKind, Percentiles, RequestStat, RunMode, SecondRow, Series,
-    StageStatus, SystemStatus, ThresholdStatus, Verdict,
+    StageStatus, SystemStatus, ThresholdStatus, Verdict, WindowLatency,
 };
 use loadpilot::outcome::OutcomeClass;
 use loadpilot::ui::keymap::KeyAction;
@@ -97,6 +97,12 @@ fn healthy() -> Dashboard {
     d.bytes_in = 98_765 * 1200;
     d.bytes_out = 98_765 * 180;
     d.latency = percentiles(18.0);
+    // The last 1, 5 and 15 minutes (the 15-minute window covers the whole run).
+    d.window_latency = WindowLatency {
+        run: d.latency,
+        run_service: None,
+        last: [percentiles(28.0), percentiles(22.0), percentiles(18.0)],
+    };
     d.rps_now = 1012.0;
     d.rps_peak = 1040.0;
     d.error_classes = vec![ClassStat {

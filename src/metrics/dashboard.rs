@@ -25,6 +25,23 @@ pub struct Percentiles {
     pub max_us: u64,
 }
 
+/// The charts' time windows in seconds (1, 5 and 15 minutes), shortest first.
+pub const CHART_WINDOWS_S: [u32; 3] = [60, 300, 900];
+
+/// Latency over each window a chart can show, so the latency pane's title reads
+/// the window its chart draws (never one second next to a five-minute chart).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct WindowLatency {
+    /// The whole run; a saved run's is all of it, wherever the viewer's cursor is
+    /// (its whole-run chart spans the saved run).
+    pub run: Percentiles,
+    /// Service time over the whole run, when the run keeps it beside `run`.
+    pub run_service: Option<Percentiles>,
+    /// Per [`CHART_WINDOWS_S`] entry: the last that many closed seconds up to the
+    /// frame's newest row, merged exactly from the seconds' histograms.
+    pub last: [Percentiles; 3],
+}
+
 /// One closed second of the run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct SecondRow {
@@ -223,6 +240,8 @@ pub struct Dashboard {
     pub latency: Percentiles,
     /// Whole-run service time, when `latency` measures something else.
     pub service_latency: Option<Percentiles>,
+    /// Latency over the charts' windows (the latency pane's title).
+    pub window_latency: WindowLatency,
     /// What `latency` (and the series' latency) measures.
     pub latency_basis: crate::vocab::LatencyBasis,
     /// What `vus_target` counts: VUs, or arrivals per second.
@@ -264,6 +283,7 @@ impl Dashboard {
             bytes_out: 0,
             latency: Percentiles::default(),
             service_latency: None,
+            window_latency: WindowLatency::default(),
             latency_basis: Default::default(),
             model: Default::default(),
             dropped: 0,

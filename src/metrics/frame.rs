@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use crate::metrics::dashboard::{
     ClassStat, Dashboard, LogEntry, Percentiles, RequestStat, SecondRow, Series, SystemStatus,
-    ThresholdStatus,
+    ThresholdStatus, WindowLatency,
 };
 use crate::metrics::record::StatusCounts;
 use crate::metrics::scope::ScopeStats;
@@ -56,6 +56,8 @@ pub struct FrameInput<'a> {
     /// rates.
     pub series: Series,
     pub totals: FrameTotals,
+    /// Latency over the charts' windows.
+    pub window_latency: WindowLatency,
     /// Per class index: status codes seen with their counts, and the last message.
     pub by_status: &'a [StatusCounts],
     pub last_message: &'a [Option<String>],
@@ -98,6 +100,7 @@ pub fn build(input: FrameInput<'_>) -> Dashboard {
         bytes_out: t.bytes_out,
         latency: t.latency,
         service_latency: t.service,
+        window_latency: input.window_latency,
         latency_basis: input.latency_basis,
         model: input.engine.model,
         dropped: t.dropped,

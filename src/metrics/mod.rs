@@ -4,6 +4,7 @@
 //! frames there too) and returns a [`record::RunRecord`].
 
 pub mod aggregator;
+pub mod chart_latency;
 pub mod dashboard;
 pub mod frame;
 pub mod health;

@@ -212,7 +212,7 @@ mod tests {
         press(&mut cv, KeyCode::Char('k'), none);
         assert_eq!(scroll(&cv), 1);
         assert_eq!(press(&mut cv, KeyCode::Char('l'), none), None);
-        assert!(cv.app.log_scale);
+        assert!(cv.app.log_scale());
         assert_eq!(press(&mut cv, KeyCode::Char('q'), none), Some(Effect::Quit));
     }
 

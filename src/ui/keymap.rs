@@ -168,6 +168,46 @@ impl Binding {
     }
 }
 
+/// A key of the open footer prompt (`m` note, `b` baseline path): while a prompt
+/// is open, these and typed characters edit it instead of steering the run.
+#[derive(Debug, Clone, Copy)]
+pub struct PromptBinding {
+    pub key: Key,
+    pub edit: PromptEdit,
+    /// Help overlay text.
+    pub help: &'static str,
+}
+
+/// The prompt's keys, in help-overlay order (Backspace and characters edit the
+/// text as anywhere).
+pub const PROMPT_BINDINGS: &[PromptBinding] = &[
+    PromptBinding {
+        key: Key::plain(KeyCode::Enter),
+        edit: PromptEdit::Submit,
+        help: "prompt: send / load",
+    },
+    PromptBinding {
+        key: Key::plain(KeyCode::Esc),
+        edit: PromptEdit::Cancel,
+        help: "prompt: cancel",
+    },
+    PromptBinding {
+        key: Key::plain(KeyCode::Tab),
+        edit: PromptEdit::Complete,
+        help: "b: complete path (2×: list)",
+    },
+    PromptBinding {
+        key: Key::plain(KeyCode::Up),
+        edit: PromptEdit::Newer,
+        help: "b: newer snapshot",
+    },
+    PromptBinding {
+        key: Key::plain(KeyCode::Down),
+        edit: PromptEdit::Older,
+        help: "b: older snapshot",
+    },
+];
+
 /// The key table, in help-overlay order.
 pub const BINDINGS: &[Binding] = &[
     Binding {
@@ -263,7 +303,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[Key::ch('b')],
         action: KeyAction::PickBaseline,
-        help: "overlay a baseline snapshot (type its path)",
+        help: "overlay a baseline snapshot (↑↓ pick, Tab path)",
         modes: Modes::LIVE,
     },
     Binding {
@@ -517,9 +557,10 @@ pub fn key_to_msg(event: &KeyEvent, prompt_open: bool, mode: KeyMode) -> Option<
         return Some(Msg::Key(KeyAction::Quit));
     }
     if prompt_open {
+        if let Some(b) = PROMPT_BINDINGS.iter().find(|b| b.key.matches(event)) {
+            return Some(Msg::Prompt(b.edit));
+        }
         let edit = match event.code {
-            KeyCode::Enter => PromptEdit::Submit,
-            KeyCode::Esc => PromptEdit::Cancel,
             KeyCode::Backspace => PromptEdit::Backspace,
             KeyCode::Char(c) if !event.modifiers.contains(KeyModifiers::CONTROL) => {
                 PromptEdit::Insert(c)
@@ -617,6 +658,17 @@ mod tests {
             key_to_msg(&key(KeyCode::Backspace), true, KeyMode::Live),
             Some(Msg::Prompt(PromptEdit::Backspace))
         );
+        for (code, edit) in [
+            (KeyCode::Tab, PromptEdit::Complete),
+            (KeyCode::Up, PromptEdit::Newer),
+            (KeyCode::Down, PromptEdit::Older),
+        ] {
+            assert_eq!(
+                key_to_msg(&key(code), true, KeyMode::Live),
+                Some(Msg::Prompt(edit)),
+                "{code:?} edits the prompt instead of steering"
+            );
+        }
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert_eq!(
             key_to_msg(&ctrl_c, true, KeyMode::Live),

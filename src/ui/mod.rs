@@ -26,12 +26,14 @@
 //! run drawn faded behind a live one (`--baseline`, `b`) with deltas in the header.
 
 pub mod baseline;
+pub mod chart_window;
 pub mod compare_view;
 pub mod error;
 mod jobs;
 pub mod keymap;
 pub mod layout;
 pub mod msg;
+pub mod path_prompt;
 pub mod replay;
 pub mod state;
 pub mod theme;
@@ -335,6 +337,17 @@ fn perform(
         Effect::LoadBaseline(path) => {
             jobs::load_baseline(path, results.clone());
             None
+        }
+        Effect::ListSnapshots => {
+            let dir = ctx.snapshots.as_ref().map_or_else(
+                || std::path::PathBuf::from(path_prompt::DEFAULT_SNAPSHOT_DIR),
+                SnapshotSaver::dir,
+            );
+            Some(Msg::SnapshotChoices(path_prompt::recent_snapshots(&dir)))
+        }
+        Effect::CompletePath(typed) => {
+            let matches = path_prompt::path_matches(&typed);
+            Some(Msg::PathMatches { typed, matches })
         }
         Effect::Redraw => None,
     };

@@ -65,13 +65,18 @@ impl TablePane {
     }
 }
 
-/// An edit of the annotation prompt.
+/// An edit of the footer prompt (`m` note, `b` baseline path).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PromptEdit {
     Insert(char),
     Backspace,
     Submit,
     Cancel,
+    /// Tab: complete the baseline path (the loop lists the matches).
+    Complete,
+    /// ↓ / ↑: the next older / newer snapshot into the baseline prompt.
+    Older,
+    Newer,
 }
 
 /// What a key asks for. `App::update` turns it into UI state or an [`Effect`].
@@ -186,6 +191,13 @@ pub enum Msg {
     BaselineLoaded(Arc<Baseline>),
     /// A baseline snapshot could not be read.
     BaselineFailed(Arc<BaselineError>),
+    /// The snapshots the `b` prompt offers on ↑/↓, newest first.
+    SnapshotChoices(Vec<PathBuf>),
+    /// The paths that complete `typed` (Tab in the `b` prompt).
+    PathMatches {
+        typed: String,
+        matches: Vec<String>,
+    },
 }
 
 impl PartialEq for Msg {
@@ -211,6 +223,14 @@ impl PartialEq for Msg {
             ) => width == w && height == h,
             (CommandRefused(a, why), CommandRefused(b, why2)) => a == b && why == why2,
             (SnapshotSaved(a), SnapshotSaved(b)) => a == b,
+            (SnapshotChoices(a), SnapshotChoices(b)) => a == b,
+            (
+                PathMatches { typed, matches },
+                PathMatches {
+                    typed: t,
+                    matches: m,
+                },
+            ) => typed == t && matches == m,
             (FeedClosed, FeedClosed)
             | (Tick, Tick)
             | (SnapshotStarted, SnapshotStarted)
@@ -234,6 +254,12 @@ pub enum Effect {
     /// Read this snapshot as the baseline (on a blocking task); the result comes
     /// back as [`Msg::BaselineLoaded`] or [`Msg::BaselineFailed`].
     LoadBaseline(PathBuf),
+    /// List the snapshots in the run's snapshot folder, newest first; they come
+    /// back as [`Msg::SnapshotChoices`].
+    ListSnapshots,
+    /// List the paths that complete this text; they come back as
+    /// [`Msg::PathMatches`].
+    CompletePath(String),
     /// Draw again: what is shown changed without new input (a hint expired).
     Redraw,
 }

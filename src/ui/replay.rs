@@ -8,6 +8,8 @@
 //!   ([`crate::metrics::frame`]), with its sparkline length and log tail;
 //! - totals (requests, classes, bytes, peak rate) summed from the rows `0..=c`;
 //! - latency percentiles and the rate of second `c`, from its row;
+//! - the charts' window latency: the whole saved run, and each window ending at
+//!   `c` that is shorter than the run merged from the saved seconds' histograms;
 //! - error classes counted from the rows, with status codes and last message
 //!   from the record (the file keeps them for the whole run only);
 //! - per-request stats and threshold verdicts over the whole saved run (the file
@@ -21,9 +23,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::metrics::aggregator::RunRecord;
+use crate::metrics::chart_latency::windows_ending_at;
 use crate::metrics::dashboard::{
-    Dashboard, LogEntry, RequestStat, RunMode, SecondRow, Series, StageStatus, SystemStatus,
-    ThresholdStatus,
+    CHART_WINDOWS_S, Dashboard, LogEntry, Percentiles, RequestStat, RunMode, SecondRow, Series,
+    StageStatus, SystemStatus, ThresholdStatus, WindowLatency,
 };
 use crate::metrics::frame::{self, FrameInput, FrameTotals};
 use crate::metrics::record::StatusCounts;
@@ -51,6 +54,11 @@ pub struct Replay {
     latency_basis: crate::vocab::LatencyBasis,
     /// The stages and journeys panes' rows over the whole saved run.
     tables: Arc<RunTables>,
+    /// Whole-run latency (and service time) of the saved run.
+    run_latency: Percentiles,
+    run_service: Option<Percentiles>,
+    /// The saved seconds' encoded histograms, for the charts' windows.
+    second_histograms: Vec<Vec<u8>>,
 }
 
 impl Replay {
@@ -87,6 +95,9 @@ impl Replay {
             model: record.model(),
             latency_basis: record.latency,
             tables: Arc::new(RunTables::of_record(record)),
+            run_latency: record.overall.percentiles(),
+            run_service: record.overall.service_percentiles(),
+            second_histograms: record.second_histograms.clone(),
         }
     }
 
@@ -140,6 +151,7 @@ impl Replay {
             },
             memory: memory_of(&row),
             totals: totals_of(&series, &row),
+            window_latency: self.window_latency(cursor.min(last)),
             series,
             by_status: &self.by_status,
             last_message: &self.last_message,
@@ -152,6 +164,21 @@ impl Replay {
         })
     }
 
+    /// The charts' window latency at cursor position `cursor`. A window at least
+    /// as long as the run shows the whole run (the chart fits the run), so only
+    /// shorter windows are merged, in one pass over at most 900 seconds, once per
+    /// cursor move.
+    fn window_latency(&self, cursor: usize) -> WindowLatency {
+        let run_s = self.duration.as_secs_f64().ceil() as u32;
+        let wanted = CHART_WINDOWS_S.map(|w| run_s > w);
+        let merged = windows_ending_at(&self.second_histograms, cursor, wanted);
+        WindowLatency {
+            run: self.run_latency,
+            run_service: self.run_service,
+            last: merged.map(|p| p.unwrap_or(self.run_latency)),
+        }
+    }
+
     /// A run with no closed second: the whole-run figures and the log, nothing else.
     fn empty_frame(&self) -> Dashboard {
         let mut d = Dashboard::empty(&self.profile_name, &self.target);
@@ -161,6 +188,8 @@ impl Replay {
         d.request_stats = self.request_stats.clone();
         d.thresholds = self.threshold_status.clone();
         d.latency_limits_ms = latency_limits(&self.thresholds);
+        d.window_latency.run = self.run_latency;
+        d.window_latency.run_service = self.run_service;
         d.log = frame::log_tail(self.log.iter());
         d.tables = self.tables.clone();
         d
@@ -201,7 +230,7 @@ fn totals_of(series: &Series, row: &SecondRow) -> FrameTotals {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::dashboard::{LogKind, Percentiles};
+    use crate::metrics::dashboard::LogKind;
     use crate::metrics::frame::TREND_SECS;
     use crate::outcome::OutcomeClass;
 

@@ -21,8 +21,10 @@ use crate::metrics::dashboard::{Dashboard, LogEntry, LogKind, RunMode};
 use crate::plan::LoadModel;
 
 use super::baseline::{Baseline, Deltas};
+use super::chart_window::{self, ChartWindow};
 use super::keymap::{self, KeyMode};
 use super::layout::{self, Pane};
+use super::path_prompt::PathPicker;
 use super::replay::Replay;
 use super::theme::Theme;
 
@@ -56,6 +58,8 @@ pub enum PromptKind {
 pub struct Prompt {
     pub kind: PromptKind,
     pub text: String,
+    /// The `b` prompt's completion and snapshot choices.
+    pub picker: PathPicker,
 }
 
 /// What only the live dashboard has: the run can still be steered.
@@ -135,7 +139,9 @@ pub struct App {
     /// compare view, the frame at the cursor.
     pub dashboard: Arc<Dashboard>,
     pub window: TimeWindow,
-    pub log_scale: bool,
+    /// The latency chart's scale as the operator chose it with `l`; `None`
+    /// leaves it to [`App::log_scale`]'s automatic choice.
+    pub log_scale: Option<bool>,
     /// The latency pane shows the service time instead of the latency from
     /// intended start (open model; `t`).
     pub show_service: bool,
@@ -194,7 +200,7 @@ impl App {
         App {
             dashboard,
             window: TimeWindow::M5,
-            log_scale: false,
+            log_scale: None,
             show_service: false,
             zoom: None,
             table: TablePane::Requests,
@@ -249,6 +255,39 @@ impl App {
             ScreenState::Viewer(viewer) => Some(viewer),
             _ => None,
         }
+    }
+
+    /// The charts' x range and whether it spans the whole run (see
+    /// [`chart_window`]).
+    pub fn chart_window(&self) -> ChartWindow {
+        // The viewer's whole-run window spans the saved run and a baseline, so the
+        // cursor moves across it.
+        let saved_end = self.replay().map(|viewer| {
+            let end = viewer.replay.end_s();
+            self.baseline
+                .as_ref()
+                .map_or(end, |b| end.max(b.run.end_s()))
+        });
+        chart_window::chart_window(&self.dashboard, self.window, saved_end)
+    }
+
+    /// Whether the latency chart draws on a log scale: the operator's choice
+    /// (`l`), else by itself when p99 is far above p50 over the chart's range.
+    pub fn log_scale(&self) -> bool {
+        self.log_scale.unwrap_or_else(|| {
+            let (_, p) = chart_window::title_latency(
+                &self.dashboard,
+                self.window,
+                self.chart_window(),
+                self.shows_service(),
+            );
+            chart_window::wants_log(&p)
+        })
+    }
+
+    /// Whether the latency pane shows service time (`t`, when the run keeps it).
+    pub fn shows_service(&self) -> bool {
+        self.show_service && self.dashboard.latency_basis.has_service()
     }
 
     /// The open footer prompt.
@@ -348,6 +387,7 @@ impl App {
             Msg::Prompt(edit) => self.edit_prompt(edit, now),
             Msg::Key(action) => self.key(action, now),
             Msg::BaselineLoaded(baseline) => self.baseline_loaded(baseline),
+            msg @ (Msg::SnapshotChoices(_) | Msg::PathMatches { .. }) => self.picker_answer(msg),
             Msg::Search(progress) => {
                 self.search = Some(progress);
                 None
@@ -406,10 +446,23 @@ impl App {
                 if prompt.text.chars().count() < PROMPT_MAX_CHARS && !c.is_control() {
                     prompt.text.push(c);
                 }
+                prompt.picker.edited();
                 None
             }
             PromptEdit::Backspace => {
                 prompt.text.pop();
+                prompt.picker.edited();
+                None
+            }
+            PromptEdit::Complete | PromptEdit::Older | PromptEdit::Newer
+                if prompt.kind != PromptKind::BaselinePath =>
+            {
+                None
+            }
+            PromptEdit::Complete => Some(Effect::CompletePath(prompt.text.clone())),
+            PromptEdit::Older | PromptEdit::Newer => {
+                let older = edit == PromptEdit::Older;
+                prompt.picker.step(&mut prompt.text, older);
                 None
             }
             PromptEdit::Cancel => {
@@ -580,8 +633,31 @@ impl App {
         if kind == PromptKind::BaselinePath || !done {
             live.prompt = Some(Prompt {
                 kind,
-                text: String::new(),
+                ..Prompt::default()
             });
+        }
+        // The snapshots ↑/↓ choose among are listed once, as the prompt opens.
+        (kind == PromptKind::BaselinePath).then_some(Effect::ListSnapshots)
+    }
+
+    /// The `b` prompt, while it is open.
+    fn baseline_prompt(&mut self) -> Option<&mut Prompt> {
+        self.live_mut()?
+            .prompt
+            .as_mut()
+            .filter(|p| p.kind == PromptKind::BaselinePath)
+    }
+
+    /// The loop's answers for the `b` prompt: its snapshot choices, and Tab's
+    /// matches (dropped if the text changed since Tab).
+    fn picker_answer(&mut self, msg: Msg) -> Option<Effect> {
+        let prompt = self.baseline_prompt()?;
+        match msg {
+            Msg::SnapshotChoices(choices) => prompt.picker.choices = choices,
+            Msg::PathMatches { typed, matches } if typed == prompt.text => {
+                prompt.picker.complete(&mut prompt.text, &matches);
+            }
+            _ => {}
         }
         None
     }
@@ -628,7 +704,8 @@ impl App {
     fn view_key(&mut self, action: KeyAction) -> Option<Effect> {
         match action {
             KeyAction::Window(window) => self.window = window,
-            KeyAction::LogScale => self.log_scale = !self.log_scale,
+            // An explicit choice, the opposite of what is shown, wins from now on.
+            KeyAction::LogScale => self.log_scale = Some(!self.log_scale()),
             KeyAction::ServiceTime => self.show_service = !self.show_service,
             KeyAction::ToggleJourneys => self.table = self.table.toggle(TablePane::Journeys),
             KeyAction::ToggleStages => self.table = self.table.toggle(TablePane::Stages),
@@ -847,7 +924,10 @@ mod tests {
     fn b_prompts_for_a_baseline_path_and_asks_the_loop_to_load_it() {
         let now = Instant::now();
         let mut app = app_with(RunMode::Ramping, 5);
-        assert_eq!(key(&mut app, KeyAction::PickBaseline, now), None);
+        assert_eq!(
+            key(&mut app, KeyAction::PickBaseline, now),
+            Some(Effect::ListSnapshots)
+        );
         assert_eq!(app.prompt().map(|p| p.kind), Some(PromptKind::BaselinePath));
         for c in " runs/before.json ".chars() {
             app.update(Msg::Prompt(PromptEdit::Insert(c)), now);
@@ -904,7 +984,10 @@ mod tests {
         assert_eq!(key(&mut app, KeyAction::Window(TimeWindow::M15), now), None);
         assert_eq!(app.window, TimeWindow::M15);
         assert_eq!(key(&mut app, KeyAction::LogScale, now), None);
-        assert!(app.log_scale);
+        assert_eq!(app.log_scale, Some(true));
+        assert!(app.log_scale());
+        key(&mut app, KeyAction::LogScale, now);
+        assert!(!app.log_scale(), "a second l switches back");
         assert_eq!(key(&mut app, KeyAction::Help, now), None);
         assert!(app.help);
         key(&mut app, KeyAction::Back, now);

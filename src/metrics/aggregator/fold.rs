@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::command::Command;
 use crate::format::format_stat;
+use crate::metrics::chart_latency::SlidingLatency;
 use crate::metrics::dashboard::{
     Dashboard, LogEntry, LogKind, RunMode, SecondRow, SystemStatus, Verdict,
 };
@@ -73,6 +74,8 @@ pub struct Aggregator {
     pub(super) windows: Vec<Option<WindowTracker>>,
     /// The stages and journeys panes' rows as of the last closed second.
     pub(super) tables: Arc<RunTables>,
+    /// Latency over the charts' windows, moved a second at a time.
+    pub(super) chart_latency: SlidingLatency,
 }
 
 impl Aggregator {
@@ -126,6 +129,7 @@ impl Aggregator {
             },
             windows,
             tables: Arc::default(),
+            chart_latency: SlidingLatency::default(),
         }
     }
 
@@ -316,6 +320,8 @@ impl Aggregator {
         self.record
             .second_histograms
             .push(crate::metrics::hist_codec::encode(&open.scopes[0].hist));
+        self.chart_latency
+            .push(&open.scopes[0].hist, &self.record.second_histograms);
         self.last_second_requests
             .copy_from_slice(&open.per_request_counts);
         open.per_request_counts.fill(0);

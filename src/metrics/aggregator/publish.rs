@@ -1,7 +1,7 @@
 //! What the aggregator publishes: its state handed to the shared frame builder
 //! ([`crate::metrics::frame`]), and the threshold values the badges show.
 
-use crate::metrics::dashboard::{Dashboard, RequestStat, ThresholdStatus};
+use crate::metrics::dashboard::{Dashboard, RequestStat, ThresholdStatus, WindowLatency};
 use crate::metrics::frame::{self, FrameInput, FrameTotals};
 use crate::metrics::scope::ScopeStats;
 use std::time::Duration;
@@ -30,6 +30,11 @@ impl Aggregator {
                 rps_peak: self.rps_peak,
                 service: r.overall.service_percentiles(),
                 dropped: r.overall.dropped_total(),
+            },
+            window_latency: WindowLatency {
+                run: r.overall.percentiles(),
+                run_service: r.overall.service_percentiles(),
+                last: self.chart_latency.percentiles(),
             },
             by_status: &r.by_status,
             last_message: &r.last_message,

@@ -277,6 +277,22 @@ fn the_recent_badge_reads_only_the_last_thirty_seconds() {
 }
 
 #[test]
+fn the_chart_windows_read_only_their_last_seconds() {
+    let mut agg = Aggregator::new(config(&[]));
+    // Ten slow seconds, then seventy fast ones.
+    for s in 0..80u32 {
+        agg.fold(&ok_batch(100, if s < 10 { 900 } else { 5 }));
+        agg.advance_clock(secs(f64::from(s) + 1.0));
+    }
+    let w = agg.frame().window_latency;
+    // The last minute saw only fast seconds; five minutes and the run saw all.
+    assert!((4_990..5_010).contains(&w.last[0].max_us), "{w:?}");
+    assert!(w.last[1].max_us > 800_000, "{w:?}");
+    assert!(w.run.max_us > 800_000 && w.run.p50_us < 6_000, "{w:?}");
+    assert_eq!(w.last[1], w.run);
+}
+
+#[test]
 fn applied_commands_are_logged_and_recorded_at_their_time() {
     let mut agg = Aggregator::new(config(&[]));
     agg.set_time(secs(2.5));

@@ -20,12 +20,19 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             PromptKind::Annotation => (" note: ", "send"),
             PromptKind::BaselinePath => (" baseline file: ", "load"),
         };
-        let line = Line::from(vec![
+        let mut spans = vec![
             Span::styled(label, theme.accent()),
             Span::raw(prompt.text.clone()),
             Span::styled("▏", theme.accent()),
-            Span::styled(format!("  Enter {action} · Esc cancel"), theme.dim()),
-        ]);
+        ];
+        if prompt.kind == PromptKind::BaselinePath {
+            spans.extend(super::baseline_prompt::picker_spans(&prompt.picker, theme));
+        }
+        spans.push(Span::styled(
+            format!("  Enter {action} · Esc cancel"),
+            theme.dim(),
+        ));
+        let line = Line::from(spans);
         frame.render_widget(Paragraph::new(line), area);
         return;
     }

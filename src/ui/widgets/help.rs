@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-use crate::ui::keymap::{Binding, bindings};
+use crate::ui::keymap::{KeyMode, PROMPT_BINDINGS, bindings};
 use crate::ui::state::App;
 
 use super::{pane_block, title};
@@ -13,18 +13,24 @@ use super::{pane_block, title};
 /// Width of the keys column.
 const KEYS_WIDTH: usize = 10;
 
-fn line<'a>(b: &Binding, app: &App) -> Line<'a> {
+/// One row: the keys, then what they do.
+type Row = (String, &'static str);
+
+fn line<'a>((keys, help): &Row, app: &App) -> Line<'a> {
     Line::from(vec![
-        Span::styled(
-            format!("{:>KEYS_WIDTH$}  ", b.keys_label()),
-            app.theme.key(),
-        ),
-        Span::raw(b.help),
+        Span::styled(format!("{keys:>KEYS_WIDTH$}  "), app.theme.key()),
+        Span::raw(*help),
     ])
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
-    let shown: Vec<Binding> = bindings(app.key_mode()).copied().collect();
+    let mut shown: Vec<Row> = bindings(app.key_mode())
+        .map(|b| (b.keys_label(), b.help))
+        .collect();
+    // The prompts (`m`, `b`) open on the live dashboard only.
+    if app.key_mode() == KeyMode::Live {
+        shown.extend(PROMPT_BINDINGS.iter().map(|b| (b.key.label(), b.help)));
+    }
     let rows = shown.len() as u16;
     // One column when it fits, else two.
     let two_columns = rows + 2 > area.height;
@@ -55,7 +61,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(50), Constraint::Fill(1)]).areas(inner);
         let col =
-            |bs: &[Binding]| Paragraph::new(bs.iter().map(|b| line(b, app)).collect::<Vec<_>>());
+            |rows: &[Row]| Paragraph::new(rows.iter().map(|r| line(r, app)).collect::<Vec<_>>());
         frame.render_widget(col(&shown[..half]), left);
         frame.render_widget(col(&shown[half..]), right);
     } else {

@@ -1,7 +1,11 @@
-//! Latency over time: p50/p90/p95/p99/max lines, threshold limits as horizontal
-//! lines, operator actions as vertical markers; linear or log scale. With a
-//! baseline, p50/p95/p99 of both runs (the baseline faded, behind); in the
-//! viewer, the time cursor as a vertical line.
+//! Latency over time: p50/p90/p95/p99/max lines, operator actions as vertical
+//! markers; linear or log scale (by itself when the tail is far above the
+//! median, see [`App::log_scale`]). The y axis fits the data: a threshold limit
+//! inside it is a horizontal line, one outside it is named at the pane's top
+//! edge (`▲ p95<2s`) instead of stretching the axis until the data is a flat
+//! line. The title's percentiles cover the range the chart shows and say which
+//! ("run", "last 5m"). With a baseline, p50/p95/p99 of both runs (the baseline
+//! faded, behind); in the viewer, the time cursor as a vertical line.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -12,6 +16,7 @@ use crate::ui::theme::Theme;
 
 use crate::format;
 use crate::metrics::dashboard::{Percentiles, SecondRow};
+use crate::ui::chart_window::title_latency;
 use crate::ui::state::App;
 
 use super::{
@@ -69,10 +74,12 @@ type Lines = Vec<(usize, Vec<(f64, f64)>)>;
 pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
     let d = &app.dashboard;
     let theme = &app.theme;
-    let scale = Scale { log: app.log_scale };
+    let scale = Scale {
+        log: app.log_scale(),
+    };
     // The open model (and a corrected run) keeps the service time beside the
     // latency from intended start; `t` switches the pane between the two.
-    let service = app.show_service && d.latency_basis.has_service();
+    let service = app.shows_service();
     let block = pane_block(heading(app, area, scale, service), theme, zoomed);
     if d.series.is_empty() {
         placeholder(frame, area, block, "waiting for data…", theme.dim());
@@ -80,6 +87,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, zoomed: bool) {
     }
     let drawn = Drawn::new(app, area, scale, service);
     let y_bounds = drawn.y_bounds;
+    let block = if drawn.off_scale.is_empty() {
+        block
+    } else {
+        block.title(
+            Line::styled(format!(" {} ", drawn.off_scale.join(" ")), theme.bad()).right_aligned(),
+        )
+    };
     let mid = (y_bounds[0] + y_bounds[1]) / 2.0;
     let (x0, x1) = window_bounds(app);
     let chart = Chart::new(drawn.datasets(theme))
@@ -104,19 +118,16 @@ fn row_latency(service: bool, r: &SecondRow) -> Percentiles {
     }
 }
 
-/// "Latency", the window and scale, the basis shown, and the newest second's
-/// percentiles (p50, p95, p99 only in narrow panes).
+/// "Latency", the range its figures cover and the scale, the basis shown, and
+/// the percentiles over that range (p50, p95, p99 only in narrow panes).
 fn heading(app: &App, area: Rect, scale: Scale, service: bool) -> Line<'static> {
     let d = &app.dashboard;
     let theme = &app.theme;
+    let (range, shown_latency) = title_latency(d, app.window, app.chart_window(), service);
     let mut heading = vec![
         title("Latency", theme),
         Span::styled(
-            format!(
-                "{}{} ",
-                app.window.label(),
-                if scale.log { " log" } else { "" }
-            ),
+            format!("{range}{} ", if scale.log { " log" } else { "" }),
             theme.dim(),
         ),
     ];
@@ -128,11 +139,6 @@ fn heading(app: &App, area: Rect, scale: Scale, service: bool) -> Line<'static> 
         };
         heading.push(Span::styled(format!("{label} "), theme.accent()));
     }
-    let now = d
-        .series
-        .last()
-        .map(|r| row_latency(service, r))
-        .unwrap_or_default();
     let shown: &[usize] = if area.width >= 70 {
         &[0, 1, 2, 3, 4]
     } else {
@@ -141,7 +147,10 @@ fn heading(app: &App, area: Rect, scale: Scale, service: bool) -> Line<'static> 
     for &i in shown {
         let name = NAMES[i];
         heading.push(Span::styled(format!("{name} "), theme.percentile(i)));
-        heading.push(Span::raw(format!("{} ", format::us(pick(&now, i)))));
+        heading.push(Span::raw(format!(
+            "{} ",
+            format::us(pick(&shown_latency, i))
+        )));
     }
     Line::from(heading)
 }
@@ -152,8 +161,10 @@ struct Drawn {
     scaled: Lines,
     /// The baseline's percentiles (empty lines without a baseline).
     behind: Lines,
-    /// One horizontal line per latency threshold.
+    /// One horizontal line per latency threshold inside the y range.
     limits: Vec<Vec<(f64, f64)>>,
+    /// The thresholds outside the y range, as the top edge names them (`▲ p95<2s`).
+    off_scale: Vec<String>,
     /// One vertical line per operator action in the window.
     markers: Vec<Vec<(f64, f64)>>,
     /// The viewer's time cursor, if any.
@@ -181,15 +192,20 @@ impl Drawn {
             .iter()
             .map(|&i| (i, baseline_points(app, x0, x1, max_points, ms(i))))
             .collect();
-        let y_bounds = y_bounds_ms(scale, &lines, &behind, &d.latency_limits_ms);
-        let limits = d
-            .latency_limits_ms
-            .iter()
-            .map(|(_, limit)| {
-                let y = scale.y(*limit);
-                vec![(f64::from(x0), y), (f64::from(x1), y)]
-            })
-            .collect();
+        let y_bounds = y_bounds_ms(scale, &lines, &behind);
+        let mut limits = Vec::new();
+        let mut off_scale = Vec::new();
+        for (label, limit) in &d.latency_limits_ms {
+            let y = scale.y(*limit);
+            let compact: String = label.split_whitespace().collect();
+            if y > y_bounds[1] {
+                off_scale.push(format!("▲ {compact}"));
+            } else if y < y_bounds[0] {
+                off_scale.push(format!("▼ {compact}"));
+            } else {
+                limits.push(vec![(f64::from(x0), y), (f64::from(x1), y)]);
+            }
+        }
         let markers = marker_times(app, x0, x1)
             .into_iter()
             .map(|t| vec![(t, y_bounds[0]), (t, y_bounds[1])])
@@ -201,6 +217,7 @@ impl Drawn {
             scaled: rescale(scale, &lines),
             behind: rescale(scale, &behind),
             limits,
+            off_scale,
             markers,
             cursor,
             y_bounds,
@@ -230,13 +247,8 @@ impl Drawn {
     }
 }
 
-/// y bounds covering every drawn value (in ms) and every latency limit.
-fn y_bounds_ms(
-    scale: Scale,
-    lines: &Lines,
-    behind: &Lines,
-    limits_ms: &[(String, f64)],
-) -> [f64; 2] {
+/// y bounds covering every drawn value (in ms); limits do not stretch them.
+fn y_bounds_ms(scale: Scale, lines: &Lines, behind: &Lines) -> [f64; 2] {
     let mut lo_ms = f64::MAX;
     let mut hi_ms: f64 = 0.0;
     for &(_, v) in lines.iter().chain(behind).flat_map(|(_, l)| l) {
@@ -244,9 +256,6 @@ fn y_bounds_ms(
             lo_ms = lo_ms.min(v);
         }
         hi_ms = hi_ms.max(v);
-    }
-    for (_, limit) in limits_ms {
-        hi_ms = hi_ms.max(*limit);
     }
     if lo_ms == f64::MAX {
         lo_ms = 1.0;

@@ -2,6 +2,7 @@
 //! `Dashboard` plus UI state) into its rectangle and changes nothing.
 
 pub mod columns;
+pub mod baseline_prompt;
 pub mod errors;
 pub mod footer;
 pub mod header;
@@ -25,7 +26,6 @@ use ratatui::widgets::{Axis, Block, BorderType, Borders, Dataset, GraphType, Par
 
 use crate::metrics::dashboard::{Dashboard, LogKind, SecondRow};
 
-use super::msg::TimeWindow;
 use super::state::App;
 use super::theme::Theme;
 use crate::format;
@@ -58,30 +58,11 @@ pub fn placeholder(frame: &mut Frame, area: Rect, block: Block<'_>, text: &str, 
     );
 }
 
-/// The x range (run seconds) the charts show for the app's window. Live, the
-/// window ends now; in the viewer it ends at the cursor, except the whole-run
-/// window, which spans the saved run (and a baseline) so the cursor moves across.
+/// The x range (run seconds) the charts show for the app's window (see
+/// [`crate::ui::chart_window`]).
 pub fn window_bounds(app: &App) -> (u32, u32) {
-    let d = &app.dashboard;
-    let mut end = d
-        .series
-        .last()
-        .map(|r| r.t_s + 1)
-        .unwrap_or(0)
-        .max(d.elapsed.as_secs() as u32);
-    if let (TimeWindow::All, Some(replay)) = (app.window, app.replay()) {
-        end = end.max(replay.replay.end_s());
-        if let Some(b) = &app.baseline {
-            end = end.max(b.run.end_s());
-        }
-    }
-    match app.window.seconds() {
-        Some(w) => {
-            let x0 = end.saturating_sub(w);
-            (x0, x0 + w)
-        }
-        None => (0, end.max(1)),
-    }
+    let w = app.chart_window();
+    (w.x0, w.x1)
 }
 
 /// `rows` thinned to about `max_points` by keeping, for each bucket of
