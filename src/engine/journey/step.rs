@@ -17,7 +17,7 @@ use crate::profile::data::json_to_var;
 use crate::profile::journey::{
     Extract, ExtractSource, MetricRule, MetricSource, RequestTemplate, StepExtras,
 };
-use crate::profile::template::RenderCtx;
+use crate::profile::template::{Missing, RenderCtx};
 
 /// How a step went, and the JSON body when `repeat_until` needs it.
 pub struct StepResult {
@@ -148,6 +148,8 @@ fn read_response(
 }
 
 /// Renders the templated parts of `req` in place; `Err` says what could not be rendered.
+/// `{{cookie.NAME}}` reads the VU's cookies for the request's URL: the prepared one
+/// for the path, the rendered one for everything after it.
 fn render(
     req: &mut PreparedRequest,
     template: &RequestTemplate,
@@ -155,21 +157,39 @@ fn render(
     cx: &mut StepCx<'_>,
 ) -> Result<(), String> {
     let prepared = cx.prepared;
-    let mut ctx = RenderCtx {
-        vu: cx.vu.id,
-        iteration: cx.vu.iteration,
-        vars: &cx.vu.vars,
-        rng: cx.rng,
+    let reads_cookies = template.reads_cookies();
+    let cookies_at = |client: &crate::engine::client::VuClient, uri: &Uri| {
+        if reads_cookies {
+            client.cookie_pairs(uri)
+        } else {
+            Vec::new()
+        }
     };
-    let unset = |slot: u16| {
-        let name = prepared
-            .journey
-            .vars
-            .get(usize::from(slot))
-            .map_or("?", String::as_str);
-        format!("variable {{{{{name}}}}} is not set (its extract has not matched yet)")
+    let mut cookies = cookies_at(cx.client, &req.absolute_uri);
+    // A reference-counted copy: the request's URL changes below.
+    let prepared_uri = req.absolute_uri.clone();
+    let unset = |missing: Missing| match missing {
+        Missing::Var(slot) => {
+            let name = prepared
+                .journey
+                .vars
+                .get(usize::from(slot))
+                .map_or("?", String::as_str);
+            format!("variable {{{{{name}}}}} is not set (its extract has not matched yet)")
+        }
+        Missing::Cookie(name) => format!(
+            "cookie {{{{cookie.{name}}}}} is not set for {} (no response has set it for this VU yet)",
+            req_url_for_message(&prepared_uri)
+        ),
     };
     if let Some(path) = &template.path {
+        let mut ctx = RenderCtx {
+            vu: cx.vu.id,
+            iteration: cx.vu.iteration,
+            vars: &cx.vu.vars,
+            rng: cx.rng,
+            cookies: &cookies,
+        };
         let path = path.render(&mut ctx).map_err(unset)?;
         let url = if path.starts_with("http://") || path.starts_with("https://") {
             path
@@ -185,7 +205,15 @@ fn render(
             .parse()
             .map_err(|e| format!("rendered path of \"{url}\" is not valid: {e}"))?;
         req.absolute_uri = absolute;
+        cookies = cookies_at(cx.client, &req.absolute_uri);
     }
+    let mut ctx = RenderCtx {
+        vu: cx.vu.id,
+        iteration: cx.vu.iteration,
+        vars: &cx.vu.vars,
+        rng: cx.rng,
+        cookies: &cookies,
+    };
     for (name, value) in &template.headers {
         let value = value.render(&mut ctx).map_err(unset)?;
         let value = HeaderValue::from_str(&value)
@@ -204,12 +232,12 @@ fn render(
 }
 
 /// The request's checks with their `{{…}}` templates expanded, so a check
-/// compares with what this VU sent or extracted. `Err(slot)`: a variable not set.
+/// compares with what this VU sent or extracted. `Err`: what is not set.
 fn render_checks(
     req: &mut PreparedRequest,
     template: &RequestTemplate,
     ctx: &mut RenderCtx<'_>,
-) -> Result<(), u16> {
+) -> Result<(), Missing> {
     if let Some(needle) = &template.check_body_contains {
         req.check.body_contains = Some(needle.render(ctx)?);
     }
@@ -227,6 +255,12 @@ fn render_checks(
         }
     }
     Ok(())
+}
+
+/// The URL a message names: the path only, so a query string with secrets in it
+/// never reaches the log.
+fn req_url_for_message(uri: &Uri) -> &str {
+    uri.path()
 }
 
 fn extract(e: &Extract, d: &Detail) -> Option<String> {
