@@ -36,13 +36,13 @@ pub async fn run_step(cx: &mut StepCx<'_>, index: usize) -> StepResult {
         return StepResult { class, json: None };
     };
     // Only templated or ranged steps pay for a copy of the prepared request.
-    let owned = if extras.template.is_some() || extras.range.is_some() {
+    let (owned, cookies_read) = if extras.template.is_some() || extras.range.is_some() {
         match personalise(cx, index, extras) {
-            Ok(owned) => Some(owned),
+            Ok((owned, cookies_read)) => (Some(owned), cookies_read),
             Err(why) => return unrendered(cx, index, why),
         }
     } else {
-        None
+        (None, Vec::new())
     };
     let send = owned.as_ref().unwrap_or(req);
     let mut executed = cx.client.execute_request(send, Instant::now()).await;
@@ -58,6 +58,14 @@ pub async fn run_step(cx: &mut StepCx<'_>, index: usize) -> StepResult {
             .unwrap_or_else(|| format!("{}: failed", req.name));
         executed.message = Some(format!("setup failed: {message}"));
     }
+    if !cookies_read.is_empty()
+        && let Some(message) = &mut executed.message
+    {
+        // A check rendered from `{{cookie.NAME}}` quotes the value when it fails;
+        // session ids must not reach the log or the snapshot.
+        let values: Vec<String> = cookies_read.into_iter().map(|(_, v)| v).collect();
+        *message = crate::redact::scrub(message, &values);
+    }
     let class = executed.outcome.class;
     record_executed(cx.recorder, prepared, index, &mut executed);
     StepResult {
@@ -67,16 +75,19 @@ pub async fn run_step(cx: &mut StepCx<'_>, index: usize) -> StepResult {
 }
 
 /// This VU's copy of request `index`: templates rendered with its variables, and
-/// the next `Range` window when the step streams a file.
+/// the next `Range` window when the step streams a file. Also the cookies its
+/// templates read (their values are kept out of messages).
+#[allow(clippy::type_complexity)] // the request and the cookies it read
 fn personalise(
     cx: &mut StepCx<'_>,
     index: usize,
     extras: &StepExtras,
-) -> Result<PreparedRequest, String> {
+) -> Result<(PreparedRequest, Vec<(String, String)>), String> {
     let prepared = cx.prepared;
     let mut owned = prepared.requests[index].clone();
+    let mut cookies_read = Vec::new();
     if let Some(template) = &extras.template {
-        render(&mut owned, template, &prepared.base_url, cx)?;
+        cookies_read = render(&mut owned, template, &prepared.base_url, cx)?;
     }
     if let Some(spec) = &extras.range {
         let (start, end) = cx.vu.range(index).window(spec, cx.rng);
@@ -84,7 +95,7 @@ fn personalise(
             .expect("digits are valid header text");
         owned.headers.insert(RANGE, value);
     }
-    Ok(owned)
+    Ok((owned, cookies_read))
 }
 
 /// A step whose template could not be rendered is not sent: a variable that was
@@ -149,13 +160,14 @@ fn read_response(
 
 /// Renders the templated parts of `req` in place; `Err` says what could not be rendered.
 /// `{{cookie.NAME}}` reads the VU's cookies for the request's URL: the prepared one
-/// for the path, the rendered one for everything after it.
+/// for the path, the rendered one for everything after it. Returns those cookies
+/// (none when no template reads one).
 fn render(
     req: &mut PreparedRequest,
     template: &RequestTemplate,
     base_url: &str,
     cx: &mut StepCx<'_>,
-) -> Result<(), String> {
+) -> Result<Vec<(String, String)>, String> {
     let prepared = cx.prepared;
     let reads_cookies = template.reads_cookies();
     let cookies_at = |client: &crate::engine::client::VuClient, uri: &Uri| {
@@ -228,7 +240,8 @@ fn render(
             .insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
         req.body = Bytes::from(body);
     }
-    render_checks(req, template, &mut ctx).map_err(unset)
+    render_checks(req, template, &mut ctx).map_err(unset)?;
+    Ok(cookies)
 }
 
 /// The request's checks with their `{{…}}` templates expanded, so a check
