@@ -367,3 +367,34 @@ check = {{ body_contains = "{{{{cookie.sid}}}}-missing" }}
         "a cookie value leaked into the snapshot"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn debug_logs_never_show_cookie_values() {
+    let t = target().await;
+    // Every log line on (trace), a cookie set on every request: the value must not
+    // show anywhere on stderr (the URL's `session=` is redacted from the names).
+    let mut cmd = loadpilot();
+    cmd.env("LOADPILOT_LOG", "trace").args([
+        "run",
+        &t.url("/cookies/set?session=log-secret-24601"),
+        "-n",
+        "3",
+        "-c",
+        "1",
+        "--no-snapshot",
+        "--headless",
+    ]);
+    let out = output(cmd).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("TRACE") || stderr.contains("DEBUG"),
+        "logging is on"
+    );
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("[redacted]"), "{stdout}");
+    assert!(
+        !stderr.contains("log-secret-24601") && !stdout.contains("log-secret-24601"),
+        "a cookie value reached the output:\n{stderr}\n{stdout}"
+    );
+}
