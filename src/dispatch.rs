@@ -670,7 +670,6 @@ impl BaselineSummary {
     }
 }
 
-
 /// Adds the search's result to the snapshot just written (rewritten atomically).
 fn keep_in_snapshot(path: &Path, result: serde_json::Value) {
     let updated = crate::snapshot::read(path).and_then(|mut snapshot| {
