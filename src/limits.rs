@@ -13,6 +13,11 @@ pub const MAX_DURATION_TEXT: &str = "1 year";
 /// The most VUs a run may ask for, by `--vus`, a stage target or a key
 /// (a typo must not spawn millions of tasks).
 pub const MAX_VUS: u32 = 100_000;
+/// The most redirect hops a request may follow (`follow_redirects`); curl's
+/// default is 50, browsers stop at about 20.
+pub const MAX_REDIRECTS: u32 = 100;
+/// Redirect hops followed when nothing says otherwise (as oha and Locust do).
+pub const DEFAULT_REDIRECTS: u32 = 10;
 /// The largest profile file read (profiles are hand-written; this stops
 /// `validate /dev/zero` or a mistyped path to a log file).
 pub const MAX_PROFILE_BYTES: u64 = 4 * 1024 * 1024;

@@ -41,11 +41,14 @@ pub enum OutcomeClass {
     /// A VU's setup step failed (or a request needed a variable that was never set);
     /// the VU retries its setup with backoff.
     Setup,
+    /// Following redirects failed: more hops than `follow_redirects` allows (a
+    /// loop, usually), or a `Location` that is not a URL to follow.
+    Redirect,
 }
 
 impl OutcomeClass {
     /// Number of classes, the length of every per-class counter array.
-    pub const COUNT: usize = 12;
+    pub const COUNT: usize = 13;
 
     /// Every class in index order.
     pub const ALL: [OutcomeClass; Self::COUNT] = [
@@ -61,6 +64,7 @@ impl OutcomeClass {
         OutcomeClass::Protocol,
         OutcomeClass::Check,
         OutcomeClass::Setup,
+        OutcomeClass::Redirect,
     ];
 
     /// Every error class (all but `Ok`) in index order.
@@ -92,6 +96,7 @@ impl OutcomeClass {
             OutcomeClass::Protocol => "protocol",
             OutcomeClass::Check => "check",
             OutcomeClass::Setup => "setup",
+            OutcomeClass::Redirect => "redirect",
         }
     }
 

@@ -212,6 +212,29 @@ fn defaults_fill_in_and_name_comes_from_the_file() {
     assert!(p.requests[0].check.is_empty());
     assert!(p.thresholds.is_empty());
     assert!(!p.abort_on_fail);
+    // Cookies on and 10 redirect hops, as browsers and Locust do.
+    assert!(p.defaults.cookies);
+    assert_eq!(p.defaults.follow_redirects, 10);
+    assert_eq!(p.requests[0].cookies, None);
+    assert_eq!(p.requests[0].follow_redirects, None);
+}
+
+#[test]
+fn cookies_and_redirects_resolve_in_defaults_and_per_request() {
+    let text = "base_url = \"http://h:1\"\n[load]\nstages = \"10s:1\"\n\
+        [defaults]\ncookies = false\nfollow_redirects = 3\n\
+        [[request]]\npath = \"/a\"\ncookies = true\nfollow_redirects = 0\n\
+        [[request]]\npath = \"/b\"\n";
+    let p = parse_profile(text, Path::new("c.toml"), &[]).unwrap();
+    assert!(!p.defaults.cookies);
+    assert_eq!(p.defaults.follow_redirects, 3);
+    assert_eq!(p.requests[0].cookies, Some(true));
+    assert_eq!(p.requests[0].follow_redirects, Some(0));
+    let prepared = loadpilot::engine::request::Prepared::new(&p).unwrap();
+    assert!(prepared.requests[0].cookies);
+    assert_eq!(prepared.requests[0].follow_redirects, 0);
+    assert!(!prepared.requests[1].cookies, "the default applies");
+    assert_eq!(prepared.requests[1].follow_redirects, 3);
 }
 
 #[test]
@@ -257,7 +280,7 @@ fn unknown_key_lists_valid_keys_and_suggests_one() {
         9,
         1,
         "defaults.thinktime",
-        "unknown key \"thinktime\"; valid keys here: timeout, headers, think_time\n  help: did you mean \"think_time\"?",
+        "unknown key \"thinktime\"; valid keys here: timeout, headers, think_time, cookies, follow_redirects\n  help: did you mean \"think_time\"?",
     );
 }
 
@@ -456,6 +479,24 @@ fn inline_mistakes_are_located() {
             "expected a boolean",
         ),
         ("", "1:1", "request", "at least one [[request]]"),
+        (
+            "[defaults]\nfollow_redirects = -1\n[[request]]\npath = \"/\"\n",
+            "5:20",
+            "defaults.follow_redirects",
+            "-1 redirects is outside 0 to 100",
+        ),
+        (
+            "[[request]]\npath = \"/\"\nfollow_redirects = 101\n",
+            "6:20",
+            "request[0].follow_redirects",
+            "101 redirects is outside 0 to 100",
+        ),
+        (
+            "[[request]]\npath = \"/\"\ncookies = \"no\"\n",
+            "6:11",
+            "request[0].cookies",
+            "expected a boolean",
+        ),
     ];
     for (tail, at, field, says) in cases {
         let text = format!("{HEAD}{tail}");

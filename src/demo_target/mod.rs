@@ -24,6 +24,10 @@
 //! | `GET /health` | JSON status, uptime, in-flight, queue depth, RSS |
 //! | `GET /metrics` | Prometheus text: requests by status, gauges, process memory and CPU |
 //! | `GET /status/{code}`, `/delay/{ms}`, `/bytes/{n}`, `* /echo`, `/close` | test helpers |
+//! | `GET /cookies/set?NAME=VALUE` | sets the cookies (`Path=/`); JSON `{"cookies": received, "set": set}` |
+//! | `GET /cookies` | JSON `{"cookies": {name: value}}`: the cookies the request carried |
+//! | `GET /redirect/{n}?delay_ms=D` | 302 to `/redirect/{n-1}` (each hop waits D ms); `/redirect/0` → 200 |
+//! | `GET /redirect-loop` | 302 to itself |
 //!
 //! With `--stall EVERY:FOR` the endpoints that take a worker freeze periodically.
 //! With `--leak SIZE` every request keeps SIZE bytes alive (`leak`), for the leak detector.
@@ -34,6 +38,7 @@
 //! counts statuses; `handlers`, `helpers` and `observe` answer; `state` is what they share.
 
 mod bounded;
+mod browser;
 pub mod fault;
 mod handlers;
 mod helpers;

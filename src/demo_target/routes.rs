@@ -37,6 +37,14 @@ pub enum Route<'a> {
     Close,
     /// `GET /bytes/{n}`.
     Bytes(&'a str),
+    /// `GET /cookies`: echoes the cookies received.
+    Cookies,
+    /// `GET /cookies/set?NAME=VALUE`: sets cookies.
+    SetCookies,
+    /// `GET /redirect/{n}`: 302 to `/redirect/{n-1}`.
+    Redirect(&'a str),
+    /// `GET /redirect-loop`: 302 to itself.
+    RedirectLoop,
     /// A known path with the wrong method; carries the `Allow` header value.
     MethodNotAllowed(&'static str),
     NotFound,
@@ -69,6 +77,9 @@ impl<'a> Route<'a> {
             "/jobs" => only(post, Route::SubmitJob, "POST"),
             "/echo" => Route::Echo,
             "/close" => Route::Close,
+            "/cookies" => only(get, Route::Cookies, "GET"),
+            "/cookies/set" => only(get, Route::SetCookies, "GET"),
+            "/redirect-loop" => only(get, Route::RedirectLoop, "GET"),
             _ => Route::NotFound,
         };
         if route != Route::NotFound {
@@ -83,6 +94,7 @@ impl<'a> Route<'a> {
             "/status" => only(get, Route::Status(param), "GET"),
             "/delay" => only(get, Route::Delay(param), "GET"),
             "/bytes" => only(get, Route::Bytes(param), "GET"),
+            "/redirect" => only(get, Route::Redirect(param), "GET"),
             _ => Route::NotFound,
         }
     }
@@ -132,6 +144,14 @@ mod tests {
         assert_eq!(Route::parse(&get, "/stream/"), Route::NotFound);
         assert_eq!(Route::parse(&get, "/stream/a/b"), Route::NotFound);
         assert_eq!(Route::parse(&get, "/nope"), Route::NotFound);
+        assert_eq!(Route::parse(&get, "/cookies"), Route::Cookies);
+        assert_eq!(Route::parse(&get, "/cookies/set"), Route::SetCookies);
+        assert_eq!(Route::parse(&get, "/redirect/3"), Route::Redirect("3"));
+        assert_eq!(Route::parse(&get, "/redirect-loop"), Route::RedirectLoop);
+        assert_eq!(
+            Route::parse(&post, "/redirect/3"),
+            Route::MethodNotAllowed("GET")
+        );
         assert_eq!(Route::parse(&get, "/"), Route::NotFound);
         assert!(!Route::Health.needs_worker());
         assert!(Route::NotFound.needs_worker());

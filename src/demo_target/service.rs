@@ -10,7 +10,7 @@ use hyper::body::Incoming;
 use super::respond::{self, ResponseBody};
 use super::routes::Route;
 use super::state::AppState;
-use super::{handlers, helpers, observe};
+use super::{browser, handlers, helpers, observe};
 
 /// Returned for `/close`: hyper drops the connection without writing a response (HTTP/1), or
 /// resets the stream (HTTP/2). Clients see a protocol error, which is what the endpoint is for.
@@ -66,6 +66,10 @@ pub async fn handle(
         Route::Echo => helpers::echo(&parts, body).await,
         Route::Close => return Err(CloseConnection),
         Route::Bytes(n) => helpers::bytes(n),
+        Route::Cookies => browser::cookies(&parts),
+        Route::SetCookies => browser::set_cookies(&parts),
+        Route::Redirect(hops) => browser::redirect(hops, &parts).await,
+        Route::RedirectLoop => browser::redirect_loop(),
         Route::MethodNotAllowed(allow) => respond::header(
             respond::error(StatusCode::METHOD_NOT_ALLOWED, format!("use {allow}")),
             ALLOW,

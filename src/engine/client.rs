@@ -19,13 +19,19 @@
 //! connection the server closed while it was idle, which is retried once on a fresh
 //! connection (as browsers do) and classed by that retry. Bytes that arrived count in
 //! `bytes_in` whatever the class, timeouts included.
+//!
+//! Each VU also keeps its cookie jar here ([`Jar`]) and follows redirects
+//! (`engine::redirect`): the hops share the request's timeout, latency and byte
+//! counts, reuse the VU's connection to each origin, and the last response is the
+//! one judged and recorded. Too many hops, or a `Location` that cannot be followed,
+//! is the `redirect` class.
 
 use std::io;
 use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http::header::HOST;
+use http::header::{HOST, LOCATION};
 use http::{HeaderMap, Request};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
@@ -35,11 +41,16 @@ use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 
 use crate::engine::check::{CheckTally, Observed, fmt_duration, judge};
+use crate::engine::cookies::Jar;
+use crate::engine::redirect::{self, RedirectError};
 use crate::engine::request::{Origin, Prepared, PreparedRequest};
 use crate::outcome::{Outcome, OutcomeClass};
 
 /// Bytes of body kept for a `body_contains` check; the rest is counted, not kept.
 const CHECK_BODY_LIMIT: usize = 1 << 20;
+/// Origins a VU keeps connections to that only redirects led to; past this the
+/// last one is replaced (a chain wandering over many hosts must not grow a VU).
+const MAX_REDIRECT_ORIGINS: usize = 8;
 
 /// Client options shared by every VU.
 #[derive(Clone)]
@@ -160,6 +171,14 @@ pub struct VuClient {
     /// handing it back and forth leaves the exchange with no header allocation
     /// (a fresh clone of the prepared map costs two per request).
     spare_headers: HeaderMap,
+    /// This VU's cookies (empty and store-less until a server sets one).
+    jar: Jar,
+    /// Origins only redirects led to; their connection slots follow the prepared
+    /// origins' in `conns`.
+    redirect_origins: Vec<Origin>,
+    /// The slot in `conns` of the last request sent (a redirect hop's may differ
+    /// from the request's), dropped when that request fails mid-exchange.
+    last_origin: usize,
 }
 
 impl VuClient {
@@ -170,7 +189,35 @@ impl VuClient {
             prepared,
             conns,
             spare_headers: HeaderMap::new(),
+            jar: Jar::default(),
+            redirect_origins: Vec::new(),
+            last_origin: 0,
         }
+    }
+
+    /// The VU's cookies for `uri`, `(name, value)`, for `{{cookie.NAME}}`.
+    pub fn cookie_pairs(&self, uri: &http::Uri) -> Vec<(String, String)> {
+        self.jar.pairs_for(uri)
+    }
+
+    /// The connection slot for `origin`: a prepared origin's, or one for the
+    /// origins redirects reach (added, or replacing the last when full).
+    fn redirect_slot(&mut self, origin: Origin) -> usize {
+        let prepared = self.prepared.origins.len();
+        if let Some(i) = self.prepared.origins.iter().position(|o| *o == origin) {
+            return i;
+        }
+        if let Some(i) = self.redirect_origins.iter().position(|o| *o == origin) {
+            return prepared + i;
+        }
+        if self.redirect_origins.len() < MAX_REDIRECT_ORIGINS {
+            self.redirect_origins.push(origin);
+            self.conns.push(None);
+        } else {
+            self.redirect_origins[MAX_REDIRECT_ORIGINS - 1] = origin;
+            self.conns[prepared + MAX_REDIRECT_ORIGINS - 1] = None;
+        }
+        prepared + self.redirect_origins.len() - 1
     }
 
     /// `template`'s headers in the spare map (its capacity kept; names and values
@@ -205,15 +252,15 @@ impl VuClient {
         // Counted by the read as bytes arrive, outside the future the timeout drops,
         // so failed and timed-out requests still report what they received.
         let mut received = 0u64;
-        let result = tokio::time::timeout(req.timeout, self.attempt(req, &mut received)).await;
+        let result = tokio::time::timeout(req.timeout, self.exchange(req, &mut received)).await;
         let latency = start.elapsed();
-        let bytes_out = req.head_bytes + req.body.len() as u64;
+        let mut bytes_out = req.head_bytes + req.body.len() as u64;
         let mut checks = CheckTally::default();
         let mut detail = None;
         let (class, status, bytes_in, message) = match result {
             Err(_) => {
                 // The connection is mid-request; it cannot be reused.
-                self.conns[req.origin] = None;
+                self.conns[self.last_origin] = None;
                 let message = format!(
                     "{}: no complete response within {}",
                     req.name,
@@ -222,7 +269,10 @@ impl VuClient {
                 (OutcomeClass::Timeout, 0, received, Some(message))
             }
             Ok(Err(failure)) => {
-                self.conns[req.origin] = None;
+                // A redirect failure came after a whole response: its connection is fine.
+                if failure.class != OutcomeClass::Redirect {
+                    self.conns[self.last_origin] = None;
+                }
                 (
                     failure.class,
                     0,
@@ -249,6 +299,7 @@ impl VuClient {
                     &mut checks,
                 );
                 let (status, bytes_in) = (response.status, response.bytes_in);
+                bytes_out += response.redirect_bytes_out;
                 if req.detail {
                     detail = Some(Detail {
                         headers: response.headers,
@@ -274,6 +325,59 @@ impl VuClient {
             checks,
             detail,
         }
+    }
+
+    /// The request and, unless it is off, the redirects it leads to.
+    async fn exchange(
+        &mut self,
+        req: &PreparedRequest,
+        received: &mut u64,
+    ) -> Result<Response, Failure> {
+        let response = self.attempt(req, received).await?;
+        if req.follow_redirects == 0 || !redirect::is_followed(response.status) {
+            return Ok(response);
+        }
+        // Boxed: rare, and its state would otherwise size every request's future.
+        Box::pin(self.follow(req, response, received)).await
+    }
+
+    /// Follows `response`'s redirects, at most `req.follow_redirects` hops; the
+    /// last response comes back with every hop's bytes counted in it.
+    async fn follow(
+        &mut self,
+        req: &PreparedRequest,
+        mut response: Response,
+        received: &mut u64,
+    ) -> Result<Response, Failure> {
+        let failed = |e: RedirectError| Failure::new(OutcomeClass::Redirect, e.to_string());
+        let mut current: Option<PreparedRequest> = None;
+        let (mut hops, mut hops_in, mut hops_out) = (0u32, 0u64, 0u64);
+        while redirect::is_followed(response.status) {
+            let location = response.headers.get(LOCATION);
+            if hops == req.follow_redirects {
+                let last = location
+                    .and_then(|l| l.to_str().ok())
+                    .unwrap_or("no Location")
+                    .to_string();
+                return Err(failed(RedirectError::TooMany {
+                    max: req.follow_redirects,
+                    last,
+                }));
+            }
+            let from = current.as_ref().unwrap_or(req);
+            let (mut next, origin) =
+                redirect::next_hop(from, response.status, location).map_err(failed)?;
+            hops_in += response.bytes_in;
+            hops_out += from.head_bytes + from.body.len() as u64;
+            next.origin = self.redirect_slot(origin);
+            self.recycle_headers(std::mem::take(&mut response.headers));
+            response = self.attempt(&next, received).await?;
+            current = Some(next);
+            hops += 1;
+        }
+        response.bytes_in += hops_in;
+        response.redirect_bytes_out = hops_out;
+        Ok(response)
     }
 
     async fn attempt(
@@ -302,9 +406,13 @@ impl VuClient {
         req: &PreparedRequest,
         received: &mut u64,
     ) -> Result<Response, SendError> {
+        self.last_origin = req.origin;
         let slot = &mut self.conns[req.origin];
         if slot.as_ref().is_none_or(Conn::is_closed) {
-            let origin = &self.prepared.origins[req.origin];
+            let origin = match req.origin.checked_sub(self.prepared.origins.len()) {
+                Some(i) => &self.redirect_origins[i],
+                None => &self.prepared.origins[req.origin],
+            };
             // Boxed: connecting (DNS, TCP, TLS, handshake) is the largest future
             // here and rare; inline, its space would sit in every VU's task for
             // the whole run.
@@ -317,6 +425,9 @@ impl VuClient {
         let mut request = Request::new(Full::new(req.body.clone()));
         *request.method_mut() = req.method.clone();
         *request.headers_mut() = self.request_headers(&req.headers);
+        if req.cookies && !self.jar.is_empty() {
+            self.jar.add_to(&req.absolute_uri, request.headers_mut());
+        }
         let conn = self.conns[req.origin].as_mut().expect("connected above");
         let sent = match conn {
             Conn::H1(sender) => {
@@ -336,9 +447,13 @@ impl VuClient {
             // The request is under way; the next one opens a fresh connection.
             self.conns[req.origin] = None;
         }
-        read_response(response, req.keep_body, received)
+        let response = read_response(response, req.keep_body, received)
             .await
-            .map_err(SendError::Fatal)
+            .map_err(SendError::Fatal)?;
+        if req.cookies {
+            self.jar.store_from(&req.absolute_uri, &response.headers);
+        }
+        Ok(response)
     }
 }
 
@@ -354,6 +469,9 @@ struct Response {
     body: Option<Vec<u8>>,
     /// The kept body as JSON (`PreparedRequest::parse_json`).
     json: Option<serde_json::Value>,
+    /// Bytes sent by the redirect hops before this response (estimated like
+    /// `PreparedRequest::head_bytes`).
+    redirect_bytes_out: u64,
 }
 
 /// Reads the body to its end; `received` counts the head's estimate and every body
@@ -400,6 +518,7 @@ async fn read_response(
         headers: parts.headers,
         body: kept,
         json: None,
+        redirect_bytes_out: 0,
     })
 }
 

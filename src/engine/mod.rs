@@ -8,8 +8,10 @@
 pub mod arrival;
 pub mod check;
 pub mod client;
+pub mod cookies;
 pub mod journey;
 mod pool;
+pub mod redirect;
 pub mod request;
 pub mod vu;
 pub mod workers;

@@ -56,6 +56,10 @@ pub struct PreparedRequest {
     pub parse_json: bool,
     /// Hand headers and body back to the caller (journey steps).
     pub detail: bool,
+    /// Use the VU's cookie jar (send its cookies, store `Set-Cookie`).
+    pub cookies: bool,
+    /// Redirect hops to follow (0: a 3xx is the response).
+    pub follow_redirects: u32,
 }
 
 /// Every request of a profile plus the weighted picker over them.
@@ -291,6 +295,10 @@ fn prepare(
         keep_body: spec.check.body_contains.is_some(),
         parse_json: false,
         detail: false,
+        cookies: spec.cookies.unwrap_or(profile.defaults.cookies),
+        follow_redirects: spec
+            .follow_redirects
+            .unwrap_or(profile.defaults.follow_redirects),
     })
 }
 
@@ -305,6 +313,13 @@ fn resolve_url(profile: &Profile, spec: &RequestSpec) -> Result<(Uri, Origin), S
     let absolute: Uri = url
         .parse()
         .map_err(|e| format!("\"{url}\" is not a valid URL: {e}"))?;
+    let origin = origin_of(&absolute)?;
+    Ok((absolute, origin))
+}
+
+/// The server an absolute `http(s)://` URI goes to.
+pub(crate) fn origin_of(absolute: &Uri) -> Result<Origin, String> {
+    let url = absolute;
     let https = match absolute.scheme_str() {
         Some("http") => false,
         Some("https") => true,
@@ -319,7 +334,7 @@ fn resolve_url(profile: &Profile, spec: &RequestSpec) -> Result<(Uri, Origin), S
         .trim_end_matches(']')
         .to_string();
     let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
-    Ok((absolute, Origin { https, host, port }))
+    Ok(Origin { https, host, port })
 }
 
 /// The index of `origin` in `origins`, added if new: VUs keep one connection per

@@ -114,6 +114,19 @@ pub struct RequestTemplate {
 }
 
 impl RequestTemplate {
+    /// Whether any part reads `{{cookie.NAME}}` (the VU's jar is then looked up).
+    pub fn reads_cookies(&self) -> bool {
+        let mut all = self
+            .path
+            .iter()
+            .chain(self.headers.iter().map(|(_, t)| t))
+            .chain(&self.body)
+            .chain(&self.check_body_contains)
+            .chain(self.check_headers.iter().map(|(_, t)| t))
+            .chain(self.check_json.iter().map(|(_, t)| t));
+        all.any(Template::reads_cookies)
+    }
+
     /// Nothing to render per request.
     pub fn is_empty(&self) -> bool {
         self.path.is_none()

@@ -99,6 +99,10 @@ pub struct Defaults {
     /// Headers sent with every request (a request's own headers override by name).
     pub headers: Vec<(String, String)>,
     pub think_time: ThinkTime,
+    /// Each VU keeps a cookie jar: `Set-Cookie` is stored, `Cookie` sent back.
+    pub cookies: bool,
+    /// Redirect hops a request follows (0: the 3xx is the response).
+    pub follow_redirects: u32,
 }
 
 impl Default for Defaults {
@@ -107,6 +111,8 @@ impl Default for Defaults {
             timeout: DEFAULT_TIMEOUT,
             headers: Vec::new(),
             think_time: ThinkTime::NONE,
+            cookies: true,
+            follow_redirects: crate::limits::DEFAULT_REDIRECTS,
         }
     }
 }
@@ -166,6 +172,12 @@ pub struct RequestSpec {
     pub headers: Vec<(String, String)>,
     pub body: Option<Body>,
     pub check: Check,
+    /// Overrides `defaults.cookies` for this request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cookies: Option<bool>,
+    /// Overrides `defaults.follow_redirects` for this request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follow_redirects: Option<u32>,
 }
 
 /// A request body, loaded once at start.
@@ -451,6 +463,8 @@ impl Profile {
                 headers: Vec::new(),
                 body: None,
                 check: Check::default(),
+                cookies: None,
+                follow_redirects: None,
             }],
             thresholds: Vec::new(),
             abort_on_fail: false,

@@ -133,6 +133,11 @@ fn resolve(ctx: &Ctx<'_>, raw: RawProfile) -> Result<Profile, ProfileError> {
                 })?,
                 None => ThinkTime::NONE,
             },
+            cookies: d.cookies.unwrap_or(true),
+            follow_redirects: match &d.follow_redirects {
+                Some(n) => ctx.redirect_hops(n, "defaults.follow_redirects")?,
+                None => crate::limits::DEFAULT_REDIRECTS,
+            },
         },
     };
 

@@ -153,6 +153,10 @@ pub(crate) struct RawDefaults {
     pub timeout: Option<Spanned<String>>,
     pub headers: Option<RawHeaders>,
     pub think_time: Option<Spanned<String>>,
+    /// The per-VU cookie jar for every request (on unless `false`).
+    pub cookies: Option<bool>,
+    /// Redirect hops followed per request (10 unless set; 0 turns following off).
+    pub follow_redirects: Option<Spanned<i64>>,
 }
 
 /// One `[[request]]`.
@@ -174,6 +178,10 @@ pub(crate) struct RawRequest {
     pub multipart: Option<Spanned<RawMultipart>>,
     pub metric: Option<Spanned<RawMetric>>,
     pub repeat_until: Option<Spanned<RawRepeatUntil>>,
+    /// Overrides `defaults.cookies` for this request.
+    pub cookies: Option<bool>,
+    /// Overrides `defaults.follow_redirects` for this request.
+    pub follow_redirects: Option<Spanned<i64>>,
 }
 
 /// `check = { … }` of a request.

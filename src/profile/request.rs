@@ -60,6 +60,12 @@ pub(crate) fn resolve_request(
             Some(check) => resolve_check(ctx, prefix, check, b, &mut template)?,
             None => Check::default(),
         },
+        cookies: table.cookies,
+        follow_redirects: table
+            .follow_redirects
+            .as_ref()
+            .map(|n| ctx.redirect_hops(n, &field("follow_redirects")))
+            .transpose()?,
     };
     let mut extras = resolve_extras(ctx, prefix, table, b)?;
     if !template.is_empty() {
@@ -240,10 +246,10 @@ fn compile_template<T>(
     let template = Template::compile(text, &|name| b.lookup(name), &env).map_err(|why| {
         let known = b.known_names();
         let hint = if known.is_empty() {
-            "no variables are defined here: extract one in a setup step (extract = { token = \"$.token\" }) or load a data file; built-ins are vu, iteration, uuid, random_int(MIN,MAX), env.NAME".to_string()
+            "no variables are defined here: extract one in a setup step (extract = { token = \"$.token\" }) or load a data file; built-ins are vu, iteration, uuid, random_int(MIN,MAX), env.NAME, cookie.NAME".to_string()
         } else {
             format!(
-                "variables defined here: {}; built-ins: vu, iteration, uuid, random_int(MIN,MAX), env.NAME",
+                "variables defined here: {}; built-ins: vu, iteration, uuid, random_int(MIN,MAX), env.NAME, cookie.NAME",
                 known.join(", ")
             )
         };
@@ -257,6 +263,7 @@ fn compile_template<T>(
                 iteration: 0,
                 vars: &[],
                 rng: &mut rng,
+                cookies: &[],
             })
             .unwrap_or_default();
         return Ok((text, None));

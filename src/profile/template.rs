@@ -1,11 +1,13 @@
 //! `{{…}}` templates in paths, header values and bodies, compiled once at load time.
 //!
 //! Inside the braces: a variable name (extracted by `extract` or a data-file column),
-//! or a built-in: `vu`, `iteration`, `uuid`, `random_int(MIN,MAX)`, `env.NAME`.
-//! `env.NAME` is read once when the profile loads (`-e NAME=…` first, then the
-//! environment), so an unset one is a load-time error like `${NAME}`. `{{{{` is a
-//! literal `{{`. Unknown names are load-time errors, so rendering can only fail on a
-//! variable that was never set at run time.
+//! or a built-in: `vu`, `iteration`, `uuid`, `random_int(MIN,MAX)`, `env.NAME`,
+//! `cookie.NAME`. `env.NAME` is read once when the profile loads (`-e NAME=…` first,
+//! then the environment), so an unset one is a load-time error like `${NAME}`.
+//! `cookie.NAME` is the VU's cookie for the request's URL, read when the request is
+//! rendered. `{{{{` is a literal `{{`. Unknown names are load-time errors, so
+//! rendering can only fail on a variable that was never set, or a cookie the VU
+//! does not hold, at run time ([`Missing`]).
 
 use std::fmt::Write as _;
 
@@ -29,6 +31,8 @@ enum Part {
     Iteration,
     Uuid,
     RandomInt(i64, i64),
+    /// `{{cookie.NAME}}`: the VU's cookie of that name.
+    Cookie(String),
 }
 
 /// What a render reads from the VU.
@@ -38,6 +42,18 @@ pub struct RenderCtx<'a> {
     /// Values by slot; `None` until extracted or loaded.
     pub vars: &'a [Option<String>],
     pub rng: &'a mut SmallRng,
+    /// The VU's cookies for the request's URL, `(name, value)`; empty unless the
+    /// template reads one ([`Template::reads_cookies`]).
+    pub cookies: &'a [(String, String)],
+}
+
+/// Why a template could not be rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Missing {
+    /// The variable in this slot was never set.
+    Var(u16),
+    /// The VU holds no cookie of this name for the request's URL.
+    Cookie(String),
 }
 
 /// Whether `text` contains a `{{…}}` placeholder.
@@ -115,8 +131,13 @@ impl Template {
         self.parts.iter().all(|p| matches!(p, Part::Literal(_)))
     }
 
-    /// Appends the rendered text to `out`; `Err(slot)` names a variable that is not set.
-    pub fn render_into(&self, out: &mut String, ctx: &mut RenderCtx<'_>) -> Result<(), u16> {
+    /// Whether a `{{cookie.NAME}}` is in it (the caller then looks the jar up).
+    pub fn reads_cookies(&self) -> bool {
+        self.parts.iter().any(|p| matches!(p, Part::Cookie(_)))
+    }
+
+    /// Appends the rendered text to `out`; `Err` names what is not set.
+    pub fn render_into(&self, out: &mut String, ctx: &mut RenderCtx<'_>) -> Result<(), Missing> {
         for part in &self.parts {
             match part {
                 Part::Literal(s) => out.push_str(s),
@@ -124,9 +145,14 @@ impl Template {
                     match ctx.vars.get(usize::from(*slot)).and_then(Option::as_ref) {
                         Some(value) if self.json_strings => push_json_escaped(out, value),
                         Some(value) => out.push_str(value),
-                        None => return Err(*slot),
+                        None => return Err(Missing::Var(*slot)),
                     }
                 }
+                Part::Cookie(name) => match ctx.cookies.iter().find(|(n, _)| n == name) {
+                    Some((_, value)) if self.json_strings => push_json_escaped(out, value),
+                    Some((_, value)) => out.push_str(value),
+                    None => return Err(Missing::Cookie(name.clone())),
+                },
                 Part::Vu => {
                     let _ = write!(out, "{}", ctx.vu);
                 }
@@ -146,7 +172,7 @@ impl Template {
         Ok(())
     }
 
-    pub fn render(&self, ctx: &mut RenderCtx<'_>) -> Result<String, u16> {
+    pub fn render(&self, ctx: &mut RenderCtx<'_>) -> Result<String, Missing> {
         let mut out = String::new();
         self.render_into(&mut out, ctx)?;
         Ok(out)
@@ -174,6 +200,18 @@ fn compile_part(
         return env(name).map(Part::Literal).ok_or_else(|| {
             format!("\"{{{{{inner}}}}}\": environment variable \"{name}\" is not set; pass -e {name}=VALUE or export it")
         });
+    }
+    if let Some(name) = inner.strip_prefix("cookie.") {
+        let valid = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
+        if !valid {
+            return Err(format!(
+                "\"{{{{{inner}}}}}\": \"{name}\" is not a cookie name; write e.g. {{{{cookie.session}}}}"
+            ));
+        }
+        return Ok(Part::Cookie(name.to_string()));
     }
     if let Some(args) = inner
         .strip_prefix("random_int(")
@@ -229,6 +267,7 @@ mod tests {
             iteration: 1,
             vars: &vars,
             rng: &mut rng,
+            cookies: &[],
         };
         let body = t.render(&mut ctx).unwrap();
         let parsed: serde_json::Value = serde_json::from_str(&body).expect("still valid JSON");
@@ -247,10 +286,11 @@ mod tests {
             iteration: 9,
             vars: &vars,
             rng: &mut rng,
+            cookies: &[],
         };
         assert_eq!(t.render(&mut ctx).unwrap(), "Bearer abc vu=3 it=9 /h {{lit");
         let u = compile("{{user}}").unwrap();
-        assert_eq!(u.render(&mut ctx), Err(1));
+        assert_eq!(u.render(&mut ctx), Err(Missing::Var(1)));
         let r = compile("{{random_int(5,7)}}|{{uuid}}").unwrap();
         let out = r.render(&mut ctx).unwrap();
         let (n, id) = out.split_once('|').unwrap();
@@ -262,6 +302,34 @@ mod tests {
             compile("/jobs/{{token}}").unwrap().placeholder_text(),
             "/jobs/x"
         );
+    }
+
+    #[test]
+    fn cookies_render_from_the_jar_and_a_missing_one_is_named() {
+        let t = compile("sid={{cookie.session}}").unwrap();
+        assert!(t.reads_cookies());
+        assert!(!compile("{{token}}").unwrap().reads_cookies());
+        let mut rng = SmallRng::seed_from_u64(1);
+        let cookies = [("session".to_string(), "abc123".to_string())];
+        let mut ctx = RenderCtx {
+            vu: 1,
+            iteration: 1,
+            vars: &[],
+            rng: &mut rng,
+            cookies: &cookies,
+        };
+        assert_eq!(t.render(&mut ctx).unwrap(), "sid=abc123");
+        ctx.cookies = &[];
+        assert_eq!(
+            t.render(&mut ctx),
+            Err(Missing::Cookie("session".to_string()))
+        );
+        assert!(
+            compile("{{cookie.}}")
+                .unwrap_err()
+                .contains("is not a cookie name")
+        );
+        assert!(compile("{{cookie.a;b}}").is_err());
     }
 
     #[test]

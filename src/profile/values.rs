@@ -10,6 +10,7 @@ use super::error::{ProfileError, Reporter};
 use super::locate::quote_key;
 use super::raw::{RawHeaders, RawStatuses};
 use super::subst::substitute_vars;
+use crate::limits::MAX_REDIRECTS;
 
 /// What `parse` needs to resolve one profile: where errors point, and variables.
 pub(crate) struct Ctx<'a> {
@@ -83,6 +84,21 @@ impl Ctx<'_> {
             return Err(self.err(value, field, format!("{} must be above 0", last_key(field))));
         }
         Ok(duration)
+    }
+
+    /// `follow_redirects`: a whole number from 0 (off) to [`MAX_REDIRECTS`].
+    pub fn redirect_hops(&self, value: &Spanned<i64>, field: &str) -> Result<u32, ProfileError> {
+        let n = *value.get_ref();
+        match u32::try_from(n) {
+            Ok(n) if n <= MAX_REDIRECTS => Ok(n),
+            _ => Err(self
+                .err(
+                    value,
+                    field,
+                    format!("{n} redirects is outside 0 to {MAX_REDIRECTS}"),
+                )
+                .with_hint("write e.g. follow_redirects = 5, or 0 to record the 3xx itself")),
+        }
     }
 
     /// Header names checked as HTTP tokens; values `${VAR}`-substituted and checked.

@@ -43,6 +43,8 @@ pub fn profile(base: &str, paths: &[(&str, u32)], stages: Vec<Stage>) -> Profile
             headers: Vec::new(),
             body: None,
             check: Check::default(),
+            cookies: None,
+            follow_redirects: None,
         })
         .collect();
     p.load.graceful_stop = Duration::from_secs(5);

@@ -17,7 +17,7 @@ use crate::profile::data::json_to_var;
 use crate::profile::journey::{
     Extract, ExtractSource, MetricRule, MetricSource, RequestTemplate, StepExtras,
 };
-use crate::profile::template::RenderCtx;
+use crate::profile::template::{Missing, RenderCtx};
 
 /// How a step went, and the JSON body when `repeat_until` needs it.
 pub struct StepResult {
@@ -36,13 +36,13 @@ pub async fn run_step(cx: &mut StepCx<'_>, index: usize) -> StepResult {
         return StepResult { class, json: None };
     };
     // Only templated or ranged steps pay for a copy of the prepared request.
-    let owned = if extras.template.is_some() || extras.range.is_some() {
+    let (owned, cookies_read) = if extras.template.is_some() || extras.range.is_some() {
         match personalise(cx, index, extras) {
-            Ok(owned) => Some(owned),
+            Ok((owned, cookies_read)) => (Some(owned), cookies_read),
             Err(why) => return unrendered(cx, index, why),
         }
     } else {
-        None
+        (None, Vec::new())
     };
     let send = owned.as_ref().unwrap_or(req);
     let mut executed = cx.client.execute_request(send, Instant::now()).await;
@@ -58,6 +58,14 @@ pub async fn run_step(cx: &mut StepCx<'_>, index: usize) -> StepResult {
             .unwrap_or_else(|| format!("{}: failed", req.name));
         executed.message = Some(format!("setup failed: {message}"));
     }
+    if !cookies_read.is_empty()
+        && let Some(message) = &mut executed.message
+    {
+        // A check rendered from `{{cookie.NAME}}` quotes the value when it fails;
+        // session ids must not reach the log or the snapshot.
+        let values: Vec<String> = cookies_read.into_iter().map(|(_, v)| v).collect();
+        *message = crate::redact::scrub(message, &values);
+    }
     let class = executed.outcome.class;
     record_executed(cx.recorder, prepared, index, &mut executed);
     StepResult {
@@ -67,16 +75,19 @@ pub async fn run_step(cx: &mut StepCx<'_>, index: usize) -> StepResult {
 }
 
 /// This VU's copy of request `index`: templates rendered with its variables, and
-/// the next `Range` window when the step streams a file.
+/// the next `Range` window when the step streams a file. Also the cookies its
+/// templates read (their values are kept out of messages).
+#[allow(clippy::type_complexity)] // the request and the cookies it read
 fn personalise(
     cx: &mut StepCx<'_>,
     index: usize,
     extras: &StepExtras,
-) -> Result<PreparedRequest, String> {
+) -> Result<(PreparedRequest, Vec<(String, String)>), String> {
     let prepared = cx.prepared;
     let mut owned = prepared.requests[index].clone();
+    let mut cookies_read = Vec::new();
     if let Some(template) = &extras.template {
-        render(&mut owned, template, &prepared.base_url, cx)?;
+        cookies_read = render(&mut owned, template, &prepared.base_url, cx)?;
     }
     if let Some(spec) = &extras.range {
         let (start, end) = cx.vu.range(index).window(spec, cx.rng);
@@ -84,7 +95,7 @@ fn personalise(
             .expect("digits are valid header text");
         owned.headers.insert(RANGE, value);
     }
-    Ok(owned)
+    Ok((owned, cookies_read))
 }
 
 /// A step whose template could not be rendered is not sent: a variable that was
@@ -148,28 +159,49 @@ fn read_response(
 }
 
 /// Renders the templated parts of `req` in place; `Err` says what could not be rendered.
+/// `{{cookie.NAME}}` reads the VU's cookies for the request's URL: the prepared one
+/// for the path, the rendered one for everything after it. Returns those cookies
+/// (none when no template reads one).
 fn render(
     req: &mut PreparedRequest,
     template: &RequestTemplate,
     base_url: &str,
     cx: &mut StepCx<'_>,
-) -> Result<(), String> {
+) -> Result<Vec<(String, String)>, String> {
     let prepared = cx.prepared;
-    let mut ctx = RenderCtx {
-        vu: cx.vu.id,
-        iteration: cx.vu.iteration,
-        vars: &cx.vu.vars,
-        rng: cx.rng,
+    let reads_cookies = template.reads_cookies();
+    let cookies_at = |client: &crate::engine::client::VuClient, uri: &Uri| {
+        if reads_cookies {
+            client.cookie_pairs(uri)
+        } else {
+            Vec::new()
+        }
     };
-    let unset = |slot: u16| {
-        let name = prepared
-            .journey
-            .vars
-            .get(usize::from(slot))
-            .map_or("?", String::as_str);
-        format!("variable {{{{{name}}}}} is not set (its extract has not matched yet)")
+    let mut cookies = cookies_at(cx.client, &req.absolute_uri);
+    // A reference-counted copy: the request's URL changes below.
+    let prepared_uri = req.absolute_uri.clone();
+    let unset = |missing: Missing| match missing {
+        Missing::Var(slot) => {
+            let name = prepared
+                .journey
+                .vars
+                .get(usize::from(slot))
+                .map_or("?", String::as_str);
+            format!("variable {{{{{name}}}}} is not set (its extract has not matched yet)")
+        }
+        Missing::Cookie(name) => format!(
+            "cookie {{{{cookie.{name}}}}} is not set for {} (no response has set it for this VU yet)",
+            req_url_for_message(&prepared_uri)
+        ),
     };
     if let Some(path) = &template.path {
+        let mut ctx = RenderCtx {
+            vu: cx.vu.id,
+            iteration: cx.vu.iteration,
+            vars: &cx.vu.vars,
+            rng: cx.rng,
+            cookies: &cookies,
+        };
         let path = path.render(&mut ctx).map_err(unset)?;
         let url = if path.starts_with("http://") || path.starts_with("https://") {
             path
@@ -185,7 +217,15 @@ fn render(
             .parse()
             .map_err(|e| format!("rendered path of \"{url}\" is not valid: {e}"))?;
         req.absolute_uri = absolute;
+        cookies = cookies_at(cx.client, &req.absolute_uri);
     }
+    let mut ctx = RenderCtx {
+        vu: cx.vu.id,
+        iteration: cx.vu.iteration,
+        vars: &cx.vu.vars,
+        rng: cx.rng,
+        cookies: &cookies,
+    };
     for (name, value) in &template.headers {
         let value = value.render(&mut ctx).map_err(unset)?;
         let value = HeaderValue::from_str(&value)
@@ -200,16 +240,17 @@ fn render(
             .insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
         req.body = Bytes::from(body);
     }
-    render_checks(req, template, &mut ctx).map_err(unset)
+    render_checks(req, template, &mut ctx).map_err(unset)?;
+    Ok(cookies)
 }
 
 /// The request's checks with their `{{…}}` templates expanded, so a check
-/// compares with what this VU sent or extracted. `Err(slot)`: a variable not set.
+/// compares with what this VU sent or extracted. `Err`: what is not set.
 fn render_checks(
     req: &mut PreparedRequest,
     template: &RequestTemplate,
     ctx: &mut RenderCtx<'_>,
-) -> Result<(), u16> {
+) -> Result<(), Missing> {
     if let Some(needle) = &template.check_body_contains {
         req.check.body_contains = Some(needle.render(ctx)?);
     }
@@ -227,6 +268,12 @@ fn render_checks(
         }
     }
     Ok(())
+}
+
+/// The URL a message names: the path only, so a query string with secrets in it
+/// never reaches the log.
+fn req_url_for_message(uri: &Uri) -> &str {
+    uri.path()
 }
 
 fn extract(e: &Extract, d: &Detail) -> Option<String> {
