@@ -33,6 +33,7 @@
 //!   status), [`outcome`] (error classes), [`command`] (operator commands),
 //!   [`error`] (`AppError`, exit codes), [`format`](mod@format) (every number formatter),
 //!   [`fit`] (text tables that fit the terminal's width),
+//!   [`segment`] (execution segments: one agent's exact share of a split run),
 //!   [`limits`] (the bounds every input obeys, and `LimitError`), [`redact`] (secrets out of every
 //!   output), [`fsutil`] (output files: atomic, or in place for devices and FIFOs),
 //!   [`stdout`] (stdout/stderr that may be closed).
@@ -70,6 +71,7 @@ pub mod profile;
 pub mod quick;
 pub mod redact;
 pub mod report;
+pub mod segment;
 pub mod session;
 pub mod shutdown;
 pub mod snapshot;
