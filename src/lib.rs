@@ -19,7 +19,8 @@
 //! - front ends: [`ui`] (live dashboard, snapshot viewer, compare view, baseline
 //!   overlay), [`headless`] (progress lines).
 //! - run: [`session`] (starts engine, aggregator and samplers; collects the
-//!   result), [`shutdown`] (signals).
+//!   result), [`shutdown`] (signals), [`start_gate`] (`--start-at`: waiting for
+//!   the agreed start).
 //! - outputs: [`report`] (the summary), [`export`] (`report` formats), [`exporter`]
 //!   (`--metrics-listen`: the live frame for Prometheus), [`compare`],
 //!   [`merge`], [`snapshot`] (the saved run: versioned JSON, lossless histograms,
@@ -75,6 +76,7 @@ pub mod segment;
 pub mod session;
 pub mod shutdown;
 pub mod snapshot;
+pub mod start_gate;
 pub mod stdout;
 pub mod sysmon;
 pub mod threshold;

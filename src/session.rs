@@ -163,6 +163,9 @@ fn finish_options(
             "no load given: use --vus N --duration D, --stages \"30s:10,1m:50\", or a profile with [load] stages".into(),
         ));
     }
+    if let Some(segment) = opts.segment {
+        profile.load.segment = Some(segment);
+    }
     if let Some(timeout) = opts.timeout {
         profile.defaults.timeout = timeout;
         for r in &mut profile.requests {
@@ -324,6 +327,7 @@ fn aggregator_config(
         stage_names: profile.load.stage_names.clone(),
         stages: profile.load.stages.clone(),
         watch_names: watch_names.to_vec(),
+        segment: profile.load.segment,
     }
 }
 

@@ -26,6 +26,7 @@ use crate::engine::vu::{Arrival, VuShared, run_arrival_vu};
 use crate::limits::MAX_VUS;
 use crate::metrics::recorder::LocalRecorder;
 use crate::metrics::scope::DropReason;
+use crate::segment::Share;
 
 /// An arrival older than this when the dispatcher reaches it is dropped as
 /// "loader behind": the loader could not keep its own schedule (CPU saturated),
@@ -113,20 +114,34 @@ impl RateCurve {
 
 /// Where the timeline is: the curve in force, the count at its start, and how
 /// many arrivals have been issued in all.
-#[derive(Debug, Clone, Copy)]
+///
+/// The timeline is the whole run's (the curve is the run-wide rate); with a
+/// `--segment`, this process takes only the arrivals its share owns (run-wide
+/// arrival n is due when the integral reaches n, whichever agent sends it), so
+/// the agents' arrivals together are exactly the whole timeline.
+#[derive(Debug, Clone)]
 pub struct Timeline {
     curve: RateCurve,
     /// Arrivals (fractional) the run had accumulated when `curve` took over.
     base: f64,
+    /// Run-wide number of the next arrival to consider (one past the last taken).
     issued: u64,
+    /// Which run-wide arrivals are this process's.
+    share: Share,
 }
 
 impl Timeline {
     pub fn new(curve: RateCurve) -> Timeline {
+        Timeline::for_share(curve, Share::whole())
+    }
+
+    /// A timeline of which this process sends `share`'s arrivals.
+    pub fn for_share(curve: RateCurve, share: Share) -> Timeline {
         Timeline {
             curve,
             base: 0.0,
             issued: 0,
+            share,
         }
     }
 
@@ -143,18 +158,18 @@ impl Timeline {
         self.curve = curve;
     }
 
-    /// When the next arrival is due; `None` while the rate is zero.
+    /// When this process's next arrival is due; `None` while the rate is zero.
     pub fn next_due(&self) -> Option<Instant> {
-        let n = self.issued as f64 - self.base;
+        let n = self.share.next_owned(self.issued) as f64 - self.base;
         let t = self.curve.time_of(n)?;
         Some(self.curve.at + Duration::from_secs_f64(t.min(1e9)))
     }
 
-    /// Takes the next arrival if it is due by `now`.
+    /// Takes this process's next arrival if it is due by `now`.
     pub fn pop_due(&mut self, now: Instant) -> Option<Instant> {
         let due = self.next_due()?;
         (due <= now).then(|| {
-            self.issued += 1;
+            self.issued = self.share.next_owned(self.issued) + 1;
             due
         })
     }
@@ -176,6 +191,17 @@ pub struct ArrivalLimits {
 }
 
 impl ArrivalLimits {
+    /// A segment's part of the limits: an explicit `max_vus` or
+    /// `pre_allocated_vus` is a run-wide figure, split like VUs (at least 1 each).
+    pub fn for_share(self, share: &Share) -> ArrivalLimits {
+        let part = |n: u32| share.scale_u32(n).max(1);
+        ArrivalLimits {
+            max_vus: self.max_vus.map(part),
+            pre_allocated_vus: self.pre_allocated_vus.map(part),
+        }
+    }
+
+    /// The most VUs for this process's `rate` (its own part of the run's rate).
     fn max_for(&self, rate: f64) -> u32 {
         self.max_vus
             .unwrap_or_else(|| ((rate * 10.0).ceil() as u32).clamp(AUTO_MAX_VUS.0, AUTO_MAX_VUS.1))
@@ -195,7 +221,11 @@ pub struct ArrivalPool {
 }
 
 impl ArrivalPool {
+    /// `first_rate` is the run-wide rate; the pool is sized for this process's part.
     pub fn start(shared: Arc<VuShared>, limits: ArrivalLimits, first_rate: f64) -> ArrivalPool {
+        let share = shared.prepared.segment.clone();
+        let limits = limits.for_share(&share);
+        let first_rate = first_rate * share.segment().fraction();
         let (curve, curve_rx) = watch::channel(RateCurve::zero(Instant::now()));
         let retire = CancellationToken::new();
         let vus = Arc::new(AtomicU32::new(0));
@@ -385,14 +415,18 @@ impl Dispatcher {
         for _ in 0..pre_allocated {
             self.spawn_vu(true);
         }
-        let mut timeline = Timeline::new(*curve_rx.borrow_and_update());
+        let share = self.shared.prepared.segment.clone();
+        // This process's part of the run-wide rate, to size the pool.
+        let fraction = share.segment().fraction();
+        let mut timeline = Timeline::for_share(*curve_rx.borrow_and_update(), share);
         let abort = self.shared.abort.clone();
         loop {
             let now = Instant::now();
-            let rate = timeline.curve.rate_at(
-                now.saturating_duration_since(timeline.curve.at)
-                    .as_secs_f64(),
-            );
+            let rate = fraction
+                * timeline.curve.rate_at(
+                    now.saturating_duration_since(timeline.curve.at)
+                        .as_secs_f64(),
+                );
             while let Some(intended) = timeline.pop_due(now) {
                 self.dispatch(intended, now, rate);
             }
@@ -487,6 +521,36 @@ mod tests {
         let down = curve(100.0, -10.0, 10.0);
         assert!((down.count_to(20.0) - 500.0).abs() < 1e-9);
         assert_eq!(down.time_of(501.0), None);
+    }
+
+    /// Three agents' timelines of one 300/s run: each sends a third, and
+    /// together every run-wide arrival exactly once, at its run-wide time.
+    #[test]
+    fn segments_split_the_run_wide_timeline_exactly() {
+        let start = Instant::now();
+        let run = RateCurve {
+            at: start,
+            end: 2.0,
+            ..curve(300.0, 0.0, 0.0)
+        };
+        let mut whole = Timeline::new(run);
+        let mut all = Vec::new();
+        while let Some(t) = whole.pop_due(start + Duration::from_secs(5)) {
+            all.push(t);
+        }
+        assert_eq!(all.len(), 600);
+        let mut union = Vec::new();
+        for share in crate::segment::SegmentSequence::equal(3).shares() {
+            let mut tl = Timeline::for_share(run, share);
+            let mut mine = Vec::new();
+            while let Some(t) = tl.pop_due(start + Duration::from_secs(5)) {
+                mine.push(t);
+            }
+            assert_eq!(mine.len(), 200);
+            union.extend(mine);
+        }
+        union.sort();
+        assert_eq!(union, all, "the agents' arrivals are the whole timeline");
     }
 
     #[test]

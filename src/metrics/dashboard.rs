@@ -240,6 +240,9 @@ pub struct Dashboard {
     pub memory: SystemStatus,
     /// The newest event-log entries (up to 200), oldest first.
     pub log: Vec<LogEntry>,
+    /// `--segment`: this process runs that part of a split run (VU figures are
+    /// its own part; the header says `segment 3/8`).
+    pub segment: Option<crate::segment::Segment>,
 }
 
 impl Dashboard {
@@ -272,6 +275,7 @@ impl Dashboard {
             latency_limits_ms: Vec::new(),
             memory: SystemStatus::default(),
             log: Vec::new(),
+            segment: None,
         }
     }
 

@@ -105,6 +105,7 @@ pub fn build(input: FrameInput<'_>) -> Dashboard {
         latency_limits_ms: latency_limits(input.thresholds),
         memory: input.memory,
         log: input.log,
+        segment: None,
     }
 }
 

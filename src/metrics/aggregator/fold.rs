@@ -70,6 +70,8 @@ pub struct Aggregator {
     expected_interval_us: Option<u64>,
     /// Per threshold: the sliding window's worst so far (`p95_1m`), if it has one.
     pub(super) windows: Vec<Option<WindowTracker>>,
+    /// `--segment`, copied into every frame.
+    pub(super) segment: Option<crate::segment::Segment>,
 }
 
 impl Aggregator {
@@ -122,6 +124,7 @@ impl Aggregator {
                 _ => None,
             },
             windows,
+            segment: config.segment,
         }
     }
 

@@ -60,6 +60,8 @@ pub struct AggregatorConfig {
     pub stages: Vec<crate::plan::Stage>,
     /// The `watch.NAME` metrics sysmon reads, in the order of `SystemStatus::watch`.
     pub watch_names: Vec<String>,
+    /// `--segment`: the part of a split run this process runs (shown in the header).
+    pub segment: Option<crate::segment::Segment>,
 }
 
 /// The aggregator's inputs and outputs.

@@ -14,7 +14,7 @@ impl Aggregator {
     /// The frame at the current run time.
     pub fn frame(&self) -> Dashboard {
         let r = &self.record;
-        frame::build(FrameInput {
+        let mut frame = frame::build(FrameInput {
             profile_name: &r.profile_name,
             target: &r.target,
             elapsed: self.now,
@@ -38,7 +38,9 @@ impl Aggregator {
             threshold_status: self.threshold_statuses(),
             log: frame::log_tail(r.log.iter()),
             latency_basis: r.latency,
-        })
+        });
+        frame.segment = self.segment;
+        frame
     }
 
     /// Per request: whole-run totals, the last closed second's rate, and the worst

@@ -49,15 +49,16 @@ fn render_title(frame: &mut Frame, top: Rect, app: &App) {
     let time_width = time.chars().count() as u16;
     let [left, right] =
         Layout::horizontal([Constraint::Fill(1), Constraint::Length(time_width)]).areas(top);
-    frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(" loadpilot ", theme.accent()),
-            Span::styled(d.profile_name.clone(), theme.title()),
-            Span::styled(" → ", theme.dim()),
-            Span::raw(d.target.clone()),
-        ])),
-        left,
-    );
+    let mut spans = vec![
+        Span::styled(" loadpilot ", theme.accent()),
+        Span::styled(d.profile_name.clone(), theme.title()),
+        Span::styled(" → ", theme.dim()),
+        Span::raw(d.target.clone()),
+    ];
+    if let Some(segment) = d.segment {
+        spans.push(Span::styled(format!("  segment {segment}"), theme.accent()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), left);
     frame.render_widget(Paragraph::new(Line::from(time).right_aligned()), right);
 }
 
