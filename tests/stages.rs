@@ -9,6 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::*;
+use loadpilot::demo_target::stall::parse_stall;
 use loadpilot::demo_target::{LocalTarget, TargetConfig};
 use loadpilot::profile::parse_profile;
 use loadpilot::session::Session;
@@ -96,6 +97,92 @@ async fn named_stages_have_their_own_results_thresholds_and_recovery() {
     assert!(stdout.contains("│ stress"), "{stdout}");
     assert!(
         stdout.contains("recovery after the drop into stage 4"),
+        "{stdout}"
+    );
+}
+
+/// A failing window has its own recovery time, whatever the load does: at 100
+/// arrivals/s (at most 50 VUs) against a target that freezes for 1 s every 4 s,
+/// `p95_2s < 300ms` fails after each freeze, and the summary gives the seconds
+/// from the first failing second until a second's own p95 is back under 300 ms.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_failing_window_has_a_recovery_time() {
+    let t = target_with(TargetConfig {
+        stall: Some(parse_stall("4s:1s").unwrap()),
+        workers: 64,
+        ..TargetConfig::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("summary.json");
+    let snapshot = dir.path().join("run.json");
+    let mut cmd = loadpilot();
+    cmd.args(["run", &t.url("/delay/10"), "--headless"])
+        .args(["--rate", "100", "--max-vus", "50", "--duration", "9s"])
+        .args(["--threshold", "p95_2s < 300ms"])
+        .args(["--threshold", "recovery_time < 8s"])
+        .arg("--summary-json")
+        .arg(&json)
+        .arg("--out")
+        .arg(&snapshot);
+    let out = output(cmd).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(99), "{stdout}{}", text(&out.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    // --max-vus is applied: a freeze holds 100 arrivals, 50 VUs take half of
+    // them and the rest wait (without the cap the pool would grow to take them all).
+    let snap: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&snapshot).unwrap()).unwrap();
+    let peak = snap["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|row| row["vus"].as_u64())
+        .max();
+    assert_eq!(peak, Some(50), "{:#}", snap["series"]);
+    let windows: Vec<&serde_json::Value> = summary["recoveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["cause"] == "failing_window")
+        .collect();
+    assert!(!windows.is_empty(), "{summary:#}");
+    // The freezes follow the target's clock, not the run's: one may fall in the
+    // run's last seconds and not be over by the end ("not recovered", null).
+    let mut worst: f64 = 0.0;
+    for r in &windows {
+        assert_eq!(r["threshold"], "p95_2s < 300ms", "{r}");
+        assert_eq!(r["p95_limit_ms"], 300.0, "{r}");
+        assert!(r["error_rate_limit"].is_null(), "no error limit: {r}");
+        let at = r["at_s"].as_f64().unwrap();
+        match r["seconds"].as_f64() {
+            Some(seconds) => {
+                assert!((0.0..4.0).contains(&seconds), "{r}");
+                worst = worst.max(seconds);
+            }
+            None => {
+                assert!(at >= 6.0, "only a late failure may be unrecovered: {r}");
+                worst = f64::INFINITY;
+            }
+        }
+    }
+    assert!(
+        windows.iter().any(|r| r["seconds"].is_number()),
+        "a freeze early in the run recovers: {windows:#?}"
+    );
+    let rt = threshold(&summary, "recovery_time < 8s");
+    if worst.is_finite() {
+        assert_eq!(rt["passed"], true, "{rt}");
+        assert!(
+            (rt["value"].as_f64().unwrap() - worst * 1000.0).abs() < 1e-6,
+            "{rt}"
+        );
+    } else {
+        assert_eq!(rt["passed"], false, "not recovered fails: {rt}");
+    }
+    assert!(
+        stdout.contains("recovery after p95_2s < 300ms failed at"),
         "{stdout}"
     );
 }

@@ -144,6 +144,7 @@ impl RunRecord {
             series: &self.series,
             per_stage: &self.per_stage,
             thresholds: &self.thresholds,
+            second_histograms: &self.second_histograms,
         }
     }
 

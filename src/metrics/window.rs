@@ -31,6 +31,8 @@ pub struct WindowTracker {
     /// Seconds seen in all.
     seen: usize,
     worst: Option<f64>,
+    /// The reading of the latest full window.
+    last: Option<f64>,
 }
 
 impl WindowTracker {
@@ -58,7 +60,8 @@ impl WindowTracker {
     }
 
     fn judge(&mut self, t: &Threshold) {
-        if let Some(v) = reading(t, self.seconds.iter())
+        self.last = reading(t, self.seconds.iter());
+        if let Some(v) = self.last
             && self.worst.is_none_or(|w| worse(t.op, v, w))
         {
             self.worst = Some(v);
@@ -81,17 +84,41 @@ fn reading<'a>(t: &Threshold, seconds: impl Iterator<Item = &'a ScopeStats>) -> 
 pub fn worst_in_record(t: &Threshold, series: &[SecondRow], histograms: &[Vec<u8>]) -> Option<f64> {
     let mut tracker = WindowTracker::default();
     for (i, row) in series.iter().enumerate() {
-        let mut second = ScopeStats::default();
-        if let Some(hist) = histograms
-            .get(i)
-            .and_then(|b| crate::metrics::hist_codec::decode(b).ok())
-        {
-            let _ = second.hist.add(&hist);
-        }
-        second.classes = row.classes;
-        tracker.push(t, &second);
+        tracker.push(t, &record_second(row, histograms.get(i)));
     }
     tracker.worst(t, true)
+}
+
+/// Per second of a finished record, the reading of the full window ending with
+/// it and whether that window breaks the threshold (`None`: not full yet, or no data).
+pub fn breaches_in_record(
+    t: &Threshold,
+    series: &[SecondRow],
+    histograms: &[Vec<u8>],
+) -> Vec<Option<bool>> {
+    let mut tracker = WindowTracker::default();
+    let len = t.window_s.unwrap_or(1).max(1) as usize;
+    series
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            tracker.push(t, &record_second(row, histograms.get(i)));
+            let full = tracker.seconds.len() == len;
+            full.then_some(tracker.last)
+                .flatten()
+                .map(|v| !t.op.holds(v, t.limit))
+        })
+        .collect()
+}
+
+/// One second of a record as a whole-run scope: its histogram and class counts.
+fn record_second(row: &SecondRow, histogram: Option<&Vec<u8>>) -> ScopeStats {
+    let mut second = ScopeStats::default();
+    if let Some(hist) = histogram.and_then(|b| crate::metrics::hist_codec::decode(b).ok()) {
+        let _ = second.hist.add(&hist);
+    }
+    second.classes = row.classes;
+    second
 }
 
 #[cfg(test)]

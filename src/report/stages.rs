@@ -10,7 +10,7 @@ use super::ScopeSummary;
 use crate::fit::FitTable;
 use crate::format::ms_fixed;
 use crate::metrics::aggregator::RunRecord;
-use crate::metrics::recovery::Recovery;
+use crate::metrics::recovery::{Cause, Recovery};
 
 /// One stage's results.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -81,19 +81,30 @@ pub fn stages_table(stages: &[StageSummary]) -> FitTable {
     table
 }
 
-/// `recovery after the drop into "recovery" at 40.0s: 3.0s (p95 ≤ 120.0ms, errors ≤ 1.00%, from normal)`.
+/// `recovery after the drop into "recovery" at 40.0s: 3.0s (p95 ≤ 120.0ms, errors ≤ 1.00%, from normal)`
+/// or `recovery after p95_1m < 1s failed at 12.0s in stress: 4.0s (p95 ≤ 1.00s)`.
 pub fn recovery_line(r: &Recovery) -> String {
     let took = r
         .seconds
         .map_or("not recovered by the end of the run".to_string(), |s| {
             format!("{s:.1}s")
         });
-    format!(
-        "recovery after the drop into {} at {:.1}s: {took} (p95 ≤ {}, errors ≤ {:.2}%, from {})\n",
-        r.stage_name,
-        r.at_s,
-        ms_fixed(r.p95_limit_ms),
-        r.error_rate_limit * 100.0,
-        r.reference
-    )
+    let mut limits = Vec::new();
+    if r.p95_limit_ms.is_finite() {
+        limits.push(format!("p95 ≤ {}", ms_fixed(r.p95_limit_ms)));
+    }
+    if r.error_rate_limit.is_finite() {
+        limits.push(format!("errors ≤ {:.2}%", r.error_rate_limit * 100.0));
+    }
+    let limits = limits.join(", ");
+    match (r.cause, &r.threshold) {
+        (Cause::FailingWindow, Some(threshold)) => format!(
+            "recovery after {threshold} failed at {:.1}s in {}: {took} ({limits})\n",
+            r.at_s, r.stage_name
+        ),
+        _ => format!(
+            "recovery after the drop into {} at {:.1}s: {took} ({limits}, from {})\n",
+            r.stage_name, r.at_s, r.reference
+        ),
+    }
 }

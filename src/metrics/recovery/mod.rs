@@ -3,9 +3,12 @@
 //! the run's `p95` and `error_rate` thresholds, or, for a figure without one,
 //! within 10% of what the target did before at that load (the latest earlier
 //! stage whose load was at most the new one: in warm-up → normal → peak →
-//! stress → recovery, `normal`).
+//! stress → recovery, `normal`). And after each failing window of a sliding-window
+//! threshold, whatever the load did (see [`failing`]).
 //!
 //! Read from the per-second series, so a live run, a snapshot and a report agree.
+
+mod failing;
 
 use std::time::Duration;
 
@@ -21,13 +24,29 @@ const REFERENCE_SLACK: f64 = 1.10;
 /// An error rate this low counts as no errors (a reference of 0% allows none otherwise).
 const ERROR_RATE_FLOOR: f64 = 0.001;
 
-/// One drop in load and how long the target took to recover from it.
+/// What the target recovers from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    /// A stage lowered the load.
+    LoadDrop,
+    /// A sliding-window threshold (`p95_1m < 1s`) failed.
+    FailingWindow,
+}
+
+/// One drop in load, or one failing window, and how long the target took to
+/// recover from it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Recovery {
-    /// The stage that lowered the load (0-based) and its label.
+    pub cause: Cause,
+    /// The failing window's threshold (`p95_1m < 1s`); only for a failing window.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<String>,
+    /// The stage that lowered the load, or the one the window failed in
+    /// (0-based), and its label.
     pub stage: usize,
     pub stage_name: String,
-    /// When the load dropped, seconds of run time.
+    /// When the load dropped or the window first failed, seconds of run time.
     pub at_s: f64,
     /// Seconds until p95 and error rate were back; `None`: not within the run.
     pub seconds: Option<f64>,
@@ -46,11 +65,21 @@ pub struct RunShape<'a> {
     pub series: &'a [SecondRow],
     pub per_stage: &'a [ScopeStats],
     pub thresholds: &'a [Threshold],
+    /// Each second's latency histogram (encoded), beside `series`.
+    pub second_histograms: &'a [Vec<u8>],
 }
 
 impl RunShape<'_> {
     fn stage_label(&self, i: usize) -> String {
         stage_label(self.stage_names, i)
+    }
+
+    /// The stage running at `at` (the last one started by then).
+    fn stage_at(&self, at: Duration) -> usize {
+        self.stage_starts
+            .iter()
+            .rposition(|&start| start <= at)
+            .unwrap_or(0)
     }
 }
 
@@ -62,8 +91,18 @@ pub fn stage_label(names: &[Option<String>], i: usize) -> String {
     }
 }
 
-/// Every drop in load the run went through, with its recovery.
+/// Every drop in load the run went through and every failing window, with its
+/// recovery, in the order they happened.
 pub fn recoveries(record: &RunShape<'_>) -> Vec<Recovery> {
+    let mut out = load_drops(record);
+    let drops: Vec<f64> = out.iter().map(|r| r.at_s).collect();
+    out.extend(failing::failing_windows(record, &drops));
+    out.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
+    out
+}
+
+/// Every drop in load, with its recovery.
+fn load_drops(record: &RunShape<'_>) -> Vec<Recovery> {
     let mut out = Vec::new();
     for i in 1..record.stage_starts.len().min(record.stages.len()) {
         let (before, now) = (record.stages[i - 1].target, record.stages[i].target);
@@ -75,6 +114,8 @@ pub fn recoveries(record: &RunShape<'_>) -> Vec<Recovery> {
             continue;
         };
         out.push(Recovery {
+            cause: Cause::LoadDrop,
+            threshold: None,
             stage: i,
             stage_name: record.stage_label(i),
             at_s: at.as_secs_f64(),
@@ -88,7 +129,7 @@ pub fn recoveries(record: &RunShape<'_>) -> Vec<Recovery> {
 }
 
 /// The longest recovery, ms (what `recovery_time < 30s` reads): infinite when a
-/// drop was never recovered from, `None` when the load never dropped.
+/// drop or failing window was never recovered from, `None` when there was neither.
 pub fn worst_ms(record: &RunShape<'_>) -> Option<f64> {
     recoveries(record)
         .iter()
