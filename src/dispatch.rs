@@ -420,12 +420,14 @@ pub async fn execute(
         _ => None,
     };
     let exit_on_end = opts.exit_on_end || profile.exit_on_end;
+    // A start time already past is refused before anything else starts.
     let start_at =
         crate::start_gate::start_time(opts.start_at, opts.start_after, chrono::Utc::now())
             .map_err(|e| AppError::Usage(e.to_string()))?;
     let exporter = bind_exporter(opts).await?;
-    if let Some(at) = start_at {
-        wait_for_start(at, interactive(opts)).await;
+    if let Some(at) = start_at.filter(|_| !interactive(opts)) {
+        // The dashboard counts down in its header instead.
+        crate::stdout::eprint_line(&crate::start_gate::waiting_line(at, chrono::Utc::now()));
     }
     let session = Session::start(profile, opts, demo_pid)?;
     // Cancelled when this function returns, however it returns.
@@ -481,29 +483,6 @@ pub async fn execute(
 }
 
 /// Whether the run gets the dashboard: a terminal on both ends and no `--headless`.
-/// `--start-at` / `--start-after`: says when the run starts, then waits. On a
-/// terminal the line counts down each second (the dashboard opens at the start).
-async fn wait_for_start(at: chrono::DateTime<chrono::Utc>, on_terminal: bool) {
-    crate::stdout::eprint_line(&crate::start_gate::waiting_line(at, chrono::Utc::now()));
-    if !on_terminal {
-        crate::start_gate::wait_until(at).await;
-        return;
-    }
-    let ticker = async {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
-        loop {
-            tick.tick().await;
-            let left = crate::start_gate::countdown(at, chrono::Utc::now());
-            crate::stdout::print(&format!("\r\x1b[Kstarting in {left}"));
-        }
-    };
-    tokio::select! {
-        _ = crate::start_gate::wait_until(at) => {}
-        _ = ticker => {}
-    }
-    crate::stdout::print("\r\x1b[K");
-}
-
 fn interactive(opts: &RunOptions) -> bool {
     !opts.headless && std::io::stdout().is_terminal() && std::io::stdin().is_terminal()
 }

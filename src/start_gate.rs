@@ -2,10 +2,12 @@
 //! start, so agents on several machines given the same time start together (and
 //! `merge` then lines up their seconds by wall clock).
 //!
-//! The wait happens before the run exists (no engine, no aggregator, no
-//! dashboard): the run's clock and `started_at` begin at the agreed time. A
-//! start time already past is refused, unless it is within [`PAST_GRACE`] (a
-//! slow scheduler starting an agent a moment late): then the run starts at once.
+//! The run is set up at once (the dashboard opens with a countdown in its
+//! header) but its clock begins at the agreed time: the session's start instant
+//! and `started_at` are that time, and the engine waits for it before its first
+//! VU or arrival. A start time already past is refused, unless it is within
+//! [`PAST_GRACE`] (a slow scheduler starting an agent a moment late): then the
+//! run starts at once.
 
 use std::time::Duration;
 
@@ -13,6 +15,8 @@ use chrono::{DateTime, Utc};
 
 /// How far in the past a `--start-at` may be and still start at once.
 pub const PAST_GRACE: Duration = Duration::from_secs(5);
+/// How far ahead a start may be: further is a typo (a wrong year or day).
+pub const MAX_WAIT: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// A start time the run cannot keep.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -27,6 +31,8 @@ pub enum StartError {
         grace: String,
         example: String,
     },
+    #[error("the start is {ahead} away, more than the {max} a run may wait: check the date")]
+    TooFar { ahead: String, max: String },
 }
 
 /// When the run starts: `None` for at once, else the agreed wall-clock time.
@@ -35,11 +41,21 @@ pub fn start_time(
     start_after: Option<Duration>,
     now: DateTime<Utc>,
 ) -> Result<Option<DateTime<Utc>>, StartError> {
-    if let Some(after) = start_after {
-        let after = chrono::Duration::from_std(after).unwrap_or(chrono::Duration::MAX);
-        return Ok(Some(now.checked_add_signed(after).unwrap_or(now)));
+    let at = match (start_at, start_after) {
+        (_, Some(after)) => {
+            let after = chrono::Duration::from_std(after.min(MAX_WAIT * 2)).unwrap_or_default();
+            now + after
+        }
+        (Some(at), None) => at,
+        (None, None) => return Ok(None),
+    };
+    let ahead = (at - now).to_std().unwrap_or_default();
+    if ahead > MAX_WAIT {
+        return Err(StartError::TooFar {
+            ahead: humantime::format_duration(Duration::from_secs(ahead.as_secs())).to_string(),
+            max: humantime::format_duration(MAX_WAIT).to_string(),
+        });
     }
-    let Some(at) = start_at else { return Ok(None) };
     let late = (now - at).to_std().unwrap_or_default();
     if late > PAST_GRACE {
         let example = (now + chrono::Duration::minutes(1)).format("%Y-%m-%dT%H:%M:00Z");
@@ -62,26 +78,12 @@ pub fn waiting_line(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     )
 }
 
-/// The time left, to the second, as the dashboard's header shows it ("29s", "1m 5s").
+/// The time left, to the second, rounded up ("29s", "1m 5s").
 pub fn countdown(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let left = (at - now).to_std().unwrap_or_default();
     // Rounded up: "1s" until the very start, never "0s" while still waiting.
     let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
     humantime::format_duration(Duration::from_secs(secs)).to_string()
-}
-
-/// Sleeps until `at` by the wall clock. Sleeps in short steps and re-reads the
-/// clock, so a wall clock set by NTP during a long wait is followed, not the
-/// monotonic clock's idea of how long was asked for.
-pub async fn wait_until(at: DateTime<Utc>) {
-    const STEP: Duration = Duration::from_millis(250);
-    loop {
-        let left = (at - Utc::now()).to_std().unwrap_or_default();
-        if left.is_zero() {
-            return;
-        }
-        tokio::time::sleep(left.min(STEP)).await;
-    }
 }
 
 #[cfg(test)]
@@ -113,6 +115,9 @@ mod tests {
             start_time(None, Some(Duration::from_secs(30)), now),
             Ok(Some(at))
         );
+        let far = start_time(Some(t("2027-12-01T10:00:00Z")), None, now).unwrap_err();
+        assert!(far.to_string().contains("check the date"), "{far}");
+        assert!(start_time(None, Some(MAX_WAIT * 3), now).is_err());
     }
 
     #[test]

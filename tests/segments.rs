@@ -72,6 +72,17 @@ async fn three_segments_of_ten_vus_run_four_three_three_and_merge() {
             run_headless(&url, &out, &[&args[..], &["--start-at", &at]].concat()).await
         })
     });
+    let runs: Vec<_> = runs.collect();
+    // Started but waiting: until the agreed second the target sees nothing.
+    let agreed = chrono::DateTime::parse_from_rfc3339(&at)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let before = (agreed - chrono::Utc::now()).to_std().unwrap_or_default();
+    tokio::time::sleep(before.saturating_sub(Duration::from_millis(600))).await;
+    assert!(
+        served(&t).await.values().all(|&n| n == 0),
+        "no request before {at}"
+    );
     let results = futures_util::future::join_all(runs).await;
     for (i, r) in results.into_iter().enumerate() {
         let out = r.unwrap();
@@ -87,12 +98,16 @@ async fn three_segments_of_ten_vus_run_four_three_three_and_merge() {
     assert_eq!(segments, ["1/3", "2/3", "3/3"]);
     let vus: Vec<u32> = parts.iter().map(peak_vus).collect();
     assert_eq!(vus, [4, 3, 3], "10 VUs over three agents");
-    // Synchronized: each started at the agreed second (generous: a loaded
-    // machine may be late to wake), and within a second of each other.
-    let agreed = chrono::DateTime::parse_from_rfc3339(&at).unwrap();
+    // Synchronized: each run's clock began at the agreed second, and each sent
+    // in its first second (it was not still waiting, nor started early: the
+    // target saw nothing before).
     for s in &parts {
-        let late = (s.started_at - agreed.with_timezone(&chrono::Utc)).num_milliseconds();
-        assert!((0..1_500).contains(&late), "started {late} ms after {at}");
+        assert_eq!(s.started_at, agreed, "run clock starts at {at}");
+        assert!(
+            s.series
+                .first()
+                .is_some_and(|r| r.t_s == 0 && r.requests > 0)
+        );
     }
     let merged_path = dir.path().join("all.json");
     let out = merge(&outs, &merged_path);
@@ -219,6 +234,42 @@ async fn a_past_start_is_refused_and_start_after_waits() {
     );
     let waited = (read(&out_path).started_at - before).num_milliseconds();
     assert!(waited >= 1_900, "started {waited} ms after launch");
+}
+
+/// On a terminal the dashboard opens at once, its header counting down to the
+/// start and naming the segment; then the run's clock takes over.
+#[test]
+fn the_dashboard_counts_down_to_the_start_and_shows_the_segment() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("split.toml");
+    std::fs::write(
+        &profile,
+        "name = \"split\"\nbase_url = \"http://127.0.0.1:1\"\n\n\
+         [load]\nstages = \"0s:3,2s:3\"\n\n[[request]]\npath = \"/ping\"\n",
+    )
+    .unwrap();
+    let args = [
+        "run",
+        profile.to_str().unwrap(),
+        "--demo",
+        "--no-snapshot",
+        "--exit-on-end",
+        "--start-after",
+        "3s",
+        "--segment",
+        "2/3",
+    ];
+    let mut s = common::pty::Pty::start(24, 100, &args, &[]);
+    s.wait_for("the countdown and the segment", |screen| {
+        let header = screen.lines().next()?;
+        (header.contains("starts in 00:0") && header.contains("segment 2/3")).then_some(())
+    });
+    s.wait_for("the run's clock", |screen| {
+        let header = screen.lines().next()?;
+        (!header.contains("starts in") && header.contains(" / 00:02")).then_some(())
+    });
+    let status = s.wait_exit();
+    assert!(status.success(), "{status:?}\n{}", s.contents());
 }
 
 /// The profile of one GET per pick of `/u/{{user}}`, rows from `csv` in `mode`.

@@ -70,6 +70,11 @@ impl RateCurve {
         }
     }
 
+    /// No arrival is ever due (paused, or a zero target that stays zero).
+    pub fn never_arrives(&self) -> bool {
+        self.rate <= 0.0 && self.slope <= 0.0
+    }
+
     /// The rate `t` seconds after `at`.
     pub fn rate_at(&self, t: f64) -> f64 {
         let ramp = t.clamp(0.0, self.until);
@@ -153,8 +158,14 @@ impl Timeline {
             .saturating_duration_since(self.curve.at)
             .as_secs_f64();
         self.base += self.curve.count_to(since);
-        // A pause (rate 0) must not let arrivals pile up as a backlog to burst.
-        self.base = self.base.max(self.issued as f64 - 1.0);
+        // A pause (rate 0) must not leave arrivals the dispatcher had not yet
+        // issued as a backlog to burst on resume: they are forgotten. Any other
+        // change continues the count exactly, even when the dispatcher issued
+        // arrivals past the new curve's start before it saw the curve (clamping
+        // then would move the timeline on and add arrivals each retarget).
+        if self.curve.never_arrives() || curve.never_arrives() {
+            self.base = self.base.min(self.issued as f64);
+        }
         self.curve = curve;
     }
 
@@ -551,6 +562,32 @@ mod tests {
         }
         union.sort();
         assert_eq!(union, all, "the agents' arrivals are the whole timeline");
+    }
+
+    /// The engine stamps a curve before the dispatcher sees it; arrivals the
+    /// dispatcher issued in between are not sent again, and none are added.
+    #[test]
+    fn a_late_seen_retarget_neither_adds_nor_drops_arrivals() {
+        let start = Instant::now();
+        let at = |s: f64| start + Duration::from_secs_f64(s);
+        let mut tl = Timeline::new(RateCurve {
+            at: start,
+            ..curve(300.0, 0.0, 0.0)
+        });
+        let mut n = 0;
+        // Twenty retargets, each seen 30 ms (9 arrivals) after it was stamped.
+        for step in 1..=20 {
+            let stamped = f64::from(step) * 0.1;
+            while tl.pop_due(at(stamped + 0.03)).is_some() {
+                n += 1;
+            }
+            tl.retarget(RateCurve {
+                at: at(stamped),
+                ..curve(300.0, 0.0, 0.0)
+            });
+        }
+        // The last pass popped up to 2.03 s: arrivals 0..=609.
+        assert_eq!(n, 610, "every arrival due by 2.03 s, once");
     }
 
     #[test]

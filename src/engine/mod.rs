@@ -190,6 +190,9 @@ impl Engine {
 
     /// Runs the schedule to its end, then stops the VUs gracefully.
     pub async fn run(mut self) -> EngineEnd {
+        if let Some(end) = self.wait_for_start().await {
+            return self.shut_down(end).await;
+        }
         let stages = format_stages(self.plan.stages());
         self.log(LogKind::Stage, format!("run started: stages {stages}"))
             .await;
@@ -230,6 +233,18 @@ impl Engine {
             }
         };
         self.shut_down(end).await
+    }
+
+    /// Waits for the run's start when it lies ahead (`--start-at`): the clock
+    /// the aggregator shares begins there. Operator commands wait in their
+    /// channel; a stop while waiting ends the run before it starts.
+    async fn wait_for_start(&mut self) -> Option<EngineEnd> {
+        let start = tokio::time::Instant::from_std(self.config.start);
+        tokio::select! {
+            _ = tokio::time::sleep_until(start) => None,
+            _ = self.ch.stop.cancelled() => Some(EngineEnd::Stopped),
+            _ = self.ch.abort.cancelled() => Some(EngineEnd::Aborted),
+        }
     }
 
     /// With `-n`: every VU has sent its share and ended (or, with a segment too

@@ -243,6 +243,8 @@ pub struct Dashboard {
     /// `--segment`: this process runs that part of a split run (VU figures are
     /// its own part; the header says `segment 3/8`).
     pub segment: Option<crate::segment::Segment>,
+    /// Time left before an agreed start (`--start-at`); `None` once running.
+    pub starts_in: Option<Duration>,
 }
 
 impl Dashboard {
@@ -276,6 +278,7 @@ impl Dashboard {
             memory: SystemStatus::default(),
             log: Vec::new(),
             segment: None,
+            starts_in: None,
         }
     }
 

@@ -106,6 +106,7 @@ pub fn build(input: FrameInput<'_>) -> Dashboard {
         memory: input.memory,
         log: input.log,
         segment: None,
+        starts_in: None,
     }
 }
 

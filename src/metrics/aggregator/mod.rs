@@ -132,7 +132,12 @@ async fn run(mut agg: Aggregator, start: Instant, mut ch: AggregatorChannels) ->
                 if agg.abort_if_failed() {
                     ch.stop.cancel();
                 }
-                ch.publish.send_replace(Arc::new(agg.frame()));
+                let mut frame = agg.frame();
+                // Before an agreed start (`--start-at`) the header counts down.
+                frame.starts_in = start
+                    .checked_duration_since(Instant::now())
+                    .filter(|left| !left.is_zero());
+                ch.publish.send_replace(Arc::new(frame));
             }
         }
     }

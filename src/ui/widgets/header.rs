@@ -65,6 +65,11 @@ fn render_title(frame: &mut Frame, top: Rect, app: &App) {
 /// The viewer's cursor time, or elapsed (/ planned) time.
 fn time_text(app: &App) -> String {
     let d = &app.dashboard;
+    if let Some(left) = d.starts_in {
+        // Rounded up: "starts in 00:01" until the very start.
+        let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+        return format!("starts in {} ", format::clock(Duration::from_secs(secs)));
+    }
     match (app.replay(), d.planned) {
         (Some(r), _) => format!(
             "at {} / {} ",
