@@ -119,6 +119,11 @@ pub enum CliCommand {
     /// first step where an --until condition holds over its second half.
     #[command(name = "find-limit", after_help = FIND_LIMIT_EXAMPLES)]
     FindLimit(FindLimitArgs),
+    /// Follow agents (`run --headless --agent-listen ADDR`) as one run: exact
+    /// merged percentiles, one dashboard whose keys steer every agent, one
+    /// snapshot of the whole run at the end.
+    #[command(after_help = ATTACH_EXAMPLES)]
+    Attach(AttachArgs),
     /// Combine snapshots of the same profile run at the same time on several
     /// machines: histograms add exactly, series add by second.
     #[command(after_help = MERGE_EXAMPLES)]
@@ -188,6 +193,11 @@ const MAN_EXAMPLES: &str = "\
 Examples:
   loadpilot man | man -l -
   loadpilot man > /usr/local/share/man/man1/loadpilot.1";
+const ATTACH_EXAMPLES: &str = "\
+Examples:
+  loadpilot attach http://10.0.0.7:9400 http://10.0.0.8:9400
+  loadpilot attach 127.0.0.1:9401 127.0.0.1:9402 --headless --summary-json fleet.json
+  LOADPILOT_AGENT_TOKEN=secret loadpilot attach http://agent-0.run:9400 http://agent-1.run:9400 -o fleet.json";
 const MERGE_EXAMPLES: &str = "\
 Examples:
   loadpilot merge agent-1.json agent-2.json -o merged.json
@@ -220,6 +230,44 @@ pub enum CompareFormat {
     Text,
     Markdown,
     Json,
+}
+
+/// `loadpilot attach`.
+#[derive(Debug, Clone, Args)]
+pub struct AttachArgs {
+    /// The agents' URLs (`http://host:port`; a bare `host:port` is http).
+    #[arg(required = true, num_args = 1.., value_name = "URL")]
+    pub agents: Vec<String>,
+    /// The agents' bearer token.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "LOADPILOT_AGENT_TOKEN",
+        hide_env_values = true
+    )]
+    pub agent_token: Option<String>,
+    /// Progress lines and the summary instead of the dashboard.
+    #[arg(long)]
+    pub headless: bool,
+    /// The merged snapshot (default: snapshots/PROFILE-TIME-fleet.json).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Write no merged snapshot.
+    #[arg(long, conflicts_with = "out")]
+    pub no_snapshot: bool,
+    /// Also write the summary as JSON (`-` is stdout).
+    #[arg(long, value_name = "FILE")]
+    pub summary_json: Option<PathBuf>,
+    /// Seconds between headless progress lines.
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration, default_value = "5s")]
+    pub progress_every: Duration,
+    /// How long to wait for every agent to answer at the start.
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration, default_value = "30s")]
+    pub wait: Duration,
+    /// An agent silent this long is lost: the run goes on without it and the
+    /// summary names it.
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration, default_value = "10s")]
+    pub lost_after: Duration,
 }
 
 /// `loadpilot find-limit`.
@@ -485,6 +533,23 @@ pub struct RunOptions {
     /// loader CPU and memory. Port 0 picks a free port (printed on stderr).
     #[arg(long, value_name = "ADDR")]
     pub metrics_listen: Option<std::net::SocketAddr>,
+    /// Run as an agent of a split run: serve the agent API (status, the run so far,
+    /// operator commands, the final snapshot) at http://ADDR/v1/… for `loadpilot
+    /// attach`. Anything but loopback needs --agent-token. Port 0 picks a free port.
+    #[arg(long, value_name = "ADDR")]
+    pub agent_listen: Option<std::net::SocketAddr>,
+    /// The bearer token the agent API wants (`Authorization: Bearer TOKEN`).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "LOADPILOT_AGENT_TOKEN",
+        hide_env_values = true
+    )]
+    pub agent_token: Option<String>,
+    /// After the run, how long the agent keeps serving until `attach` has fetched
+    /// the final snapshot.
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration, default_value = "30s")]
+    pub agent_linger: Duration,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -56,6 +56,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             force,
         } => merge(&files, &output, force),
         CliCommand::FindLimit(args) => find_limit(args).await,
+        CliCommand::Attach(args) => crate::agent::attach::run(args).await,
         CliCommand::Completions { shell } => completions(shell),
         CliCommand::Man => man(),
         CliCommand::Import {
@@ -429,7 +430,12 @@ pub async fn execute(
         // The dashboard counts down in its header instead.
         crate::stdout::eprint_line(&crate::start_gate::waiting_line(at, chrono::Utc::now()));
     }
+    let agent = bind_agent(opts).await?;
+    let segment = opts.segment.or(profile.load.segment).map(|s| s.to_string());
     let session = Session::start(profile, opts, demo_pid)?;
+    let agent = agent.map(|server| {
+        crate::agent::server::AgentRun::start(server, &session, segment, opts.agent_linger)
+    });
     // Cancelled when this function returns, however it returns.
     let exporter_stop = CancellationToken::new();
     let _exporter_guard = exporter_stop.clone().drop_guard();
@@ -478,6 +484,9 @@ pub async fn execute(
         }
         None => finish(&output, opts, baseline_summary.as_ref()),
     };
+    if let Some(agent) = agent {
+        agent.finish(&output.record).await;
+    }
     ui_result?;
     Ok(code)
 }
@@ -540,6 +549,24 @@ async fn bind_exporter(opts: &RunOptions) -> Result<Option<crate::exporter::Expo
     Ok(Some(exporter))
 }
 
+/// `--agent-listen`: bound before the run like `--metrics-listen` (a busy port,
+/// or no token for a non-loopback address, is a usage error); the URL is printed.
+async fn bind_agent(
+    opts: &RunOptions,
+) -> Result<Option<crate::agent::server::AgentServer>, AppError> {
+    let Some(addr) = opts.agent_listen else {
+        return Ok(None);
+    };
+    let server = crate::agent::server::AgentServer::bind(addr, opts.agent_token.clone())
+        .await
+        .map_err(|e| AppError::Usage(e.to_string()))?;
+    let bound = server
+        .local_addr()
+        .map_err(|e| AppError::Runtime(e.into()))?;
+    crate::stdout::eprint_line(&format!("agent: http://{bound}/v1/status"));
+    Ok(Some(server))
+}
+
 /// find-limit's end: the last step judged from the final record, the result
 /// printed (and kept in the summary JSON and the snapshot), and its exit code:
 /// 0 when a limit was found, 99 when even the first step failed.
@@ -573,7 +600,7 @@ fn finish_search(
     if let Some(path) = &opts.summary_json {
         let mut summary = serde_json::to_value(&output.summary).unwrap_or_default();
         summary["find_limit"] = json.clone();
-        write_summary_json(path, &summary);
+        crate::report::write_summary_json(path, &summary);
     }
     if let Some(path) = &output.snapshot {
         keep_in_snapshot(path, json);
@@ -614,7 +641,7 @@ fn finish(output: &RunOutput, opts: &RunOptions, baseline: Option<&BaselineSumma
     }
     let mut lost = false;
     if let Some(path) = &opts.summary_json {
-        lost |= !write_summary_json(path, summary);
+        lost |= !crate::report::write_summary_json(path, summary);
     }
     match (&output.snapshot_failure, &output.snapshot) {
         (Some(failure), _) => lost |= report_snapshot_failure(failure),
@@ -655,20 +682,6 @@ impl BaselineSummary {
             comparison.render(CompareFormat::Text, &[])
         )
     }
-}
-
-/// Writes `--summary-json` (`-` is stdout); says so and returns false when it cannot.
-fn write_summary_json(path: &Path, summary: &impl serde::Serialize) -> bool {
-    let written = serde_json::to_vec_pretty(summary)
-        .map_err(std::io::Error::other)
-        .and_then(|json| crate::fsutil::write_output(path, &json));
-    if let Err(e) = &written {
-        crate::stdout::eprint_line(&format!(
-            "loadpilot: error: writing --summary-json {}: {e}",
-            path.display()
-        ));
-    }
-    written.is_ok()
 }
 
 /// Adds the search's result to the snapshot just written (rewritten atomically).

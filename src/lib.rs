@@ -16,6 +16,8 @@
 //! - edge: [`cli`] (the command line), [`dispatch`] (a command line → work → exit
 //!   code), [`import`] (HAR and curl → profile), [`quick`] (oha/curl-style
 //!   request flags and the defaults of a URL run).
+//! - fleet: [`agent`] (`--agent-listen`: the agent API beside a run; `attach`:
+//!   follows agents as one run, exact merges, commands split across them).
 //! - front ends: [`ui`] (live dashboard, snapshot viewer, compare view, baseline
 //!   overlay), [`headless`] (progress lines).
 //! - run: [`session`] (starts engine, aggregator and samplers; collects the
@@ -47,6 +49,7 @@
 //!
 //! Snapshots travel as `SaveSnapshot` requests (mpsc, a `oneshot` reply inside)
 //! from the UI's saver to the aggregator, which answers with a copy of its state.
+pub mod agent;
 pub mod cli;
 pub mod command;
 pub mod compare;

@@ -474,3 +474,17 @@ impl Summary {
         table
     }
 }
+
+/// Writes `--summary-json` (`-` is stdout); says so and returns false when it cannot.
+pub fn write_summary_json(path: &std::path::Path, summary: &impl serde::Serialize) -> bool {
+    let written = serde_json::to_vec_pretty(summary)
+        .map_err(std::io::Error::other)
+        .and_then(|json| crate::fsutil::write_output(path, &json));
+    if let Err(e) = &written {
+        crate::stdout::eprint_line(&format!(
+            "loadpilot: error: writing --summary-json {}: {e}",
+            path.display()
+        ));
+    }
+    written.is_ok()
+}

@@ -227,6 +227,16 @@ impl SnapshotSaver {
         record.await.context("the aggregator did not answer")
     }
 
+    /// `record` as snapshot JSON with the run's secrets scrubbed (what the agent
+    /// API serves).
+    pub fn json_of(&self, record: &RunRecord) -> anyhow::Result<String> {
+        let snapshot = Snapshot::from_record(record, &self.meta);
+        Ok(crate::snapshot::to_json(
+            &snapshot,
+            self.meta.redactor.secrets(),
+        )?)
+    }
+
     /// Writes a snapshot of the run so far and returns its path.
     pub async fn save(&self) -> anyhow::Result<PathBuf> {
         let record = self.record_now().await?;

@@ -17,7 +17,7 @@ use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
 pub use limits::{MAX_RUN_S, MAX_TOTAL, MAX_VUS};
-pub use store::{SnapshotError, default_path, read, write};
+pub use store::{SnapshotError, default_path, parse, read, to_json, write};
 
 use crate::cli::RunOptions;
 use crate::command::Command;

@@ -58,18 +58,24 @@ pub fn write(path: &Path, snapshot: &Snapshot, secrets: &[String]) -> Result<(),
         path: path.to_path_buf(),
         source,
     };
-    // Secrets are replaced in the data's string values, never in the JSON text,
-    // so keys, numbers, booleans and histograms keep their shape.
-    let mut value =
-        serde_json::to_value(snapshot).map_err(|e| SnapshotError::Invalid(e.to_string()))?;
-    redact::scrub_value(&mut value, secrets);
-    let json = serde_json::to_string(&value).map_err(|e| SnapshotError::Invalid(e.to_string()))?;
+    let json = to_json(snapshot, secrets)?;
     let bytes = if path.extension().is_some_and(|e| e == "zst") {
         zstd::encode_all(json.as_bytes(), ZSTD_LEVEL).map_err(io)?
     } else {
         json.into_bytes()
     };
     crate::fsutil::write_atomic(path, &bytes).map_err(io)
+}
+
+/// The snapshot as JSON text with `secrets` scrubbed from its string values (what
+/// [`write`] writes and the agent API serves).
+pub fn to_json(snapshot: &Snapshot, secrets: &[String]) -> Result<String, SnapshotError> {
+    // Secrets are replaced in the data's string values, never in the JSON text,
+    // so keys, numbers, booleans and histograms keep their shape.
+    let mut value =
+        serde_json::to_value(snapshot).map_err(|e| SnapshotError::Invalid(e.to_string()))?;
+    redact::scrub_value(&mut value, secrets);
+    serde_json::to_string(&value).map_err(|e| SnapshotError::Invalid(e.to_string()))
 }
 
 /// Largest snapshot read (after decompression): far above a long soak test's,
@@ -94,18 +100,24 @@ pub fn read(path: &Path) -> Result<Snapshot, SnapshotError> {
         path: path.to_path_buf(),
         source,
     };
-    let not = |reason: String| SnapshotError::NotASnapshot {
-        path: path.to_path_buf(),
-        reason,
-    };
     let raw = read_bounded(std::fs::File::open(path).map_err(io)?).map_err(io)?;
     let bytes = if raw.starts_with(&ZSTD_MAGIC) {
         read_bounded(zstd::Decoder::new(raw.as_slice()).map_err(io)?).map_err(io)?
     } else {
         raw
     };
+    parse(&bytes, path)
+}
+
+/// A snapshot from JSON bytes; `path` names where they came from in errors (a
+/// file, or an agent's URL).
+pub fn parse(bytes: &[u8], path: &Path) -> Result<Snapshot, SnapshotError> {
+    let not = |reason: String| SnapshotError::NotASnapshot {
+        path: path.to_path_buf(),
+        reason,
+    };
     let value: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| not(format!("not JSON: {e}")))?;
+        serde_json::from_slice(bytes).map_err(|e| not(format!("not JSON: {e}")))?;
     match value.get("format").and_then(|f| f.as_str()) {
         Some(FORMAT) => {}
         Some(other) => {
