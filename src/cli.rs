@@ -124,6 +124,9 @@ pub enum CliCommand {
     /// snapshot of the whole run at the end.
     #[command(after_help = ATTACH_EXAMPLES)]
     Attach(AttachArgs),
+    /// Kubernetes: `k8s render` prints the manifests that run a profile as agents.
+    #[command(subcommand)]
+    K8s(K8sCommand),
     /// Combine snapshots of the same profile run at the same time on several
     /// machines: histograms add exactly, series add by second.
     #[command(after_help = MERGE_EXAMPLES)]
@@ -197,7 +200,13 @@ const ATTACH_EXAMPLES: &str = "\
 Examples:
   loadpilot attach http://10.0.0.7:9400 http://10.0.0.8:9400
   loadpilot attach 127.0.0.1:9401 127.0.0.1:9402 --headless --summary-json fleet.json
-  LOADPILOT_AGENT_TOKEN=secret loadpilot attach http://agent-0.run:9400 http://agent-1.run:9400 -o fleet.json";
+  LOADPILOT_AGENT_TOKEN=secret loadpilot attach http://agent-0.run:9400 http://agent-1.run:9400 -o fleet.json
+  loadpilot attach --k8s-service loadpilot-run --agents 8";
+const K8S_RENDER_EXAMPLES: &str = "\
+Examples:
+  loadpilot k8s render profiles/mixed-traffic.toml --agents 8 --image loadpilot:0.2 > run.yaml
+  loadpilot k8s render profiles/soak.toml --agents 4 --image registry.example/loadpilot:0.2 --cpu 2 --memory 1Gi -e BASE_URL=http://api.shop
+  loadpilot k8s render profiles/spike.toml --agents 3 --image loadpilot:0.2 --start-at 2026-12-01T10:00:00Z";
 const MERGE_EXAMPLES: &str = "\
 Examples:
   loadpilot merge agent-1.json agent-2.json -o merged.json
@@ -232,12 +241,79 @@ pub enum CompareFormat {
     Json,
 }
 
+/// `loadpilot k8s …`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum K8sCommand {
+    /// Print a ConfigMap (the profile and its data files), a headless Service and
+    /// an Indexed Job running the profile as N agents, each its segment of the
+    /// load, all from one start time.
+    #[command(after_help = K8S_RENDER_EXAMPLES)]
+    Render(K8sRenderArgs),
+}
+
+/// `loadpilot k8s render`.
+#[derive(Debug, Clone, Args)]
+pub struct K8sRenderArgs {
+    /// The profile (.toml); run from the project's root so its data files are found.
+    pub profile: PathBuf,
+    /// How many agents (pods), each running segment I/N of the load.
+    #[arg(long, value_name = "N")]
+    pub agents: u32,
+    /// The loadpilot image the pods run (see the Dockerfile).
+    #[arg(long, value_name = "IMAGE")]
+    pub image: String,
+    /// Name of the Job and the Service.
+    #[arg(long, default_value = "loadpilot-run")]
+    pub name: String,
+    #[arg(long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// CPU per agent (requested and the limit).
+    #[arg(long, default_value = "1")]
+    pub cpu: String,
+    /// Memory per agent (requested and the limit).
+    #[arg(long, default_value = "512Mi")]
+    pub memory: String,
+    /// The agents' API port.
+    #[arg(long, default_value_t = 9400)]
+    pub port: u16,
+    /// When every agent starts (RFC 3339); default: --start-after from now.
+    #[arg(long, value_name = "TIME")]
+    pub start_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Time to apply the manifests and schedule the pods before the start.
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration, default_value = "2m")]
+    pub start_after: Duration,
+    /// The Secret (key `token`) holding the agents' bearer token.
+    #[arg(long, value_name = "SECRET", default_value = "loadpilot-agent-token")]
+    pub token_secret: String,
+    /// Profile variable for `${KEY}`, passed to every agent.
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub vars: Vec<(String, String)>,
+}
+
 /// `loadpilot attach`.
 #[derive(Debug, Clone, Args)]
 pub struct AttachArgs {
     /// The agents' URLs (`http://host:port`; a bare `host:port` is http).
-    #[arg(required = true, num_args = 1.., value_name = "URL")]
+    #[arg(num_args = 1.., value_name = "URL", required_unless_present = "k8s_service")]
     pub agents: Vec<String>,
+    /// Agents of `k8s render`'s Job: `http://NAME-I.NAME[.NAMESPACE.svc]:PORT` for
+    /// I from 0 to --agents - 1 (from inside the cluster).
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "agent_count",
+        conflicts_with = "agents"
+    )]
+    pub k8s_service: Option<String>,
+    /// With --k8s-service: how many agents.
+    #[arg(long = "agents", value_name = "N")]
+    pub agent_count: Option<u32>,
+    /// With --k8s-service: the namespace.
+    #[arg(long, value_name = "NAMESPACE", requires = "k8s_service")]
+    pub namespace: Option<String>,
+    /// With --k8s-service: the agents' port.
+    #[arg(long, default_value_t = 9400, requires = "k8s_service")]
+    pub port: u16,
     /// The agents' bearer token.
     #[arg(
         long,

@@ -57,6 +57,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, AppError> {
         } => merge(&files, &output, force),
         CliCommand::FindLimit(args) => find_limit(args).await,
         CliCommand::Attach(args) => crate::agent::attach::run(args).await,
+        CliCommand::K8s(crate::cli::K8sCommand::Render(args)) => k8s_render(args),
         CliCommand::Completions { shell } => completions(shell),
         CliCommand::Man => man(),
         CliCommand::Import {
@@ -339,6 +340,34 @@ fn merge(files: &[PathBuf], output: &Path, force: bool) -> Result<ExitCode, AppE
         files.len(),
         output.display()
     ));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `k8s render`: the manifests on stdout.
+fn k8s_render(args: crate::cli::K8sRenderArgs) -> Result<ExitCode, AppError> {
+    let start_at = match args.start_at {
+        Some(at) => at,
+        None => {
+            let after = chrono::Duration::from_std(args.start_after)
+                .map_err(|e| AppError::Usage(format!("--start-after: {e}")))?;
+            chrono::Utc::now() + after
+        }
+    };
+    let opts = crate::k8s::RenderOptions {
+        profile: args.profile,
+        agents: args.agents,
+        image: args.image,
+        name: args.name,
+        namespace: args.namespace,
+        cpu: args.cpu,
+        memory: args.memory,
+        port: args.port,
+        start_at,
+        token_secret: args.token_secret,
+        vars: args.vars,
+    };
+    let yaml = crate::k8s::render(&opts).map_err(|e| AppError::Usage(e.to_string()))?;
+    crate::stdout::print(&yaml);
     Ok(ExitCode::SUCCESS)
 }
 

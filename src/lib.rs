@@ -17,7 +17,8 @@
 //!   code), [`import`] (HAR and curl → profile), [`quick`] (oha/curl-style
 //!   request flags and the defaults of a URL run).
 //! - fleet: [`agent`] (`--agent-listen`: the agent API beside a run; `attach`:
-//!   follows agents as one run, exact merges, commands split across them).
+//!   follows agents as one run, exact merges, commands split across them),
+//!   [`k8s`] (`k8s render`: a ConfigMap, headless Service and Indexed Job of agents).
 //! - front ends: [`ui`] (live dashboard, snapshot viewer, compare view, baseline
 //!   overlay), [`headless`] (progress lines).
 //! - run: [`session`] (starts engine, aggregator and samplers; collects the
@@ -66,6 +67,7 @@ pub mod format;
 pub mod fsutil;
 pub mod headless;
 pub mod import;
+pub mod k8s;
 pub mod limits;
 pub mod merge;
 pub mod metrics;

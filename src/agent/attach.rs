@@ -16,14 +16,19 @@ use crate::error::{AppError, EXIT_RUNTIME, EXIT_THRESHOLDS_FAILED};
 use crate::report::Summary;
 
 pub async fn run(args: AttachArgs) -> Result<ExitCode, AppError> {
-    let (fleet, frames) = Fleet::connect(
-        &args.agents,
-        args.agent_token.clone(),
-        args.wait,
-        args.lost_after,
-    )
-    .await
-    .map_err(AppError::Usage)?;
+    let urls = match &args.k8s_service {
+        Some(service) => k8s_service_urls(
+            service,
+            args.namespace.as_deref(),
+            args.agent_count.unwrap_or(0),
+            args.port,
+        ),
+        None => args.agents.clone(),
+    };
+    let (fleet, frames) =
+        Fleet::connect(&urls, args.agent_token.clone(), args.wait, args.lost_after)
+            .await
+            .map_err(AppError::Usage)?;
     let (commands, command_rx) = mpsc::channel(64);
     fleet.forward_commands(command_rx);
     let give_up = CancellationToken::new();
@@ -121,4 +126,21 @@ fn finish(args: &AttachArgs, outcome: FleetOutcome) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// The agents of `k8s render`'s Job inside the cluster (`attach --k8s-service
+/// NAME`): pod I of the Indexed Job is `NAME-I` under the headless Service `NAME`.
+pub fn k8s_service_urls(
+    service: &str,
+    namespace: Option<&str>,
+    agents: u32,
+    port: u16,
+) -> Vec<String> {
+    let domain = match namespace {
+        Some(ns) => format!("{service}.{ns}.svc"),
+        None => service.to_string(),
+    };
+    (0..agents)
+        .map(|i| format!("http://{service}-{i}.{domain}:{port}"))
+        .collect()
 }
