@@ -490,6 +490,20 @@ pub struct RunOptions {
     /// "30s:50,1m:500,30s:0".
     #[arg(long, value_name = "STAGES", conflicts_with_all = ["vus", "stages", "rate"])]
     pub rate_stages: Option<String>,
+    /// Run only this process's share of the load, the I-th of N equal parts
+    /// ("3/8"), so N processes on N machines together run the whole: VU targets,
+    /// arrivals, -n requests and data rows are split exactly (k6's execution
+    /// segments). Targets and keys stay whole-run figures. Also `segment` in [load].
+    #[arg(long, value_name = "I/N", value_parser = parse_segment)]
+    pub segment: Option<crate::segment::Segment>,
+    /// Wait until this wall-clock time (RFC 3339, e.g. 2026-12-01T10:00:00Z), then
+    /// start: agents given the same time start together. A time more than a few
+    /// seconds past is refused.
+    #[arg(long, value_name = "TIME", value_parser = parse_start_at, conflicts_with = "start_after")]
+    pub start_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Wait this long (e.g. 30s), then start.
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]
+    pub start_after: Option<Duration>,
     /// Open model: the most VUs that may serve arrivals at once; an arrival with
     /// none free is dropped and counted (default: ten seconds of the rate, 100 to 10,000).
     #[arg(long, value_name = "N", value_parser = parse_vus)]
@@ -681,6 +695,20 @@ pub fn parse_rate(text: &str) -> Result<u32, String> {
         return Err("a rate of 0 would send nothing; give at least 1".into());
     }
     crate::limits::check_rate(n).map_err(|e| e.to_string())
+}
+
+/// `--segment I/N`.
+pub fn parse_segment(text: &str) -> Result<crate::segment::Segment, String> {
+    crate::segment::Segment::parse(text).map_err(|e| e.to_string())
+}
+
+/// `--start-at`: an RFC 3339 time with its offset (`2026-12-01T10:00:00Z`).
+pub fn parse_start_at(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| {
+            format!("\"{text}\" is not an RFC 3339 time such as 2026-12-01T10:00:00Z ({e})")
+        })
 }
 
 /// A duration above zero (a zero timeout, run length or interval is a typo).

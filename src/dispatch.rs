@@ -323,6 +323,11 @@ fn merge(files: &[PathBuf], output: &Path, force: bool) -> Result<ExitCode, AppE
             "loadpilot: warning: {gap}; merging anyway (--force)"
         ));
     }
+    if let Some(partial) =
+        crate::merge::segment_coverage(&snapshots, files).map_err(AppError::Usage)?
+    {
+        crate::stdout::eprint_line(&format!("loadpilot: warning: {partial}"));
+    }
     let merged = crate::merge::merge(&snapshots).map_err(AppError::Usage)?;
     let bytes = serde_json::to_vec(&merged).map_err(|e| AppError::Runtime(e.into()))?;
     if crate::fsutil::is_stdout(output) {
@@ -445,11 +450,20 @@ pub async fn execute(
         _ => None,
     };
     let exit_on_end = opts.exit_on_end || profile.exit_on_end;
+    // A start time already past is refused before anything else starts.
+    let start_at =
+        crate::start_gate::start_time(opts.start_at, opts.start_after, chrono::Utc::now())
+            .map_err(|e| AppError::Usage(e.to_string()))?;
     let exporter = bind_exporter(opts).await?;
+    if let Some(at) = start_at.filter(|_| !interactive(opts)) {
+        // The dashboard counts down in its header instead.
+        crate::stdout::eprint_line(&crate::start_gate::waiting_line(at, chrono::Utc::now()));
+    }
     let agent = bind_agent(opts).await?;
+    let segment = opts.segment.or(profile.load.segment).map(|s| s.to_string());
     let session = Session::start(profile, opts, demo_pid)?;
     let agent = agent.map(|server| {
-        crate::agent::server::AgentRun::start(server, &session, None, opts.agent_linger)
+        crate::agent::server::AgentRun::start(server, &session, segment, opts.agent_linger)
     });
     // Cancelled when this function returns, however it returns.
     let exporter_stop = CancellationToken::new();

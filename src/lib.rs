@@ -22,7 +22,8 @@
 //! - front ends: [`ui`] (live dashboard, snapshot viewer, compare view, baseline
 //!   overlay), [`headless`] (progress lines).
 //! - run: [`session`] (starts engine, aggregator and samplers; collects the
-//!   result), [`shutdown`] (signals).
+//!   result), [`shutdown`] (signals), [`start_gate`] (`--start-at`: waiting for
+//!   the agreed start).
 //! - outputs: [`report`] (the summary), [`export`] (`report` formats), [`exporter`]
 //!   (`--metrics-listen`: the live frame for Prometheus), [`compare`],
 //!   [`merge`], [`snapshot`] (the saved run: versioned JSON, lossless histograms,
@@ -36,6 +37,7 @@
 //!   status), [`outcome`] (error classes), [`command`] (operator commands),
 //!   [`error`] (`AppError`, exit codes), [`format`](mod@format) (every number formatter),
 //!   [`fit`] (text tables that fit the terminal's width),
+//!   [`segment`] (execution segments: one agent's exact share of a split run),
 //!   [`limits`] (the bounds every input obeys, and `LimitError`), [`redact`] (secrets out of every
 //!   output), [`fsutil`] (output files: atomic, or in place for devices and FIFOs),
 //!   [`stdout`] (stdout/stderr that may be closed).
@@ -75,9 +77,11 @@ pub mod profile;
 pub mod quick;
 pub mod redact;
 pub mod report;
+pub mod segment;
 pub mod session;
 pub mod shutdown;
 pub mod snapshot;
+pub mod start_gate;
 pub mod stdout;
 pub mod sysmon;
 pub mod threshold;

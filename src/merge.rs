@@ -8,6 +8,7 @@ use hdrhistogram::Histogram;
 use crate::metrics::dashboard::SecondRow;
 use crate::metrics::hist_codec as hist;
 use crate::metrics::scope::{new_histogram, percentiles};
+use crate::segment::{Coverage, Segment, coverage};
 use crate::snapshot::{ClassRecord, EventRecord, NamedScope, ScopeRecord, Snapshot};
 
 /// Names the first two runs (of `snapshots`, read from `files`) whose time
@@ -45,6 +46,66 @@ pub fn non_overlapping(snapshots: &[Snapshot], files: &[std::path::PathBuf]) -> 
     None
 }
 
+/// How the merged runs' `--segment`s cover the run: `Err` when two overlap (a
+/// whole run overlaps any segment), so their sum would count part of the run
+/// twice; `Ok(Some(warning))` when parts of the run are in none of them (an
+/// agent's snapshot is missing); `Ok(None)` when they cover it exactly once, or
+/// when no run was segmented (independent whole runs add up as they are).
+pub fn segment_coverage(
+    snapshots: &[Snapshot],
+    files: &[std::path::PathBuf],
+) -> Result<Option<String>, String> {
+    if snapshots.iter().all(|s| s.segment.is_none()) {
+        return Ok(None);
+    }
+    let segments: Vec<Segment> = snapshots
+        .iter()
+        .map(|s| s.segment.unwrap_or_else(Segment::whole))
+        .collect();
+    let name = |i: usize| {
+        let file = files
+            .get(i)
+            .map_or(format!("run {}", i + 1), |f| f.display().to_string());
+        match snapshots[i].segment {
+            Some(s) => format!("{file} (segment {s})"),
+            None => format!("{file} (a whole run, no segment)"),
+        }
+    };
+    match coverage(&segments) {
+        Coverage::Whole => Ok(None),
+        Coverage::Overlap(i, j) => Err(format!(
+            "{} and {} overlap: merging them would count part of the run twice;              merge one snapshot per segment (1/N … N/N)",
+            name(i),
+            name(j)
+        )),
+        Coverage::Gaps(gaps) => {
+            let missing: Vec<String> = gaps.iter().map(|(a, b)| format!("{a}..{b}")).collect();
+            Ok(Some(format!(
+                "the segments do not cover the whole run: no snapshot holds {} of it,                  so the merged run is partial",
+                missing.join(", ")
+            )))
+        }
+    }
+}
+
+/// The part of the run the merged snapshots hold together: `None` for the whole
+/// run (or unsegmented inputs); the union when it is one I-th of N equal parts.
+fn merged_segment(snapshots: &[Snapshot]) -> Option<Segment> {
+    let mut parts: Vec<Segment> = snapshots.iter().filter_map(|s| s.segment).collect();
+    if parts.len() < snapshots.len() || parts.is_empty() {
+        return None;
+    }
+    parts.sort_by_key(|s| s.from);
+    let mut union = parts[0];
+    for p in &parts[1..] {
+        if p.from != union.to {
+            return None;
+        }
+        union.to = p.to;
+    }
+    (!union.is_whole() && union.index_of_equal().is_some()).then_some(union)
+}
+
 /// Merges `snapshots` (at least two, same profile).
 pub fn merge(snapshots: &[Snapshot]) -> Result<Snapshot, String> {
     let first = snapshots.first().ok_or("nothing to merge")?;
@@ -73,6 +134,7 @@ pub fn merge(snapshots: &[Snapshot]) -> Result<Snapshot, String> {
 
     let mut merged = first.clone();
     merged.started_at = start;
+    merged.segment = merged_segment(snapshots);
     merged.duration_s = snapshots
         .iter()
         .zip(&offsets)

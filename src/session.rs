@@ -163,6 +163,9 @@ fn finish_options(
             "no load given: use --vus N --duration D, --stages \"30s:10,1m:50\", or a profile with [load] stages".into(),
         ));
     }
+    if let Some(segment) = opts.segment {
+        profile.load.segment = Some(segment);
+    }
     if let Some(timeout) = opts.timeout {
         profile.defaults.timeout = timeout;
         for r in &mut profile.requests {
@@ -342,6 +345,7 @@ fn aggregator_config(
         stage_names: profile.load.stage_names.clone(),
         stages: profile.load.stages.clone(),
         watch_names: watch_names.to_vec(),
+        segment: profile.load.segment,
     }
 }
 
@@ -384,6 +388,22 @@ fn engine_config(
     }
 }
 
+/// The run's clock: now, or the agreed start of `--start-at`/`--start-after`
+/// (in the future: the engine waits for it, and the aggregator's run time and
+/// the snapshot's `started_at` begin there, so agents started together line up).
+fn start_clock(opts: &RunOptions) -> Result<(Instant, chrono::DateTime<chrono::Utc>), AppError> {
+    let (now, wall) = (Instant::now(), chrono::Utc::now());
+    let at = crate::start_gate::start_time(opts.start_at, opts.start_after, wall)
+        .map_err(|e| AppError::Usage(e.to_string()))?;
+    match at.and_then(|at| (at - wall).to_std().ok()) {
+        Some(wait) if !wait.is_zero() => Ok((
+            now + wait,
+            wall + chrono::Duration::from_std(wait).unwrap_or_default(),
+        )),
+        _ => Ok((now, wall)),
+    }
+}
+
 /// The final snapshot could not be written where it was wanted.
 #[derive(Debug)]
 pub struct SnapshotFailure {
@@ -410,8 +430,7 @@ impl Session {
         let prepared = prepare_requests(&profile)?;
         let client = client_config(opts)?;
         let (meta, target) = snapshot_meta(&profile, opts);
-        let start = Instant::now();
-        let started_at = chrono::Utc::now();
+        let (start, started_at) = start_clock(opts)?;
         let final_path = output_path(opts, &profile, started_at)?;
         let stop = CancellationToken::new();
         let abort = CancellationToken::new();

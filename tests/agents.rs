@@ -351,3 +351,58 @@ async fn the_dashboards_keys_steer_every_agent() {
     assert!(pty.wait_exit().success(), "{}", pty.contents());
     assert!(!pty.alternate_screen(), "the terminal is restored");
 }
+
+/// Agents running `--segment i/3` of one 10-VU run: attach shows the whole run
+/// (4 + 3 + 3), and `+` (10 more VUs for the run) reaches each agent whole, each
+/// taking its share of 20: 7 + 7 + 6, so the shares add up to the run's target.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn segmented_agents_take_their_share_of_a_fleet_command() {
+    let t = target().await;
+    let url = t.url("/api/items");
+    let agents: Vec<(Child, String)> = (1..=3)
+        .map(|i| {
+            let segment = format!("{i}/3");
+            let args = ["--vus", "10", "--duration", "60s", "--no-snapshot"];
+            agent(&url, &[&args[..], &["--segment", &segment]].concat())
+        })
+        .collect();
+    let urls: Vec<&str> = agents.iter().map(|(_, u)| u.as_str()).collect();
+    let mut pty = Pty::start(
+        40,
+        140,
+        &[&["attach"][..], &urls, &["--no-snapshot"]].concat(),
+        &[],
+    );
+    pty.wait_for("the whole run's VUs in the header", |screen| {
+        (header_vus(screen)? == (10, 10)).then_some(())
+    });
+    pty.press("+");
+    for (base, share) in urls.iter().zip([7, 7, 6]) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let (_, body) = http(base, "GET", "/v1/status", None, "");
+            let status: serde_json::Value = serde_json::from_str(&body).unwrap();
+            if status["vus_target"] == share {
+                assert_eq!(
+                    status["segment"],
+                    format!("{}", urls.iter().position(|u| u == base).unwrap() + 1) + "/3"
+                );
+                break;
+            }
+            assert!(Instant::now() < deadline, "{base}: {status}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    pty.wait_for("the run's new target", |screen| {
+        (header_vus(screen)?.1 == 20).then_some(())
+    });
+    pty.press("q");
+    for (mut child, _) in agents {
+        assert!(wait_for(&mut child, Duration::from_secs(30)).success());
+    }
+    pty.wait_for("the run to finish", |screen| {
+        screen.contains("run finished — q to quit").then_some(())
+    });
+    pty.press("q");
+    assert!(pty.wait_exit().success(), "{}", pty.contents());
+}

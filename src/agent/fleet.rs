@@ -134,25 +134,41 @@ impl Fleet {
         Ok((fleet, rx))
     }
 
-    /// Sends every command from `commands` to every agent not lost, each its
-    /// share of a fleet-wide number (see [`share`]).
+    /// Sends every command from `commands` to every agent not lost. An agent
+    /// running a `--segment` gets the fleet-wide command as it is: its plan keeps
+    /// run-wide targets and it runs its exact share of them, so the shares add up
+    /// however many agents are lost. Agents without a segment each run a whole
+    /// profile, so a fleet-wide number is split between them (see [`share`]).
     pub fn forward_commands(&self, mut commands: mpsc::Receiver<Command>) {
         let clients: Vec<AgentClient> = self.members.iter().map(|m| m.client.clone()).collect();
+        let segmented: Vec<bool> = self
+            .members
+            .iter()
+            .map(|m| m.status.as_ref().is_some_and(|s| s.segment.is_some()))
+            .collect();
         let alive = self.alive.clone();
         tokio::spawn(async move {
             while let Some(command) = commands.recv().await {
-                let live: Vec<&AgentClient> = clients
+                let live: Vec<(&AgentClient, bool)> = clients
                     .iter()
                     .zip(alive.iter())
-                    .filter(|(_, a)| a.load(Ordering::Relaxed))
-                    .map(|(c, _)| c)
+                    .zip(&segmented)
+                    .filter(|((_, a), _)| a.load(Ordering::Relaxed))
+                    .map(|((c, _), &seg)| (c, seg))
                     .collect();
-                let n = live.len();
-                let sent = join_all(live.iter().enumerate().map(|(i, c)| {
-                    let mine = share(&command, i, n);
+                let n = live.iter().filter(|(_, seg)| !seg).count();
+                let mut whole = 0;
+                let sent = join_all(live.iter().map(|&(c, seg)| {
+                    let mine = if seg {
+                        command.clone()
+                    } else {
+                        whole += 1;
+                        share(&command, whole - 1, n)
+                    };
                     async move { c.command(&mine).await }
                 }))
                 .await;
+                let live: Vec<&AgentClient> = live.iter().map(|(c, _)| *c).collect();
                 for (client, result) in live.iter().zip(sent) {
                     if let Err(e) = result
                         && !e.is_conflict()

@@ -26,6 +26,7 @@ use crate::engine::vu::{Arrival, VuShared, run_arrival_vu};
 use crate::limits::MAX_VUS;
 use crate::metrics::recorder::LocalRecorder;
 use crate::metrics::scope::DropReason;
+use crate::segment::Share;
 
 /// An arrival older than this when the dispatcher reaches it is dropped as
 /// "loader behind": the loader could not keep its own schedule (CPU saturated),
@@ -67,6 +68,11 @@ impl RateCurve {
             until: 0.0,
             end: f64::INFINITY,
         }
+    }
+
+    /// No arrival is ever due (paused, or a zero target that stays zero).
+    pub fn never_arrives(&self) -> bool {
+        self.rate <= 0.0 && self.slope <= 0.0
     }
 
     /// The rate `t` seconds after `at`.
@@ -113,20 +119,34 @@ impl RateCurve {
 
 /// Where the timeline is: the curve in force, the count at its start, and how
 /// many arrivals have been issued in all.
-#[derive(Debug, Clone, Copy)]
+///
+/// The timeline is the whole run's (the curve is the run-wide rate); with a
+/// `--segment`, this process takes only the arrivals its share owns (run-wide
+/// arrival n is due when the integral reaches n, whichever agent sends it), so
+/// the agents' arrivals together are exactly the whole timeline.
+#[derive(Debug, Clone)]
 pub struct Timeline {
     curve: RateCurve,
     /// Arrivals (fractional) the run had accumulated when `curve` took over.
     base: f64,
+    /// Run-wide number of the next arrival to consider (one past the last taken).
     issued: u64,
+    /// Which run-wide arrivals are this process's.
+    share: Share,
 }
 
 impl Timeline {
     pub fn new(curve: RateCurve) -> Timeline {
+        Timeline::for_share(curve, Share::whole())
+    }
+
+    /// A timeline of which this process sends `share`'s arrivals.
+    pub fn for_share(curve: RateCurve, share: Share) -> Timeline {
         Timeline {
             curve,
             base: 0.0,
             issued: 0,
+            share,
         }
     }
 
@@ -138,23 +158,29 @@ impl Timeline {
             .saturating_duration_since(self.curve.at)
             .as_secs_f64();
         self.base += self.curve.count_to(since);
-        // A pause (rate 0) must not let arrivals pile up as a backlog to burst.
-        self.base = self.base.max(self.issued as f64 - 1.0);
+        // A pause (rate 0) must not leave arrivals the dispatcher had not yet
+        // issued as a backlog to burst on resume: they are forgotten. Any other
+        // change continues the count exactly, even when the dispatcher issued
+        // arrivals past the new curve's start before it saw the curve (clamping
+        // then would move the timeline on and add arrivals each retarget).
+        if self.curve.never_arrives() || curve.never_arrives() {
+            self.base = self.base.min(self.issued as f64);
+        }
         self.curve = curve;
     }
 
-    /// When the next arrival is due; `None` while the rate is zero.
+    /// When this process's next arrival is due; `None` while the rate is zero.
     pub fn next_due(&self) -> Option<Instant> {
-        let n = self.issued as f64 - self.base;
+        let n = self.share.next_owned(self.issued) as f64 - self.base;
         let t = self.curve.time_of(n)?;
         Some(self.curve.at + Duration::from_secs_f64(t.min(1e9)))
     }
 
-    /// Takes the next arrival if it is due by `now`.
+    /// Takes this process's next arrival if it is due by `now`.
     pub fn pop_due(&mut self, now: Instant) -> Option<Instant> {
         let due = self.next_due()?;
         (due <= now).then(|| {
-            self.issued += 1;
+            self.issued = self.share.next_owned(self.issued) + 1;
             due
         })
     }
@@ -176,6 +202,17 @@ pub struct ArrivalLimits {
 }
 
 impl ArrivalLimits {
+    /// A segment's part of the limits: an explicit `max_vus` or
+    /// `pre_allocated_vus` is a run-wide figure, split like VUs (at least 1 each).
+    pub fn for_share(self, share: &Share) -> ArrivalLimits {
+        let part = |n: u32| share.scale_u32(n).max(1);
+        ArrivalLimits {
+            max_vus: self.max_vus.map(part),
+            pre_allocated_vus: self.pre_allocated_vus.map(part),
+        }
+    }
+
+    /// The most VUs for this process's `rate` (its own part of the run's rate).
     fn max_for(&self, rate: f64) -> u32 {
         self.max_vus
             .unwrap_or_else(|| ((rate * 10.0).ceil() as u32).clamp(AUTO_MAX_VUS.0, AUTO_MAX_VUS.1))
@@ -195,7 +232,11 @@ pub struct ArrivalPool {
 }
 
 impl ArrivalPool {
+    /// `first_rate` is the run-wide rate; the pool is sized for this process's part.
     pub fn start(shared: Arc<VuShared>, limits: ArrivalLimits, first_rate: f64) -> ArrivalPool {
+        let share = shared.prepared.segment.clone();
+        let limits = limits.for_share(&share);
+        let first_rate = first_rate * share.segment().fraction();
         let (curve, curve_rx) = watch::channel(RateCurve::zero(Instant::now()));
         let retire = CancellationToken::new();
         let vus = Arc::new(AtomicU32::new(0));
@@ -385,14 +426,18 @@ impl Dispatcher {
         for _ in 0..pre_allocated {
             self.spawn_vu(true);
         }
-        let mut timeline = Timeline::new(*curve_rx.borrow_and_update());
+        let share = self.shared.prepared.segment.clone();
+        // This process's part of the run-wide rate, to size the pool.
+        let fraction = share.segment().fraction();
+        let mut timeline = Timeline::for_share(*curve_rx.borrow_and_update(), share);
         let abort = self.shared.abort.clone();
         loop {
             let now = Instant::now();
-            let rate = timeline.curve.rate_at(
-                now.saturating_duration_since(timeline.curve.at)
-                    .as_secs_f64(),
-            );
+            let rate = fraction
+                * timeline.curve.rate_at(
+                    now.saturating_duration_since(timeline.curve.at)
+                        .as_secs_f64(),
+                );
             while let Some(intended) = timeline.pop_due(now) {
                 self.dispatch(intended, now, rate);
             }
@@ -487,6 +532,62 @@ mod tests {
         let down = curve(100.0, -10.0, 10.0);
         assert!((down.count_to(20.0) - 500.0).abs() < 1e-9);
         assert_eq!(down.time_of(501.0), None);
+    }
+
+    /// Three agents' timelines of one 300/s run: each sends a third, and
+    /// together every run-wide arrival exactly once, at its run-wide time.
+    #[test]
+    fn segments_split_the_run_wide_timeline_exactly() {
+        let start = Instant::now();
+        let run = RateCurve {
+            at: start,
+            end: 2.0,
+            ..curve(300.0, 0.0, 0.0)
+        };
+        let mut whole = Timeline::new(run);
+        let mut all = Vec::new();
+        while let Some(t) = whole.pop_due(start + Duration::from_secs(5)) {
+            all.push(t);
+        }
+        assert_eq!(all.len(), 600);
+        let mut union = Vec::new();
+        for share in crate::segment::SegmentSequence::equal(3).shares() {
+            let mut tl = Timeline::for_share(run, share);
+            let mut mine = Vec::new();
+            while let Some(t) = tl.pop_due(start + Duration::from_secs(5)) {
+                mine.push(t);
+            }
+            assert_eq!(mine.len(), 200);
+            union.extend(mine);
+        }
+        union.sort();
+        assert_eq!(union, all, "the agents' arrivals are the whole timeline");
+    }
+
+    /// The engine stamps a curve before the dispatcher sees it; arrivals the
+    /// dispatcher issued in between are not sent again, and none are added.
+    #[test]
+    fn a_late_seen_retarget_neither_adds_nor_drops_arrivals() {
+        let start = Instant::now();
+        let at = |s: f64| start + Duration::from_secs_f64(s);
+        let mut tl = Timeline::new(RateCurve {
+            at: start,
+            ..curve(300.0, 0.0, 0.0)
+        });
+        let mut n = 0;
+        // Twenty retargets, each seen 30 ms (9 arrivals) after it was stamped.
+        for step in 1..=20 {
+            let stamped = f64::from(step) * 0.1;
+            while tl.pop_due(at(stamped + 0.03)).is_some() {
+                n += 1;
+            }
+            tl.retarget(RateCurve {
+                at: at(stamped),
+                ..curve(300.0, 0.0, 0.0)
+            });
+        }
+        // The last pass popped up to 2.03 s: arrivals 0..=609.
+        assert_eq!(n, 610, "every arrival due by 2.03 s, once");
     }
 
     #[test]

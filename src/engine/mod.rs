@@ -192,6 +192,9 @@ impl Engine {
 
     /// Runs the schedule to its end, then stops the VUs gracefully.
     pub async fn run(mut self) -> EngineEnd {
+        if let Some(end) = self.wait_for_start().await {
+            return self.shut_down(end).await;
+        }
         let stages = format_stages(self.plan.stages());
         self.log(LogKind::Stage, format!("run started: stages {stages}"))
             .await;
@@ -234,12 +237,35 @@ impl Engine {
         self.shut_down(end).await
     }
 
-    /// With `-n`: every VU has sent its share and ended.
+    /// Waits for the run's start when it lies ahead (`--start-at`): the clock
+    /// the aggregator shares begins there. Operator commands wait in their
+    /// channel; a stop while waiting ends the run before it starts.
+    async fn wait_for_start(&mut self) -> Option<EngineEnd> {
+        let start = tokio::time::Instant::from_std(self.config.start);
+        tokio::select! {
+            _ = tokio::time::sleep_until(start) => None,
+            _ = self.ch.stop.cancelled() => Some(EngineEnd::Stopped),
+            _ = self.ch.abort.cancelled() => Some(EngineEnd::Aborted),
+        }
+    }
+
+    /// With `-n`: every VU has sent its share and ended (or, with a segment too
+    /// small to hold one of the run's VUs, none was this process's to start).
     fn budget_spent(&self) -> bool {
         match &self.pool {
-            Executor::Vus(pool) => self.config.request_budget.is_some() && pool.all_ended(),
+            Executor::Vus(pool) => self
+                .shared
+                .budget
+                .is_some_and(|b| pool.all_ended() || self.share_of(b.vus) == 0),
             Executor::Rate(_) => false,
         }
+    }
+
+    /// This process's part of a run-wide target (`--segment`; the whole without).
+    /// The plan keeps run-wide targets, so an operator's change or a ramp moves
+    /// every agent's part in step and the parts always add up to the whole.
+    fn share_of(&self, target: u32) -> u32 {
+        self.config.prepared.segment.scale_u32(target)
     }
 
     /// Applies one operator command and reports it.
@@ -290,7 +316,11 @@ impl Engine {
                     Executor::Rate(pool) => pool.busy(),
                     Executor::Vus(pool) => pool.active(),
                 };
-                self.switch_model(LoadModel::Vus, busy.max(1));
+                // The busy VUs are this process's part: the run-wide figure
+                // is about that over the part's fraction.
+                let fraction = self.config.prepared.segment.segment().fraction();
+                let whole = (f64::from(busy) / fraction).round() as u32;
+                self.switch_model(LoadModel::Vus, whole.max(1));
             }
             Command::ExtendRun { secs } => {
                 let by = Duration::from_secs(*secs);
@@ -331,7 +361,8 @@ impl Engine {
     }
 
     async fn applied(&mut self, command: Command, vus_before: u32) {
-        let vus_after = self.plan.target();
+        let vus_before = self.share_of(vus_before);
+        let vus_after = self.share_of(self.plan.target());
         let _ = self
             .ch
             .events
@@ -366,7 +397,7 @@ impl Engine {
         match &mut self.pool {
             Executor::Vus(pool) => {
                 panics = pool.reap();
-                pool.scale_to(self.plan.target());
+                pool.scale_to(self.config.prepared.segment.scale_u32(self.plan.target()));
             }
             Executor::Rate(pool) => {
                 let now = Instant::now();
@@ -422,13 +453,15 @@ impl Engine {
         let status = EngineStatus {
             vus_active: self.pool.active(),
             model: self.model,
-            vus_target: self.plan.target(),
+            vus_target: self.share_of(self.plan.target()),
             mode,
             stage: StageStatus {
                 index: self.plan.stage_index(),
                 count: stages.len(),
                 progress: self.plan.stage_progress(),
-                stage_target: stages.get(self.plan.stage_index()).map_or(0, |s| s.target),
+                stage_target: stages
+                    .get(self.plan.stage_index())
+                    .map_or(0, |s| self.share_of(s.target)),
                 number: self.plan.timed_position().0,
                 timed: self.plan.timed_position().1,
                 flat: self.plan.is_flat(),

@@ -79,6 +79,9 @@ pub struct Prepared {
     persona_cumulative: Vec<u64>,
     /// First global check id of each request (see `metrics::journey::check_labels`).
     pub check_offsets: Vec<u32>,
+    /// This process's share of the run (`--segment`): which run-wide VU ids,
+    /// arrivals and `sequential` rows are its own. The whole run without a segment.
+    pub segment: crate::segment::Share,
 }
 
 /// A persona with its weighted picker.
@@ -205,6 +208,10 @@ impl Prepared {
             personas,
             persona_cumulative,
             check_offsets: crate::metrics::journey::check_labels(profile).0,
+            segment: profile
+                .load
+                .segment
+                .map_or_else(crate::segment::Share::whole, crate::segment::Share::of),
         }))
     }
 

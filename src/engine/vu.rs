@@ -112,9 +112,12 @@ struct VuState {
 
 impl VuState {
     /// VU `id`'s connection, journey state and random source (its seed mixes in
-    /// the id), recording through `recorder`.
+    /// the id), recording through `recorder`. `id` counts this process's VUs;
+    /// the VU goes by its run-wide id (the same with no `--segment`), so personas,
+    /// `per-vu` rows and seeds differ between agents running other segments.
     fn new(id: u64, shared: &VuShared, recorder: LocalRecorder) -> VuState {
         let prepared = shared.prepared.clone();
+        let id = prepared.segment.global_index(id);
         VuState {
             client: VuClient::new(shared.client.clone(), prepared.clone()),
             recorder,
@@ -209,7 +212,10 @@ pub async fn run_vu(
     tokio::pin!(aborted, retired);
     let mut backoff = ConnectBackoff::default();
     // `-n`: how many picks this VU may still make.
-    let mut left = shared.budget.map(|b| b.share(id));
+    // Shares are by run-wide id, so the agents of a split run send exactly N in all.
+    let mut left = shared
+        .budget
+        .map(|b| b.share(prepared.segment.global_index(id)));
     'run: loop {
         while *run_state.borrow_and_update() == RunState::Paused {
             st.recorder.flush();

@@ -262,6 +262,11 @@ pub struct Dashboard {
     /// Per-stage rows, recoveries and journeys (the stages and journeys panes);
     /// rebuilt once a second live, shared by the frames in between.
     pub tables: Arc<crate::metrics::summary_types::RunTables>,
+    /// `--segment`: this process runs that part of a split run (VU figures are
+    /// its own part; the header says `segment 3/8`).
+    pub segment: Option<crate::segment::Segment>,
+    /// Time left before an agreed start (`--start-at`); `None` once running.
+    pub starts_in: Option<Duration>,
 }
 
 impl Dashboard {
@@ -296,6 +301,8 @@ impl Dashboard {
             memory: SystemStatus::default(),
             log: Vec::new(),
             tables: Arc::default(),
+            segment: None,
+            starts_in: None,
         }
     }
 

@@ -113,6 +113,8 @@ pub fn build(input: FrameInput<'_>) -> Dashboard {
         memory: input.memory,
         log: input.log,
         tables: input.tables,
+        segment: None,
+        starts_in: None,
     }
 }
 

@@ -76,6 +76,10 @@ pub struct Load {
     /// when no stage is named. Stage-scoped thresholds (`"peak.p95"`) use them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stage_names: Vec<Option<String>>,
+    /// `segment = "3/8"`: this process runs only its share of the load (VUs,
+    /// arrivals, `-n` requests, data rows); `None` runs the whole. See [`crate::segment`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<crate::segment::Segment>,
 }
 
 impl Load {
@@ -88,6 +92,7 @@ impl Load {
             max_vus: None,
             pre_allocated_vus: None,
             stage_names: Vec::new(),
+            segment: None,
         }
     }
 }

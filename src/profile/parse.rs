@@ -230,6 +230,13 @@ fn resolve_load(ctx: &Ctx<'_>, raw: &Spanned<RawLoad>) -> Result<Load, ProfileEr
         None => DEFAULT_GRACEFUL_STOP,
     };
     let (max_vus, pre_allocated_vus) = resolve_pool(ctx, load, model)?;
+    let segment = match &load.segment {
+        Some(text) => Some(crate::segment::Segment::parse(text.get_ref()).map_err(|e| {
+            ctx.err(text, "load.segment", e.to_string())
+                .with_hint("each of N agents runs segment = \"I/N\", I from 1 to N")
+        })?),
+        None => None,
+    };
     Ok(Load {
         stages,
         graceful_stop,
@@ -237,6 +244,7 @@ fn resolve_load(ctx: &Ctx<'_>, raw: &Spanned<RawLoad>) -> Result<Load, ProfileEr
         max_vus,
         pre_allocated_vus,
         stage_names,
+        segment,
     })
 }
 

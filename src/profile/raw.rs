@@ -125,6 +125,8 @@ pub(crate) struct RawLoad {
     pub max_vus: Option<Spanned<i64>>,
     pub pre_allocated_vus: Option<Spanned<i64>>,
     pub graceful_stop: Option<Spanned<String>>,
+    /// `segment = "3/8"`: run the 3rd of 8 equal parts of the load.
+    pub segment: Option<Spanned<String>>,
 }
 
 /// `stages = "30s:10,1m:50"` or `stages = [ { duration = "30s", target = 10 }, … ]`.

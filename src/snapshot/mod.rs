@@ -299,6 +299,10 @@ pub struct Snapshot {
     /// What the stages' targets count (`vus`, or `rate`: arrivals per second).
     #[serde(default)]
     pub load_model: LoadModel,
+    /// `--segment`: the part of a split run this snapshot holds (`"3/8"`);
+    /// absent for a whole run. `merge` checks that the parts cover the run once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<crate::segment::Segment>,
     /// What `latency_us` histograms measure (`service`, `intended_start`, `corrected`).
     #[serde(default)]
     pub latency_basis: LatencyBasis,
@@ -351,6 +355,8 @@ pub struct SnapshotMeta {
     pub options: serde_json::Value,
     pub stages: Vec<Stage>,
     pub model: LoadModel,
+    /// `--segment` / `[load] segment`.
+    pub segment: Option<crate::segment::Segment>,
     /// The run's redaction, applied to the snapshot's string values before it is written.
     pub redactor: Arc<redact::Redactor>,
     /// Secrets too short to scrub or equal to a request name, to tell the user about.
@@ -460,6 +466,9 @@ impl SnapshotMeta {
             "vars": vars,
             "watch_pid": opts.watch_pid,
             "watch_url": opts.watch_url,
+            "segment": opts.segment.map(|s| s.to_string()),
+            "start_at": opts.start_at.map(|t| t.to_rfc3339()),
+            "start_after": opts.start_after.map(|d| humantime::format_duration(d).to_string()),
         });
         redact::redact_value(&mut options);
         SnapshotMeta {
@@ -467,6 +476,7 @@ impl SnapshotMeta {
             options,
             stages: profile.load.stages.clone(),
             model: profile.load.model,
+            segment: profile.load.segment,
             redactor: Arc::new(redactor),
             warnings,
         }
@@ -531,6 +541,7 @@ impl Snapshot {
             options: meta.options.clone(),
             stages: meta.stages.clone(),
             load_model: meta.model,
+            segment: meta.segment,
             latency_basis: record.latency,
             thresholds: record.thresholds.clone(),
             aborted_by_threshold: record.aborted_by_threshold,

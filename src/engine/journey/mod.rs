@@ -70,10 +70,12 @@ impl VuJourney {
             DataMode::PerVu if !at_start => return,
             DataMode::PerVu => self.id % rows,
             DataMode::Sequential => {
-                persona
+                // This agent's k-th pick is the run's k-th number in its segment,
+                // so agents running other segments never take the same pick.
+                let pick = persona
                     .data_cursor
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-                    % rows
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                prepared.segment.global_index(pick) % rows
             }
             DataMode::Random => rng.random_range(0..rows),
         };

@@ -76,6 +76,8 @@ pub struct Aggregator {
     pub(super) tables: Arc<RunTables>,
     /// Latency over the charts' windows, moved a second at a time.
     pub(super) chart_latency: SlidingLatency,
+    /// `--segment`, copied into every frame.
+    pub(super) segment: Option<crate::segment::Segment>,
 }
 
 impl Aggregator {
@@ -130,6 +132,7 @@ impl Aggregator {
             windows,
             tables: Arc::default(),
             chart_latency: SlidingLatency::default(),
+            segment: config.segment,
         }
     }
 

@@ -60,6 +60,8 @@ pub struct AggregatorConfig {
     pub stages: Vec<crate::plan::Stage>,
     /// The `watch.NAME` metrics sysmon reads, in the order of `SystemStatus::watch`.
     pub watch_names: Vec<String>,
+    /// `--segment`: the part of a split run this process runs (shown in the header).
+    pub segment: Option<crate::segment::Segment>,
 }
 
 /// The aggregator's inputs and outputs.
@@ -130,7 +132,12 @@ async fn run(mut agg: Aggregator, start: Instant, mut ch: AggregatorChannels) ->
                 if agg.abort_if_failed() {
                     ch.stop.cancel();
                 }
-                ch.publish.send_replace(Arc::new(agg.frame()));
+                let mut frame = agg.frame();
+                // Before an agreed start (`--start-at`) the header counts down.
+                frame.starts_in = start
+                    .checked_duration_since(Instant::now())
+                    .filter(|left| !left.is_zero());
+                ch.publish.send_replace(Arc::new(frame));
             }
         }
     }

@@ -14,7 +14,7 @@ impl Aggregator {
     /// The frame at the current run time.
     pub fn frame(&self) -> Dashboard {
         let r = &self.record;
-        frame::build(FrameInput {
+        let mut frame = frame::build(FrameInput {
             profile_name: &r.profile_name,
             target: &r.target,
             elapsed: self.now,
@@ -44,7 +44,9 @@ impl Aggregator {
             log: frame::log_tail(r.log.iter()),
             latency_basis: r.latency,
             tables: self.tables.clone(),
-        })
+        });
+        frame.segment = self.segment;
+        frame
     }
 
     /// Per request: whole-run totals, the last closed second's rate, and the worst

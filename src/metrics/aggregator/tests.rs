@@ -28,6 +28,7 @@ fn config(thresholds: &[&str]) -> AggregatorConfig {
         latency: Default::default(),
         stage_names: Vec::new(),
         watch_names: Vec::new(),
+        segment: None,
         stages: Vec::new(),
     }
 }

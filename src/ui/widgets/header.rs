@@ -49,21 +49,27 @@ fn render_title(frame: &mut Frame, top: Rect, app: &App) {
     let time_width = time.chars().count() as u16;
     let [left, right] =
         Layout::horizontal([Constraint::Fill(1), Constraint::Length(time_width)]).areas(top);
-    frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(" loadpilot ", theme.accent()),
-            Span::styled(d.profile_name.clone(), theme.title()),
-            Span::styled(" → ", theme.dim()),
-            Span::raw(d.target.clone()),
-        ])),
-        left,
-    );
+    let mut spans = vec![
+        Span::styled(" loadpilot ", theme.accent()),
+        Span::styled(d.profile_name.clone(), theme.title()),
+        Span::styled(" → ", theme.dim()),
+        Span::raw(d.target.clone()),
+    ];
+    if let Some(segment) = d.segment {
+        spans.push(Span::styled(format!("  segment {segment}"), theme.accent()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), left);
     frame.render_widget(Paragraph::new(Line::from(time).right_aligned()), right);
 }
 
 /// The viewer's cursor time, or elapsed (/ planned) time.
 fn time_text(app: &App) -> String {
     let d = &app.dashboard;
+    if let Some(left) = d.starts_in {
+        // Rounded up: "starts in 00:01" until the very start.
+        let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+        return format!("starts in {} ", format::clock(Duration::from_secs(secs)));
+    }
     match (app.replay(), d.planned) {
         (Some(r), _) => format!(
             "at {} / {} ",
