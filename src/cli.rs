@@ -199,9 +199,8 @@ Examples:
 const ATTACH_EXAMPLES: &str = "\
 Examples:
   loadpilot attach http://10.0.0.7:9400 http://10.0.0.8:9400
-  loadpilot attach 127.0.0.1:9401 127.0.0.1:9402 --headless --summary-json fleet.json
-  LOADPILOT_AGENT_TOKEN=secret loadpilot attach http://agent-0.run:9400 http://agent-1.run:9400 -o fleet.json
-  loadpilot attach --k8s-service loadpilot-run --agents 8";
+  loadpilot attach 127.0.0.1:9401 127.0.0.1:9402 --headless --summary-json fleet.json -o fleet.json
+  loadpilot attach --k8s-service loadpilot-run --agents 8 --namespace load";
 const K8S_RENDER_EXAMPLES: &str = "\
 Examples:
   loadpilot k8s render profiles/mixed-traffic.toml --agents 8 --image loadpilot:0.2 > run.yaml
@@ -772,19 +771,30 @@ mod tests {
     /// and each is a command line this parser accepts.
     #[test]
     fn every_subcommand_ends_its_help_with_examples_that_parse() {
-        let mut cli = Cli::command();
-        let names: Vec<String> = cli
-            .get_subcommands()
-            .map(|c| c.get_name().to_string())
-            .filter(|n| n != "help")
-            .collect();
-        assert_eq!(names.len(), 12, "{names:?}");
-        for name in names {
-            let help = cli
-                .find_subcommand_mut(&name)
-                .unwrap()
-                .render_help()
-                .to_string();
+        let cli = Cli::command();
+        // Leaf commands by their path (`k8s render`): a group's own help lists
+        // its commands, each of which has examples.
+        let mut leaves: Vec<(String, clap::Command)> = Vec::new();
+        for c in cli.get_subcommands().filter(|c| c.get_name() != "help") {
+            let subs: Vec<&clap::Command> = c
+                .get_subcommands()
+                .filter(|s| s.get_name() != "help")
+                .collect();
+            if subs.is_empty() {
+                leaves.push((c.get_name().to_string(), c.clone()));
+            }
+            for sub in subs {
+                leaves.push((format!("{} {}", c.get_name(), sub.get_name()), sub.clone()));
+            }
+        }
+        assert_eq!(
+            leaves.len(),
+            14,
+            "{:?}",
+            leaves.iter().map(|l| &l.0).collect::<Vec<_>>()
+        );
+        for (name, mut command) in leaves {
+            let help = command.render_help().to_string();
             let examples = help
                 .split("Examples:\n")
                 .nth(1)

@@ -1,8 +1,8 @@
 //! One module per pane. Each `render` draws from `&App` (the newest immutable
 //! `Dashboard` plus UI state) into its rectangle and changes nothing.
 
-pub mod columns;
 pub mod baseline_prompt;
+pub mod columns;
 pub mod errors;
 pub mod footer;
 pub mod header;
