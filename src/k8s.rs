@@ -25,8 +25,6 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-/// The most agents rendered (a segment's share stays meaningful).
-const MAX_AGENTS: u64 = 1000;
 /// Where the ConfigMap is mounted, and the agents' working directory.
 const MOUNT: &str = "/etc/loadpilot";
 /// The label every object carries (the Service selects the Job's pods by it).
@@ -84,7 +82,7 @@ pub fn render(opts: &RenderOptions) -> Result<String, RenderError> {
 }
 
 fn check(opts: &RenderOptions) -> Result<(), RenderError> {
-    let max = MAX_AGENTS;
+    let max = crate::segment::MAX_SEGMENTS;
     if opts.agents == 0 || u64::from(opts.agents) > max {
         return Err(RenderError::Agents {
             given: opts.agents,

@@ -80,69 +80,78 @@ fn wait_for(child: &mut Child, within: Duration) -> std::process::ExitStatus {
     }
 }
 
-/// Two agents followed as one run: the merged snapshot holds exactly both
-/// agents' requests, its histograms equal `loadpilot merge` of the agents' own
-/// snapshots, and each agent ends as soon as attach has its final snapshot.
+/// The local proof of a split run: three agents each run `--segment I/3` of one
+/// 6-VU run from one agreed `--start-at`; attach follows them as one run, and its
+/// merged snapshot holds exactly the three agents' requests, with histograms
+/// equal to `loadpilot merge` of the agents' own snapshots. Each agent ends as
+/// soon as attach has its final snapshot.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn attach_merges_the_agents_runs_exactly() {
     let t = target().await;
     let dir = tempfile::tempdir().unwrap();
-    let (a_out, b_out) = (dir.path().join("a.json"), dir.path().join("b.json"));
     let url = t.url("/api/items");
-    let (mut a, a_url) = agent(
-        &url,
-        &[
-            "--vus",
-            "2",
-            "--duration",
-            "3s",
-            "--out",
-            a_out.to_str().unwrap(),
-        ],
-    );
-    let (mut b, b_url) = agent(
-        &url,
-        &[
-            "--vus",
-            "3",
-            "--duration",
-            "3s",
-            "--out",
-            b_out.to_str().unwrap(),
-        ],
-    );
+    let start_at = (chrono::Utc::now() + chrono::Duration::seconds(4))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let outs: Vec<std::path::PathBuf> = (1..=3)
+        .map(|i| dir.path().join(format!("agent-{i}.json")))
+        .collect();
+    let mut agents: Vec<(Child, String)> = (1..=3)
+        .map(|i| {
+            let segment = format!("{i}/3");
+            let out = outs[i - 1].to_str().unwrap();
+            agent(
+                &url,
+                &[
+                    "--vus",
+                    "6",
+                    "--duration",
+                    "3s",
+                    "--segment",
+                    &segment,
+                    "--start-at",
+                    &start_at,
+                    "--out",
+                    out,
+                ],
+            )
+        })
+        .collect();
+    let urls: Vec<String> = agents.iter().map(|(_, u)| u.clone()).collect();
     let merged = dir.path().join("fleet.json");
     let json = dir.path().join("summary.json");
     let mut cmd = loadpilot();
-    cmd.args([
-        "attach",
-        &a_url,
-        &b_url,
-        "--headless",
-        "--progress-every",
-        "1s",
-    ])
-    .arg("--out")
-    .arg(&merged)
-    .arg("--summary-json")
-    .arg(&json);
+    cmd.arg("attach")
+        .args(&urls)
+        .args(["--headless", "--progress-every", "1s"])
+        .arg("--out")
+        .arg(&merged)
+        .arg("--summary-json")
+        .arg(&json);
     let out = output(cmd).await;
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{}{stderr}", text(&out.stdout));
     assert!(stderr.contains("VUs"), "progress lines: {stderr}");
     // Each agent leaves once its final snapshot is fetched, well before its linger.
-    for child in [&mut a, &mut b] {
+    for (child, _) in &mut agents {
         assert!(wait_for(child, Duration::from_secs(20)).success());
     }
     let fleet = loadpilot::snapshot::read(&merged).unwrap();
-    let (sa, sb) = (
-        loadpilot::snapshot::read(&a_out).unwrap(),
-        loadpilot::snapshot::read(&b_out).unwrap(),
-    );
+    let parts: Vec<loadpilot::snapshot::Snapshot> = outs
+        .iter()
+        .map(|p| loadpilot::snapshot::read(p).unwrap())
+        .collect();
+    // One agreed start: every part's clock starts at the same instant.
+    for part in &parts {
+        assert_eq!(
+            part.started_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            start_at
+        );
+    }
     let count = |s: &loadpilot::snapshot::Snapshot| s.to_record().unwrap().overall.requests();
-    assert!(count(&sa) > 0 && count(&sb) > 0);
-    assert_eq!(count(&fleet), count(&sa) + count(&sb));
-    let by_merge = loadpilot::merge::merge(&[sa, sb]).unwrap();
+    assert!(parts.iter().all(|p| count(p) > 0));
+    assert_eq!(count(&fleet), parts.iter().map(count).sum::<u64>());
+    let by_merge = loadpilot::merge::merge(&parts).unwrap();
     let (f, m) = (fleet.to_record().unwrap(), by_merge.to_record().unwrap());
     for q in [0.5, 0.95, 0.99, 1.0] {
         assert_eq!(
@@ -280,8 +289,30 @@ async fn a_dead_agent_is_lost_and_the_run_goes_on() {
     let t = target().await;
     let dir = tempfile::tempdir().unwrap();
     let url = t.url("/api/items");
-    let (mut a, a_url) = agent(&url, &["--vus", "1", "--duration", "6s", "--no-snapshot"]);
-    let (mut b, b_url) = agent(&url, &["--vus", "1", "--duration", "60s", "--no-snapshot"]);
+    let (mut a, a_url) = agent(
+        &url,
+        &[
+            "--vus",
+            "2",
+            "--duration",
+            "6s",
+            "--no-snapshot",
+            "--segment",
+            "1/2",
+        ],
+    );
+    let (mut b, b_url) = agent(
+        &url,
+        &[
+            "--vus",
+            "2",
+            "--duration",
+            "60s",
+            "--no-snapshot",
+            "--segment",
+            "2/2",
+        ],
+    );
     let json = dir.path().join("summary.json");
     let mut cmd = loadpilot();
     cmd.args(["attach", &a_url, &b_url, "--headless", "--no-snapshot"])
@@ -295,7 +326,10 @@ async fn a_dead_agent_is_lost_and_the_run_goes_on() {
     let out = attach.await.unwrap();
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains(&format!("agent {b_url} lost")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("agent {b_url} (segment 2/2) lost")),
+        "the lost segment is named: {stderr}"
+    );
     assert!(stderr.contains("missing from the run"), "{stderr}");
     assert!(summary(&json)["overall"]["count"].as_u64().unwrap() > 0);
     assert!(wait_for(&mut a, Duration::from_secs(20)).success());
@@ -395,6 +429,23 @@ async fn segmented_agents_take_their_share_of_a_fleet_command() {
     }
     pty.wait_for("the run's new target", |screen| {
         (header_vus(screen)?.1 == 20).then_some(())
+    });
+    // `h` holds every agent: each reports HOLD and so does the fleet's header.
+    pty.press("h");
+    for base in &urls {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let (_, body) = http(base, "GET", "/v1/status", None, "");
+            let status: serde_json::Value = serde_json::from_str(&body).unwrap();
+            if status["mode"] == "hold" {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{base}: {status}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    pty.wait_for("HOLD in the fleet's header", |screen| {
+        screen.lines().nth(1)?.contains(" HOLD ").then_some(())
     });
     pty.press("q");
     for (mut child, _) in agents {

@@ -17,7 +17,9 @@ fn render(args: &[&str]) -> Vec<serde_json::Value> {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let yaml = text(&out.stdout);
-    yaml.split("---\n")
+    // Documents start at a line of `---` (an indented `---` belongs to a file).
+    format!("\n{yaml}")
+        .split("\n---\n")
         .filter(|d| !d.trim().is_empty())
         .map(|d| serde_yaml_ng::from_str(d).expect("each document is YAML"))
         .collect()
@@ -142,4 +144,55 @@ fn attach_finds_the_jobs_agents_by_service() {
             "http://loadpilot-run-1.loadpilot-run.load.svc:9400"
         ]
     );
+}
+
+/// The Job's command line, as the pod's shell expands it for each completion
+/// index, is a valid agent run of this binary: segment I+1 of N, the agreed
+/// start, the agent API on all interfaces.
+#[test]
+fn the_jobs_command_line_is_an_agent_run_for_every_index() {
+    use clap::Parser;
+    let docs = render(&[
+        "profiles/demo.toml",
+        "--agents",
+        "3",
+        "--image",
+        "x",
+        "--start-at",
+        "2030-01-01T00:00:00Z",
+    ]);
+    let line = docs[2]["spec"]["template"]["spec"]["containers"][0]["command"][2]
+        .as_str()
+        .unwrap();
+    for index in 0..3u32 {
+        // printf shows the words the shell would hand to loadpilot.
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(line.replacen("exec loadpilot", "printf '%s\\n'", 1))
+            .env("JOB_COMPLETION_INDEX", index.to_string())
+            .output()
+            .unwrap();
+        let words: Vec<String> = std::iter::once("loadpilot".to_string())
+            .chain(text(&out.stdout).lines().map(String::from))
+            .collect();
+        let cli = loadpilot::Cli::try_parse_from(&words)
+            .unwrap_or_else(|e| panic!("{words:?} does not parse: {e}"));
+        let loadpilot::cli::CliCommand::Run(args) = cli.command else {
+            panic!("not a run: {words:?}");
+        };
+        assert_eq!(args.target, "profiles/demo.toml");
+        let segment = args.opts.segment.expect("a segment");
+        assert_eq!(segment.to_string(), format!("{}/3", index + 1));
+        assert!(args.opts.headless);
+        assert_eq!(
+            args.opts.agent_listen.map(|a| a.to_string()).as_deref(),
+            Some("0.0.0.0:9400")
+        );
+        assert_eq!(
+            args.opts.out.as_deref(),
+            Some(std::path::Path::new(&format!(
+                "/snapshots/agent-{index}.json"
+            )))
+        );
+    }
 }

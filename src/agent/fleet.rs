@@ -360,8 +360,10 @@ fn frame_of(
         .collect();
     frame.vus_active = statuses.iter().map(|s| s.vus_active).sum();
     frame.vus_target = statuses.iter().map(|s| s.vus_target).sum();
-    if statuses.iter().any(|s| s.state == AgentState::Running) {
-        frame.mode = RunMode::Ramping;
+    // The agents share one plan and get every command, so a running one's mode
+    // is the fleet's.
+    if let Some(running) = statuses.iter().find(|s| s.state == AgentState::Running) {
+        frame.mode = running.mode.unwrap_or(RunMode::Ramping);
     }
     Ok(frame)
 }

@@ -34,6 +34,9 @@ pub struct AgentStatus {
     /// `--segment`, when the agent runs a share of the run (`3/8`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segment: Option<String>,
+    /// What the agent's engine is doing (`ramping`, `hold`, `manual`, `paused`…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<crate::vocab::RunMode>,
     pub elapsed_s: f64,
     pub vus_active: u32,
     pub vus_target: u32,

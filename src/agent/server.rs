@@ -176,6 +176,7 @@ fn status(handles: &AgentHandles) -> String {
         },
         profile: frame.profile_name.clone(),
         segment: handles.segment.clone(),
+        mode: Some(frame.mode),
         elapsed_s: frame.elapsed.as_secs_f64(),
         vus_active: frame.vus_active,
         vus_target: frame.vus_target,
