@@ -29,6 +29,7 @@ use super::client::AgentClient;
 use super::{AgentState, AgentStatus};
 use crate::command::Command;
 use crate::metrics::dashboard::Dashboard;
+use crate::segment::{SegmentSequence, Share};
 use crate::snapshot::Snapshot;
 use crate::vocab::{LogEntry, LogKind, RunMode};
 
@@ -291,13 +292,12 @@ pub fn share(command: &Command, i: usize, n: usize) -> Command {
     }
 }
 
-/// Share `i` of `total` split `n` ways as evenly as whole numbers allow (a
-/// negative total splits the same way, negated).
+/// Share `i` of `total` split `n` ways: segment `i+1/n`'s part, by the same
+/// striping a `--segment` agent uses, so the parts add up (a negative total
+/// splits the same way, negated).
 fn split(total: i64, i: usize, n: usize) -> i64 {
-    let n = n.max(1) as i64;
-    let (whole, rest) = (total.abs() / n, total.abs() % n);
-    let mine = whole + i64::from((i as i64) < rest);
-    mine * total.signum()
+    let share = Share::in_sequence(&SegmentSequence::equal(n.max(1) as u64), i);
+    share.scale(total.unsigned_abs()) as i64 * total.signum()
 }
 
 async fn first_status(client: &AgentClient, deadline: Instant) -> Result<AgentStatus, String> {
