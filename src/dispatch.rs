@@ -649,22 +649,7 @@ fn finish_search(
 /// when they passed but a result was lost).
 fn finish(output: &RunOutput, opts: &RunOptions, baseline: Option<&BaselineSummary>) -> ExitCode {
     let summary = &output.summary;
-    // On a terminal the tables fit its width; in a pipe or file they keep theirs.
-    let width = std::io::stdout()
-        .is_terminal()
-        .then(|| crossterm::terminal::size().ok().map(|(cols, _)| cols))
-        .flatten();
-    let text = summary.render_text_width(width);
-    // `--summary-json -` keeps stdout pure JSON (for `| jq`); the text goes to stderr.
-    if opts
-        .summary_json
-        .as_deref()
-        .is_some_and(crate::fsutil::is_stdout)
-    {
-        crate::stdout::eprint_line(text.trim_end());
-    } else {
-        crate::stdout::print(&text);
-    }
+    crate::report::print_summary(summary, opts.summary_json.as_deref());
     if let Some(baseline) = baseline {
         crate::stdout::print(&baseline.deltas(summary));
     }

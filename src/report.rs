@@ -435,6 +435,23 @@ impl Summary {
     }
 }
 
+/// Prints the summary's text: on a terminal its tables fit the width, in a pipe
+/// or file they keep theirs; with `--summary-json -` (stdout stays pure JSON, for
+/// `| jq`) the text goes to stderr.
+pub fn print_summary(summary: &Summary, summary_json: Option<&std::path::Path>) {
+    use std::io::IsTerminal;
+    let width = std::io::stdout()
+        .is_terminal()
+        .then(|| crossterm::terminal::size().ok().map(|(cols, _)| cols))
+        .flatten();
+    let text = summary.render_text_width(width);
+    if summary_json.is_some_and(crate::fsutil::is_stdout) {
+        crate::stdout::eprint_line(text.trim_end());
+    } else {
+        crate::stdout::print(&text);
+    }
+}
+
 /// Writes `--summary-json` (`-` is stdout); says so and returns false when it cannot.
 pub fn write_summary_json(path: &std::path::Path, summary: &impl serde::Serialize) -> bool {
     let written = serde_json::to_vec_pretty(summary)

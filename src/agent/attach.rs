@@ -95,16 +95,7 @@ fn finish(args: &AttachArgs, outcome: FleetOutcome) -> ExitCode {
             return ExitCode::from(EXIT_RUNTIME);
         }
     };
-    let text = summary.render_text_width(None);
-    let json_to_stdout = args
-        .summary_json
-        .as_deref()
-        .is_some_and(crate::fsutil::is_stdout);
-    if json_to_stdout {
-        crate::stdout::eprint_line(text.trim_end());
-    } else {
-        crate::stdout::print(&text);
-    }
+    crate::report::print_summary(&summary, args.summary_json.as_deref());
     let mut failed = !outcome.lost.is_empty();
     if let Some(path) = &args.summary_json {
         failed |= !crate::report::write_summary_json(path, &summary);
