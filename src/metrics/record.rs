@@ -145,6 +145,7 @@ impl RunRecord {
             per_stage: &self.per_stage,
             thresholds: &self.thresholds,
             second_histograms: &self.second_histograms,
+            breaches: None,
         }
     }
 

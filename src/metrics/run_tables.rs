@@ -17,20 +17,27 @@ pub use crate::metrics::summary_types::RunTables;
 impl RunTables {
     /// A finished or saved run: its whole length and series.
     pub fn of_record(record: &RunRecord) -> RunTables {
-        RunTables::build(record, record.duration, || record.series.clone())
+        RunTables::build(record, record.duration, || record.series.clone(), None)
     }
 
     /// A live run at `now`, its series still in the aggregator's store (copied
     /// only when the run has been through a drop in load or has a window
-    /// threshold, the times recovery reads it).
-    pub fn live(record: &RunRecord, now: Duration, series: &SeriesStore) -> RunTables {
-        RunTables::build(record, now, || series.rows())
+    /// threshold, the times recovery reads it). `breaches`: per threshold, each
+    /// closed second's window breach as the aggregator's trackers judged it.
+    pub fn live(
+        record: &RunRecord,
+        now: Duration,
+        series: &SeriesStore,
+        breaches: &[Vec<Option<bool>>],
+    ) -> RunTables {
+        RunTables::build(record, now, || series.rows(), Some(breaches))
     }
 
     fn build(
         record: &RunRecord,
         end: Duration,
         series: impl FnOnce() -> Vec<SecondRow>,
+        breaches: Option<&[Vec<Option<bool>>]>,
     ) -> RunTables {
         // Recoveries follow a drop in load or a failing window threshold.
         let dropped_load = (1..record.stage_starts.len().min(record.stages.len()))
@@ -40,6 +47,7 @@ impl RunTables {
             let rows = series();
             recoveries(&RunShape {
                 series: &rows,
+                breaches,
                 ..record.shape()
             })
         } else {
@@ -110,7 +118,7 @@ mod tests {
         assert!(flow_json["p99_ms"].as_f64().unwrap() >= 98.0);
         // No drop in load and no window threshold: no series is read.
         assert!(saved.recoveries.is_empty());
-        let live = RunTables::live(&rec, Duration::from_secs(4), &SeriesStore::default());
+        let live = RunTables::live(&rec, Duration::from_secs(4), &SeriesStore::default(), &[]);
         assert_eq!(live, saved);
     }
 }

@@ -59,6 +59,15 @@ impl WindowTracker {
         self.worst
     }
 
+    /// Whether the latest full window breaks `t` (`None`: not full yet, or no data).
+    pub fn breach(&self, t: &Threshold) -> Option<bool> {
+        let len = t.window_s.unwrap_or(1).max(1) as usize;
+        let full = self.seconds.len() == len;
+        full.then_some(self.last)
+            .flatten()
+            .map(|v| !t.op.holds(v, t.limit))
+    }
+
     fn judge(&mut self, t: &Threshold) {
         self.last = reading(t, self.seconds.iter());
         if let Some(v) = self.last
@@ -97,16 +106,12 @@ pub fn breaches_in_record(
     histograms: &[Vec<u8>],
 ) -> Vec<Option<bool>> {
     let mut tracker = WindowTracker::default();
-    let len = t.window_s.unwrap_or(1).max(1) as usize;
     series
         .iter()
         .enumerate()
         .map(|(i, row)| {
             tracker.push(t, &record_second(row, histograms.get(i)));
-            let full = tracker.seconds.len() == len;
-            full.then_some(tracker.last)
-                .flatten()
-                .map(|v| !t.op.holds(v, t.limit))
+            tracker.breach(t)
         })
         .collect()
 }

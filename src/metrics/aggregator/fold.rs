@@ -72,6 +72,9 @@ pub struct Aggregator {
     expected_interval_us: Option<u64>,
     /// Per threshold: the sliding window's worst so far (`p95_1m`), if it has one.
     pub(super) windows: Vec<Option<WindowTracker>>,
+    /// Per threshold, each closed second's window breach (as `windows` judged
+    /// it), so the stages pane's recoveries do not merge every window again.
+    pub(super) window_breaches: Vec<Vec<Option<bool>>>,
     /// The stages and journeys panes' rows as of the last closed second.
     pub(super) tables: Arc<RunTables>,
     /// Latency over the charts' windows, moved a second at a time.
@@ -85,6 +88,7 @@ impl Aggregator {
         let n = config.request_names.len();
         let (scope_slot, slots) = scope_slots(&config);
         let verdicts = vec![Verdict::NoData; config.thresholds.len()];
+        let window_breaches = vec![Vec::new(); config.thresholds.len()];
         let windows = config
             .thresholds
             .iter()
@@ -129,6 +133,7 @@ impl Aggregator {
                 LatencyBasis::Corrected { interval_us } => Some(interval_us.max(1)),
                 _ => None,
             },
+            window_breaches,
             windows,
             tables: Arc::default(),
             chart_latency: SlidingLatency::default(),
@@ -309,7 +314,12 @@ impl Aggregator {
     /// Rebuilds the stages and journeys panes' rows (once a second: they read
     /// histograms, too costly for every frame).
     fn refresh_tables(&mut self) {
-        self.tables = Arc::new(RunTables::live(&self.record, self.now, &self.series));
+        self.tables = Arc::new(RunTables::live(
+            &self.record,
+            self.now,
+            &self.series,
+            &self.window_breaches,
+        ));
     }
 
     /// Closes the open second into a series row, its histogram and the recent window.
@@ -331,9 +341,11 @@ impl Aggregator {
         open.bytes_in = 0;
         open.bytes_out = 0;
         open.t_s += 1;
-        for (t, window) in self.record.thresholds.iter().zip(&mut self.windows) {
+        let trackers = self.record.thresholds.iter().zip(&mut self.windows);
+        for ((t, window), breaches) in trackers.zip(&mut self.window_breaches) {
             if let Some(window) = window {
                 window.push(t, &open.scopes[0]);
+                breaches.push(window.breach(t));
             }
         }
         if !self.record.thresholds.is_empty() {

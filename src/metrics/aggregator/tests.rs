@@ -401,3 +401,32 @@ fn a_mid_run_copy_and_the_final_record_agree_with_the_fold() {
     let h = crate::metrics::hist_codec::decode(&record.second_histograms[3]).unwrap();
     assert_eq!(h.len(), 6);
 }
+
+#[test]
+fn the_live_window_breaches_match_the_ones_read_from_the_record() {
+    let mut agg = Aggregator::new(config(&["p95_3s < 500ms", "error_rate_2s < 5%"]));
+    // Slow from 4 to 6, fast otherwise.
+    for s in 0..12u32 {
+        agg.fold(&ok_batch(100, if (4..7).contains(&s) { 900 } else { 5 }));
+        agg.advance_clock(secs(f64::from(s) + 1.0));
+    }
+    let live = agg.window_breaches.clone();
+    let live_recoveries = agg.tables.recoveries.clone();
+    let record = agg.finish(secs(12.0));
+    for (t, live) in record.thresholds.iter().zip(&live) {
+        let read = crate::metrics::window::breaches_in_record(
+            t,
+            &record.series,
+            &record.second_histograms,
+        );
+        assert_eq!(&read[..live.len()], &live[..], "{}", t.expr);
+    }
+    assert!(
+        live[0].contains(&Some(true)),
+        "the slow seconds break p95_3s"
+    );
+    // The stages pane's live recoveries, read from those breaches, are the saved run's.
+    let saved = crate::metrics::run_tables::RunTables::of_record(&record);
+    assert_eq!(saved.recoveries.len(), 1, "{:?}", saved.recoveries);
+    assert_eq!(live_recoveries, saved.recoveries);
+}

@@ -11,6 +11,7 @@
 //! to that drop's recovery (measured from the drop), so one episode is not
 //! counted twice with two different starts.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use super::{Cause, Recovery, RunShape, seconds_until_healthy};
@@ -25,14 +26,16 @@ fn judged(stat: Stat) -> bool {
 /// Every failing window of the run's whole-run window thresholds on p95 and the
 /// error rate, with its recovery; `drops` are the load drops' times (s).
 pub(super) fn failing_windows(shape: &RunShape<'_>, drops: &[f64]) -> Vec<Recovery> {
-    let windows = shape
-        .thresholds
-        .iter()
-        .filter(|t| t.window_s.is_some() && t.request.is_none() && matches!(t.op, Op::Lt | Op::Le));
+    let windows = shape.thresholds.iter().enumerate().filter(|(_, t)| {
+        t.window_s.is_some() && t.request.is_none() && matches!(t.op, Op::Lt | Op::Le)
+    });
     let mut out = Vec::new();
-    for t in windows.filter(|t| judged(t.stat)) {
+    for (ti, t) in windows.filter(|(_, t)| judged(t.stat)) {
         let (p95_limit_ms, error_rate_limit) = per_second_limits(shape.thresholds, t);
-        let breaches = breaches_in_record(t, shape.series, shape.second_histograms);
+        let breaches = match shape.breaches.and_then(|b| b.get(ti)) {
+            Some(live) => Cow::Borrowed(live.as_slice()),
+            None => Cow::Owned(breaches_in_record(t, shape.series, shape.second_histograms)),
+        };
         let mut i = 0;
         while i < breaches.len() {
             if breaches[i] != Some(true) {
@@ -149,6 +152,7 @@ mod tests {
             per_stage: &[],
             thresholds: &thresholds,
             second_histograms: &hists,
+            breaches: None,
         };
         failing_windows(&shape, drops)
     }

@@ -34,6 +34,11 @@ pub struct RunShape<'a> {
     pub thresholds: &'a [Threshold],
     /// Each second's latency histogram (encoded), beside `series`.
     pub second_histograms: &'a [Vec<u8>],
+    /// Per threshold (beside `thresholds`), each second's window breach as the
+    /// live window trackers judged it, so a live run does not merge every window
+    /// of its history again each second; `None` (or a threshold missing):
+    /// judged here from `second_histograms`.
+    pub breaches: Option<&'a [Vec<Option<bool>>]>,
 }
 
 impl RunShape<'_> {
